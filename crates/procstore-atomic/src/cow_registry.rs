@@ -1,0 +1,117 @@
+//! A copy-on-write registry: an immutable `HashMap` behind arc-swap, read
+//! through a per-reader `Cache`, replaced whole by every write.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::{ArcSwap, Cache, Guard};
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+
+type Map = HashMap<ProcessId, Arc<ProcessState>>;
+
+/// Every process's state in an immutable map that each write copies.
+///
+/// Reads cost what an [`ArcSwapCacheStore`](crate::ArcSwapCacheStore) read
+/// costs plus a hash lookup; a write copies the map (one reference-count
+/// increment per entry), so this fits registries that change rarely.
+#[derive(Debug)]
+pub struct CowRegistry {
+    map: Arc<ArcSwap<Map>>,
+}
+
+/// A reader of a [`CowRegistry`]: pins the last map it saw until its next
+/// read or its drop.
+#[derive(Debug)]
+pub struct CowRegistryReader {
+    cache: Cache<Arc<ArcSwap<Map>>, Arc<Map>>,
+}
+
+impl CowRegistry {
+    /// Replaces the map with `edit(current copy)` by a CAS loop; `edit`
+    /// returning an error leaves the map as it was.
+    fn rcu<T, E>(&self, mut edit: impl FnMut(&mut Map) -> Result<T, E>) -> Result<T, E> {
+        let mut current = self.map.load_full();
+        loop {
+            let mut next = Map::clone(&current);
+            let result = edit(&mut next)?;
+            // Holding `current` keeps its address from being reused: no ABA.
+            let previous = self.map.compare_and_swap(&current, Arc::new(next));
+            if Arc::ptr_eq(&previous, &current) {
+                return Ok(result);
+            }
+            current = Guard::into_inner(previous);
+        }
+    }
+}
+
+impl Registry for CowRegistry {
+    const NAME: &'static str = "copy-on-write HashMap (arc-swap)";
+    type Reader = CowRegistryReader;
+
+    fn new() -> Self {
+        CowRegistry {
+            map: Arc::new(ArcSwap::from_pointee(Map::new())),
+        }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        CowRegistryReader {
+            cache: Cache::new(Arc::clone(&self.map)),
+        }
+    }
+
+    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+        let id = state.id();
+        let state = Arc::new(state);
+        self.rcu(|map| {
+            if map.contains_key(&id) {
+                return Err(Error::AlreadyExists(id));
+            }
+            map.insert(id, Arc::clone(&state));
+            Ok(())
+        })
+    }
+
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>,
+    {
+        self.rcu(|map| {
+            let slot = map.get_mut(&id).ok_or(Error::NotFound(id))?;
+            let next = slot.successor(&mut f)?;
+            *slot = Arc::new(next.clone());
+            Ok(next)
+        })
+    }
+
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
+        let removed = self.rcu(|map| map.remove(&id).ok_or(Error::NotFound(id)))?;
+        Ok(Arc::unwrap_or_clone(removed))
+    }
+}
+
+impl RegistryReader for CowRegistryReader {
+    #[inline]
+    fn get<R>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> R,
+    ) -> Result<Option<R>, Error> {
+        Ok(self.cache.load().get(&id).map(|state| f(state)))
+    }
+
+    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
+        let mut all: Vec<ProcessState> = self
+            .cache
+            .load()
+            .values()
+            .map(|s| ProcessState::clone(s))
+            .collect();
+        all.sort_unstable_by_key(ProcessState::id);
+        Ok(all)
+    }
+
+    fn len(&mut self) -> Result<usize, Error> {
+        Ok(self.cache.load().len())
+    }
+}

@@ -1,0 +1,91 @@
+//! A registry on DashMap: a sharded `HashMap`, one `RwLock` per shard.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+
+/// Every process's state in a DashMap.
+///
+/// DashMap's `Ref` guards hold a shard lock; none of them leaves this type
+/// (reads run a closure, `list` copies), so no caller can hold one across
+/// another call and deadlock the shard.
+#[derive(Debug)]
+pub struct DashMapRegistry {
+    map: Arc<DashMap<ProcessId, ProcessState>>,
+}
+
+/// A reader of a [`DashMapRegistry`]: a second handle on the same map.
+#[derive(Debug)]
+pub struct DashMapRegistryReader {
+    map: Arc<DashMap<ProcessId, ProcessState>>,
+}
+
+impl Registry for DashMapRegistry {
+    const NAME: &'static str = "DashMap";
+    type Reader = DashMapRegistryReader;
+
+    fn new() -> Self {
+        DashMapRegistry {
+            map: Arc::new(DashMap::new()),
+        }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        DashMapRegistryReader {
+            map: Arc::clone(&self.map),
+        }
+    }
+
+    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+        match self.map.entry(state.id()) {
+            Entry::Occupied(_) => Err(Error::AlreadyExists(state.id())),
+            Entry::Vacant(slot) => {
+                slot.insert(state);
+                Ok(())
+            }
+        }
+    }
+
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>,
+    {
+        // The shard stays write-locked while `f` runs, so updates of one key
+        // are serialized; DashMap's lock does not poison if `f` panics.
+        let mut current = self.map.get_mut(&id).ok_or(Error::NotFound(id))?;
+        let next = current.successor(&mut f)?;
+        *current = next.clone();
+        Ok(next)
+    }
+
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
+        self.map
+            .remove(&id)
+            .map(|(_, state)| state)
+            .ok_or(Error::NotFound(id))
+    }
+}
+
+impl RegistryReader for DashMapRegistryReader {
+    #[inline]
+    fn get<R>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> R,
+    ) -> Result<Option<R>, Error> {
+        Ok(self.map.get(&id).map(|state| f(&state)))
+    }
+
+    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
+        let mut all: Vec<ProcessState> =
+            self.map.iter().map(|entry| entry.value().clone()).collect();
+        all.sort_unstable_by_key(ProcessState::id);
+        Ok(all)
+    }
+
+    fn len(&mut self) -> Result<usize, Error> {
+        Ok(self.map.len())
+    }
+}

@@ -1,0 +1,247 @@
+//! The immutable per-process record that every store publishes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::error::{Error, UpdateError};
+use crate::status::{Status, TransitionError};
+
+/// The process manager's stable id for a managed process.
+///
+/// Unlike the OS pid it survives restarts, so registries key on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessId(pub u64);
+
+impl fmt::Display for ProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One published version of a managed process's state.
+///
+/// Immutable: every change makes a new value, and a store publishes it whole,
+/// so a reader never sees half an update. [`version`](Self::version) grows by
+/// exactly one per published update; the stores stamp it (see
+/// [`successor`](Self::successor)), so tests can prove readers never go
+/// backwards and no update is lost.
+///
+/// Cloning is cheap: the name is shared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessState {
+    id: ProcessId,
+    name: Arc<str>,
+    status: Status,
+    pid: Option<u32>,
+    restarts: u32,
+    exit_code: Option<i32>,
+    started_at: Option<SystemTime>,
+    exited_at: Option<SystemTime>,
+    version: u64,
+}
+
+impl ProcessState {
+    /// A process that is about to be spawned: `Starting`, version 0.
+    pub fn new(id: ProcessId, name: impl Into<Arc<str>>) -> Self {
+        ProcessState {
+            id,
+            name: name.into(),
+            status: Status::Starting,
+            pid: None,
+            restarts: 0,
+            exit_code: None,
+            started_at: None,
+            exited_at: None,
+            version: 0,
+        }
+    }
+
+    /// The manager's id of this process.
+    pub fn id(&self) -> ProcessId {
+        self.id
+    }
+    /// The process's name (shared between versions).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The shared name, for callers that want to keep it without copying.
+    pub fn name_arc(&self) -> &Arc<str> {
+        &self.name
+    }
+    /// The current lifecycle status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    /// The OS pid while the process is alive.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+    /// How many times the process was restarted.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+    /// The last exit code (`None` before the first exit, or after a signal).
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit_code
+    }
+    /// When the process last entered `Running`.
+    pub fn started_at(&self) -> Option<SystemTime> {
+        self.started_at
+    }
+    /// When the process last exited.
+    pub fn exited_at(&self) -> Option<SystemTime> {
+        self.exited_at
+    }
+    /// How many updates were published before this one.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The same process in status `to`, if the lifecycle allows the move.
+    ///
+    /// Every entry into `Starting` is a restart: the first start is the
+    /// state [`new`](Self::new) makes, and nothing moves back to it.
+    pub fn transition(&self, to: Status) -> Result<ProcessState, TransitionError> {
+        self.status.check_transition(to)?;
+        Ok(ProcessState {
+            status: to,
+            restarts: self.restarts + u32::from(to == Status::Starting),
+            ..self.clone()
+        })
+    }
+
+    /// `Starting` -> `Running` with the OS pid the spawn returned.
+    pub fn running(&self, pid: u32) -> Result<ProcessState, TransitionError> {
+        let mut next = self.transition(Status::Running)?;
+        next.pid = Some(pid);
+        next.started_at = Some(SystemTime::now());
+        next.exit_code = None;
+        Ok(next)
+    }
+
+    /// The OS process exited with `code` (`None`: killed by a signal).
+    ///
+    /// A process that was asked to stop, or that exits with 0, is `Stopped`;
+    /// anything else is `Crashed`.
+    pub fn exited(&self, code: Option<i32>) -> Result<ProcessState, TransitionError> {
+        let to = if self.status == Status::Stopping || code == Some(0) {
+            Status::Stopped
+        } else {
+            Status::Crashed
+        };
+        let mut next = self.transition(to)?;
+        next.pid = None;
+        next.exit_code = code;
+        next.exited_at = Some(SystemTime::now());
+        Ok(next)
+    }
+
+    /// Publishes `f`'s result as the next version of `self`.
+    ///
+    /// Every store funnels updates through here, so the rules live in one
+    /// place: the version is stamped `self.version + 1` whatever `f` returned,
+    /// and `f` may not change the process's id.
+    pub fn successor<E>(
+        &self,
+        f: &mut impl FnMut(&ProcessState) -> Result<ProcessState, E>,
+    ) -> Result<ProcessState, UpdateError<E>> {
+        let next = f(self).map_err(UpdateError::Rejected)?;
+        if next.id != self.id {
+            return Err(UpdateError::Store(Error::IdChanged {
+                expected: self.id,
+                found: next.id,
+            }));
+        }
+        Ok(ProcessState {
+            version: self.version + 1,
+            ..next
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    fn fresh() -> ProcessState {
+        ProcessState::new(ProcessId(7), "web")
+    }
+
+    #[test]
+    fn new_process_is_starting_at_version_zero() {
+        let s = fresh();
+        assert_eq!(
+            (s.status(), s.version(), s.pid(), s.restarts()),
+            (Status::Starting, 0, None, 0)
+        );
+        assert_eq!(s.name(), "web");
+    }
+
+    #[test]
+    fn running_then_crash_records_pid_and_code() {
+        let up = fresh().running(4242).unwrap();
+        assert_eq!((up.status(), up.pid()), (Status::Running, Some(4242)));
+        assert!(up.started_at().is_some());
+        let down = up.exited(Some(3)).unwrap();
+        assert_eq!(
+            (down.status(), down.pid(), down.exit_code()),
+            (Status::Crashed, None, Some(3))
+        );
+        let clean = up.exited(Some(0)).unwrap();
+        assert_eq!(clean.status(), Status::Stopped);
+    }
+
+    #[test]
+    fn stop_request_then_nonzero_exit_is_stopped() {
+        let stopping = fresh()
+            .running(1)
+            .unwrap()
+            .transition(Status::Stopping)
+            .unwrap();
+        assert_eq!(
+            stopping.exited(Some(143)).unwrap().status(),
+            Status::Stopped
+        );
+    }
+
+    #[test]
+    fn restart_counts_only_re_entries_to_starting() {
+        let crashed = fresh().running(1).unwrap().exited(None).unwrap();
+        let again = crashed.transition(Status::Starting).unwrap();
+        assert_eq!(again.restarts(), 1);
+    }
+
+    #[test]
+    fn invalid_transition_is_an_error_not_a_panic() {
+        let err = fresh().exited(Some(0)).unwrap_err();
+        assert_eq!((err.from, err.to), (Status::Starting, Status::Stopped));
+    }
+
+    #[test]
+    fn successor_stamps_version_and_keeps_id() {
+        let s = fresh();
+        let next = s
+            .successor(&mut |c: &ProcessState| {
+                Ok::<_, Infallible>(ProcessState {
+                    version: 99,
+                    ..c.clone()
+                })
+            })
+            .unwrap();
+        assert_eq!(next.version(), 1);
+        let err = s
+            .successor(&mut |_: &ProcessState| {
+                Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other"))
+            })
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            UpdateError::Store(Error::IdChanged {
+                expected: ProcessId(7),
+                found: ProcessId(8)
+            })
+        ));
+    }
+}

@@ -1,0 +1,118 @@
+//! The two-level store and registry contracts every strategy implements.
+//!
+//! A store (or registry) is shared by all threads and performs updates. Each
+//! thread asks it once for a reader handle, which owns whatever its strategy
+//! needs per thread (a hazard pointer, an `arc_swap::Cache`, a reply
+//! channel), so the hot read path allocates and registers nothing.
+//!
+//! Reads go through a closure, so no lock guard, shard reference or
+//! hazard-protected borrow escapes: nothing a caller holds can deadlock the
+//! store or pin memory across another call. The closure runs while the
+//! strategy's protection is held, so it must not call back into the same
+//! store; copy out what you need (or call `snapshot`) and act afterwards.
+//!
+//! Updates take `f(&current) -> Result<ProcessState, E>` and publish its
+//! result atomically: concurrent updates never lose one another. `f` may run
+//! more than once (a CAS loop retries it on a race), so it should be a pure
+//! function of `current`. If `f` panics, the panic reaches the caller and the
+//! store keeps its previous state, unpoisoned, for every later call.
+
+use crate::error::{Error, UpdateError};
+use crate::state::{ProcessId, ProcessState};
+use crate::status::Status;
+
+/// One process's state, shared between threads.
+pub trait StateStore: Send + Sync + Sized + 'static {
+    /// The row label in test output and reports.
+    const NAME: &'static str;
+
+    /// The per-thread read handle.
+    type Reader: StateReader;
+
+    /// A store that publishes `initial`.
+    fn new(initial: ProcessState) -> Self;
+
+    /// A read handle for one thread. Call it once per thread, never in a hot loop.
+    fn reader(&self) -> Self::Reader;
+
+    /// Atomically replaces the state with `current.successor(f)` and returns
+    /// what was published (see [`ProcessState::successor`]).
+    fn update<E, F>(&self, f: F) -> Result<ProcessState, UpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>;
+}
+
+/// A thread's read handle on a [`StateStore`].
+///
+/// Readers own their resources, so they may outlive the store: reads then
+/// return the last published state, or [`Error::Stopped`] for stores whose
+/// state lived on a thread that has stopped. They never hang.
+pub trait StateReader: Send + 'static {
+    /// Runs `f` on the current state.
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error>;
+
+    /// The current lifecycle status (the Go record's `GetStatus`).
+    fn status(&mut self) -> Result<Status, Error> {
+        self.read(ProcessState::status)
+    }
+
+    /// An owned copy of the current state.
+    fn snapshot(&mut self) -> Result<ProcessState, Error> {
+        self.read(ProcessState::clone)
+    }
+}
+
+/// Every managed process's state by [`ProcessId`], shared between threads.
+pub trait Registry: Send + Sync + Sized + 'static {
+    /// The row label in test output and reports.
+    const NAME: &'static str;
+
+    /// The per-thread read handle.
+    type Reader: RegistryReader;
+
+    /// An empty registry.
+    fn new() -> Self;
+
+    /// A read handle for one thread. Call it once per thread, never in a hot loop.
+    fn reader(&self) -> Self::Reader;
+
+    /// Registers `state` under its id; [`Error::AlreadyExists`] (and no
+    /// change) if the id is taken. Of concurrent inserts of one id, exactly
+    /// one succeeds.
+    fn insert(&self, state: ProcessState) -> Result<(), Error>;
+
+    /// Atomically replaces the state of `id` with `current.successor(f)`;
+    /// [`Error::NotFound`] if `id` is not registered.
+    fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, UpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>;
+
+    /// Unregisters `id` and returns its last state; [`Error::NotFound`] if absent.
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error>;
+}
+
+/// A thread's read handle on a [`Registry`].
+pub trait RegistryReader: Send + 'static {
+    /// Runs `f` on the state of `id`; `Ok(None)` if `id` is not registered.
+    fn get<R>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> R,
+    ) -> Result<Option<R>, Error>;
+
+    /// Every registered state, sorted by id.
+    fn list(&mut self) -> Result<Vec<ProcessState>, Error>;
+
+    /// How many processes are registered.
+    fn len(&mut self) -> Result<usize, Error>;
+
+    /// Whether no process is registered.
+    fn is_empty(&mut self) -> Result<bool, Error> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The status of `id`; `Ok(None)` if `id` is not registered.
+    fn status(&mut self, id: ProcessId) -> Result<Option<Status>, Error> {
+        self.get(id, ProcessState::status)
+    }
+}

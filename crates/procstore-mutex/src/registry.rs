@@ -1,0 +1,98 @@
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::sync::Arc;
+
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+
+use crate::{Lock, ProcessMap};
+
+/// Every process's state in a `HashMap` under one lock `L`.
+pub struct LockRegistry<L> {
+    map: Arc<L>,
+}
+
+/// A reader of a [`LockRegistry`]: a second handle on the same lock.
+pub struct LockRegistryReader<L> {
+    map: Arc<L>,
+}
+
+impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
+    const NAME: &'static str = L::MAP_NAME;
+    type Reader = LockRegistryReader<L>;
+
+    fn new() -> Self {
+        LockRegistry {
+            map: Arc::new(L::new(ProcessMap::new())),
+        }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        LockRegistryReader {
+            map: Arc::clone(&self.map),
+        }
+    }
+
+    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+        self.map.write(|map| match map.entry(state.id()) {
+            Entry::Occupied(_) => Err(Error::AlreadyExists(state.id())),
+            Entry::Vacant(slot) => {
+                slot.insert(state);
+                Ok(())
+            }
+        })
+    }
+
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>,
+    {
+        self.map.write(|map| {
+            let current = map.get_mut(&id).ok_or(Error::NotFound(id))?;
+            let next = current.successor(&mut f)?;
+            *current = next.clone();
+            Ok(next)
+        })
+    }
+
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
+        self.map
+            .write(|map| map.remove(&id))
+            .ok_or(Error::NotFound(id))
+    }
+}
+
+impl<L: Lock<ProcessMap>> RegistryReader for LockRegistryReader<L> {
+    fn get<R>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> R,
+    ) -> Result<Option<R>, Error> {
+        Ok(self.map.read(|map| map.get(&id).map(f)))
+    }
+
+    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
+        let mut all: Vec<ProcessState> = self.map.read(|map| map.values().cloned().collect());
+        all.sort_unstable_by_key(ProcessState::id);
+        Ok(all)
+    }
+
+    fn len(&mut self) -> Result<usize, Error> {
+        Ok(self.map.read(ProcessMap::len))
+    }
+}
+
+impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistry<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockRegistry")
+            .field("lock", &L::MAP_NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistryReader<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockRegistryReader")
+            .field("lock", &L::MAP_NAME)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,62 @@
+//! procstore: per-process state shared between threads, with the strategy
+//! picked by Cargo feature.
+//!
+//! | feature | [`DefaultStore`] | [`DefaultRegistry`] |
+//! |---|---|---|
+//! | `atomic` (default) | [`ArcSwapCacheStore`](procstore_atomic::ArcSwapCacheStore) | [`DashMapRegistry`](procstore_atomic::DashMapRegistry) |
+//! | `mutex` (the fallback) | [`ParkingLotRwLockStore`](procstore_mutex::ParkingLotRwLockStore) | [`ParkingLotRwLockRegistry`](procstore_mutex::ParkingLotRwLockRegistry) |
+//! | `channel` | [`CrossbeamReusedReplyStore`](procstore_channel::CrossbeamReusedReplyStore) | [`CrossbeamActorRegistry`](procstore_channel::CrossbeamActorRegistry) |
+//!
+//! Features are additive, so when several are on the most conservative
+//! wins: `mutex` over `channel` over `atomic`. Turning `mutex` on anywhere in
+//! the dependency graph is the kill switch that falls back to locks, as the
+//! Go record's rollout behind feature flags intended. The types of every
+//! enabled strategy crate are in [`strategies`].
+//!
+//! ```
+//! use procstore::{DefaultStore, ProcessId, ProcessState, StateReader, StateStore, Status};
+//!
+//! let store = DefaultStore::new(ProcessState::new(ProcessId(1), "web"));
+//! let mut reader = store.reader(); // once per thread
+//! store.update(|s| s.running(4242)).unwrap();
+//! assert_eq!(reader.status(), Ok(Status::Running));
+//! ```
+
+pub use procstore_core::{
+    Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status,
+    TransitionError, UpdateError,
+};
+
+#[cfg(not(any(feature = "atomic", feature = "mutex", feature = "channel")))]
+compile_error!("procstore: enable one of the features `atomic` (default), `mutex` or `channel`");
+
+/// The store the enabled features select (see the crate docs).
+#[cfg(feature = "mutex")]
+pub type DefaultStore = procstore_mutex::ParkingLotRwLockStore;
+/// The registry the enabled features select (see the crate docs).
+#[cfg(feature = "mutex")]
+pub type DefaultRegistry = procstore_mutex::ParkingLotRwLockRegistry;
+
+/// The store the enabled features select (see the crate docs).
+#[cfg(all(feature = "channel", not(feature = "mutex")))]
+pub type DefaultStore = procstore_channel::CrossbeamReusedReplyStore;
+/// The registry the enabled features select (see the crate docs).
+#[cfg(all(feature = "channel", not(feature = "mutex")))]
+pub type DefaultRegistry = procstore_channel::CrossbeamActorRegistry;
+
+/// The store the enabled features select (see the crate docs).
+#[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
+pub type DefaultStore = procstore_atomic::ArcSwapCacheStore;
+/// The registry the enabled features select (see the crate docs).
+#[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
+pub type DefaultRegistry = procstore_atomic::DashMapRegistry;
+
+/// The types of every strategy crate whose feature is on.
+pub mod strategies {
+    #[cfg(feature = "atomic")]
+    pub use procstore_atomic::*;
+    #[cfg(feature = "channel")]
+    pub use procstore_channel::*;
+    #[cfg(feature = "mutex")]
+    pub use procstore_mutex::*;
+}
