@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache};
-use procstore_core::{Error, ProcessState, StateReader, StateStore, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
 /// Publishes `current.successor(f)` into `swap` with a CAS loop.
 fn cas_update<E, F>(swap: &ArcSwap<ProcessState>, mut f: F) -> Result<ProcessState, UpdateError<E>>
@@ -40,15 +40,11 @@ impl StateStore for ArcSwapStore {
     type Reader = ArcSwapLoadReader;
 
     fn new(initial: ProcessState) -> Self {
-        ArcSwapStore {
-            swap: Arc::new(ArcSwap::from_pointee(initial)),
-        }
+        ArcSwapStore { swap: Arc::new(ArcSwap::from_pointee(initial)) }
     }
 
     fn reader(&self) -> Self::Reader {
-        ArcSwapLoadReader {
-            swap: Arc::clone(&self.swap),
-        }
+        ArcSwapLoadReader { swap: Arc::clone(&self.swap) }
     }
 
     fn update<E, F>(&self, f: F) -> Result<ProcessState, UpdateError<E>>
@@ -61,7 +57,7 @@ impl StateStore for ArcSwapStore {
 
 impl StateReader for ArcSwapLoadReader {
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
         Ok(f(&self.swap.load()))
     }
 }
@@ -85,15 +81,11 @@ impl StateStore for ArcSwapCacheStore {
     type Reader = ArcSwapCacheReader;
 
     fn new(initial: ProcessState) -> Self {
-        ArcSwapCacheStore {
-            swap: Arc::new(ArcSwap::from_pointee(initial)),
-        }
+        ArcSwapCacheStore { swap: Arc::new(ArcSwap::from_pointee(initial)) }
     }
 
     fn reader(&self) -> Self::Reader {
-        ArcSwapCacheReader {
-            cache: Cache::new(Arc::clone(&self.swap)),
-        }
+        ArcSwapCacheReader { cache: Cache::new(Arc::clone(&self.swap)) }
     }
 
     fn update<E, F>(&self, f: F) -> Result<ProcessState, UpdateError<E>>
@@ -106,7 +98,7 @@ impl StateStore for ArcSwapCacheStore {
 
 impl StateReader for ArcSwapCacheReader {
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
         Ok(f(self.cache.load()))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache, Guard};
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
 
 type Map = HashMap<ProcessId, Arc<ProcessState>>;
 
@@ -49,15 +49,11 @@ impl Registry for CowRegistry {
     type Reader = CowRegistryReader;
 
     fn new() -> Self {
-        CowRegistry {
-            map: Arc::new(ArcSwap::from_pointee(Map::new())),
-        }
+        CowRegistry { map: Arc::new(ArcSwap::from_pointee(Map::new())) }
     }
 
     fn reader(&self) -> Self::Reader {
-        CowRegistryReader {
-            cache: Cache::new(Arc::clone(&self.map)),
-        }
+        CowRegistryReader { cache: Cache::new(Arc::clone(&self.map)) }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), Error> {
@@ -92,26 +88,17 @@ impl Registry for CowRegistry {
 
 impl RegistryReader for CowRegistryReader {
     #[inline]
-    fn get<R>(
-        &mut self,
-        id: ProcessId,
-        f: impl FnOnce(&ProcessState) -> R,
-    ) -> Result<Option<R>, Error> {
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
         Ok(self.cache.load().get(&id).map(|state| f(state)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
-        let mut all: Vec<ProcessState> = self
-            .cache
-            .load()
-            .values()
-            .map(|s| ProcessState::clone(s))
-            .collect();
+    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+        let mut all: Vec<ProcessState> = self.cache.load().values().map(|s| ProcessState::clone(s)).collect();
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Error> {
+    fn len(&mut self) -> Result<usize, Stopped> {
         Ok(self.cache.load().len())
     }
 }

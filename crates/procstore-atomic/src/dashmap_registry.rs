@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
 
 /// Every process's state in a DashMap.
 ///
@@ -27,15 +27,11 @@ impl Registry for DashMapRegistry {
     type Reader = DashMapRegistryReader;
 
     fn new() -> Self {
-        DashMapRegistry {
-            map: Arc::new(DashMap::new()),
-        }
+        DashMapRegistry { map: Arc::new(DashMap::new()) }
     }
 
     fn reader(&self) -> Self::Reader {
-        DashMapRegistryReader {
-            map: Arc::clone(&self.map),
-        }
+        DashMapRegistryReader { map: Arc::clone(&self.map) }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), Error> {
@@ -61,31 +57,23 @@ impl Registry for DashMapRegistry {
     }
 
     fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        self.map
-            .remove(&id)
-            .map(|(_, state)| state)
-            .ok_or(Error::NotFound(id))
+        self.map.remove(&id).map(|(_, state)| state).ok_or(Error::NotFound(id))
     }
 }
 
 impl RegistryReader for DashMapRegistryReader {
     #[inline]
-    fn get<R>(
-        &mut self,
-        id: ProcessId,
-        f: impl FnOnce(&ProcessState) -> R,
-    ) -> Result<Option<R>, Error> {
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
         Ok(self.map.get(&id).map(|state| f(&state)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
-        let mut all: Vec<ProcessState> =
-            self.map.iter().map(|entry| entry.value().clone()).collect();
+    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+        let mut all: Vec<ProcessState> = self.map.iter().map(|entry| entry.value().clone()).collect();
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Error> {
+    fn len(&mut self) -> Result<usize, Stopped> {
         Ok(self.map.len())
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use haphazard::{AtomicPtr, Domain, HazardPointer};
-use procstore_core::{Error, ProcessState, StateReader, StateStore, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
 /// The domain family of every store's own domain. Not a `Singleton`: each
 /// store makes its own `Domain<StoreFamily>`, and the `unsafe` blocks below
@@ -26,10 +26,7 @@ impl Drop for Shared {
         // published and never retired (only replaced states are), and it
         // stays valid until `domain`, dropped next, reclaims it with
         // everything retired earlier.
-        unsafe {
-            self.domain
-                .retire_ptr::<ProcessState, Box<ProcessState>>(last)
-        };
+        unsafe { self.domain.retire_ptr::<ProcessState, Box<ProcessState>>(last) };
     }
 }
 
@@ -67,20 +64,13 @@ impl StateStore for HazardStore {
     type Reader = HazardReader;
 
     fn new(initial: ProcessState) -> Self {
-        let shared = Shared {
-            current: AtomicPtr::from(Box::new(initial)),
-            domain: Domain::new(&StoreFamily),
-        };
-        HazardStore {
-            shared: Arc::new(shared),
-        }
+        let shared =
+            Shared { current: AtomicPtr::from(Box::new(initial)), domain: Domain::new(&StoreFamily) };
+        HazardStore { shared: Arc::new(shared) }
     }
 
     fn reader(&self) -> Self::Reader {
-        HazardReader {
-            hazard: self.hazard_pointer(),
-            shared: Arc::clone(&self.shared),
-        }
+        HazardReader { hazard: self.hazard_pointer(), shared: Arc::clone(&self.shared) }
     }
 
     fn update<E, F>(&self, mut f: F) -> Result<ProcessState, UpdateError<E>>
@@ -97,11 +87,7 @@ impl StateStore for HazardStore {
             // The hazard pointer keeps `current` from being freed and its
             // address from being reused while we compare: no ABA.
             let expected = std::ptr::from_ref(current).cast_mut();
-            if let Ok(replaced) = self
-                .shared
-                .current
-                .compare_exchange(expected, Box::new(next))
-            {
+            if let Ok(replaced) = self.shared.current.compare_exchange(expected, Box::new(next)) {
                 let replaced = replaced.expect("never null");
                 // SAFETY: our CAS unlinked `replaced`, so no later load
                 // returns it; only the CAS winner retires it, once; every
@@ -115,7 +101,7 @@ impl StateStore for HazardStore {
 
 impl StateReader for HazardReader {
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
         // SAFETY: every state stored in `current` is retired through
         // `shared.domain`, the domain `hazard` belongs to.
         let state = unsafe { self.shared.current.load(&mut self.hazard) }.expect("never null");

@@ -51,10 +51,7 @@ impl<F: Flavor, A: Actor> ActorHandle<F, A> {
             .name(format!("procstore-actor-{}", F::NAME))
             .spawn(move || run::<F, A>(actor, requests))
             .expect("failed to spawn the actor thread");
-        ActorHandle {
-            queue: Arc::new(queue),
-            thread: JoinOnDrop(Some(thread)),
-        }
+        ActorHandle { queue: Arc::new(queue), thread: JoinOnDrop(Some(thread)) }
     }
 
     /// The queue, for the owner's requests and for new readers.

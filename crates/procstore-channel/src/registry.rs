@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
 
 use crate::actor::{Actor, ActorHandle, Queue};
 use crate::flavor::Flavor;
@@ -20,9 +20,9 @@ pub struct ActorRegistry<F: Flavor> {
 /// channel per kind of answer.
 pub struct ActorRegistryReader<F: Flavor> {
     queue: Queue<F, RegistryActor<F>>,
-    states: ReplyChannel<F, Option<Arc<ProcessState>>>,
-    lists: ReplyChannel<F, Vec<ProcessState>>,
-    lens: ReplyChannel<F, usize>,
+    states: ReplyChannel<F, Result<Option<Arc<ProcessState>>, Stopped>>,
+    lists: ReplyChannel<F, Result<Vec<ProcessState>, Stopped>>,
+    lens: ReplyChannel<F, Result<usize, Stopped>>,
 }
 
 pub(crate) struct RegistryActor<F: Flavor> {
@@ -30,19 +30,22 @@ pub(crate) struct RegistryActor<F: Flavor> {
     _flavor: PhantomData<F>,
 }
 
+/// The entry of one id, if any.
+type EntryReply = Result<Option<Arc<ProcessState>>, Stopped>;
+
 pub(crate) enum RegistryRequest<F: Flavor> {
-    Get(ProcessId, Replier<F, Option<Arc<ProcessState>>>),
-    List(Replier<F, Vec<ProcessState>>),
-    Len(Replier<F, usize>),
-    Insert(ProcessState, Replier<F, ()>),
+    Get(ProcessId, Replier<F, EntryReply>),
+    List(Replier<F, Result<Vec<ProcessState>, Stopped>>),
+    Len(Replier<F, Result<usize, Stopped>>),
+    Insert(ProcessState, Replier<F, Result<(), Error>>),
     /// Publish `next` if `id` still maps to `expected`; answers with what
     /// `id` maps to afterwards.
     CompareAndSet {
         expected: Arc<ProcessState>,
         next: Arc<ProcessState>,
-        reply: Replier<F, Option<Arc<ProcessState>>>,
+        reply: Replier<F, EntryReply>,
     },
-    Remove(ProcessId, Replier<F, Arc<ProcessState>>),
+    Remove(ProcessId, Replier<F, Result<Arc<ProcessState>, Error>>),
     Stop,
 }
 
@@ -72,11 +75,7 @@ impl<F: Flavor> Actor for RegistryActor<F> {
                 };
                 answer::<F, _>(reply, result);
             }
-            CompareAndSet {
-                expected,
-                next,
-                reply,
-            } => {
+            CompareAndSet { expected, next, reply } => {
                 let slot = self.map.get_mut(&expected.id());
                 let now = match slot {
                     Some(current) if Arc::ptr_eq(current, &expected) => {
@@ -87,9 +86,7 @@ impl<F: Flavor> Actor for RegistryActor<F> {
                 };
                 answer::<F, _>(reply, Ok(now));
             }
-            Remove(id, reply) => {
-                answer::<F, _>(reply, self.map.remove(&id).ok_or(Error::NotFound(id)))
-            }
+            Remove(id, reply) => answer::<F, _>(reply, self.map.remove(&id).ok_or(Error::NotFound(id))),
             Stop => return false,
         }
         true
@@ -98,11 +95,9 @@ impl<F: Flavor> Actor for RegistryActor<F> {
     fn refuse(request: Self::Request) {
         use RegistryRequest::*;
         match request {
-            Get(_, reply) | CompareAndSet { reply, .. } => {
-                answer::<F, _>(reply, Err(Error::Stopped))
-            }
-            List(reply) => answer::<F, _>(reply, Err(Error::Stopped)),
-            Len(reply) => answer::<F, _>(reply, Err(Error::Stopped)),
+            Get(_, reply) | CompareAndSet { reply, .. } => answer::<F, _>(reply, Err(Stopped)),
+            List(reply) => answer::<F, _>(reply, Err(Stopped)),
+            Len(reply) => answer::<F, _>(reply, Err(Stopped)),
             Insert(_, reply) => answer::<F, _>(reply, Err(Error::Stopped)),
             Remove(_, reply) => answer::<F, _>(reply, Err(Error::Stopped)),
             Stop => {}
@@ -115,13 +110,8 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
     type Reader = ActorRegistryReader<F>;
 
     fn new() -> Self {
-        let actor = RegistryActor {
-            map: HashMap::new(),
-            _flavor: PhantomData,
-        };
-        ActorRegistry {
-            actor: ActorHandle::spawn(actor),
-        }
+        let actor = RegistryActor { map: HashMap::new(), _flavor: PhantomData };
+        ActorRegistry { actor: ActorHandle::spawn(actor) }
     }
 
     fn reader(&self) -> Self::Reader {
@@ -134,18 +124,16 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), Error> {
-        ReplyChannel::<F, ()>::new().call(self.actor.queue(), |reply| {
-            RegistryRequest::Insert(state, reply)
-        })
+        ReplyChannel::<F, _>::new().call(self.actor.queue(), |reply| RegistryRequest::Insert(state, reply))?
     }
 
     fn update<E, U>(&self, id: ProcessId, mut f: U) -> Result<ProcessState, UpdateError<E>>
     where
         U: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
-        let replies = ReplyChannel::<F, Option<Arc<ProcessState>>>::new();
+        let replies = ReplyChannel::<F, EntryReply>::new();
         let queue = self.actor.queue();
-        let mut current = replies.call(queue, |reply| RegistryRequest::Get(id, reply))?;
+        let mut current = replies.call(queue, |reply| RegistryRequest::Get(id, reply))??;
         loop {
             let found = current.ok_or(Error::NotFound(id))?;
             let next = Arc::new(found.successor(&mut f)?);
@@ -153,7 +141,7 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
                 expected: found,
                 next: Arc::clone(&next),
                 reply,
-            })?;
+            })??;
             if now.as_ref().is_some_and(|now| Arc::ptr_eq(now, &next)) {
                 return Ok(ProcessState::clone(&next));
             }
@@ -162,50 +150,38 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
     }
 
     fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        let removed = ReplyChannel::<F, Arc<ProcessState>>::new()
-            .call(self.actor.queue(), |reply| {
-                RegistryRequest::Remove(id, reply)
-            })?;
+        let removed = ReplyChannel::<F, _>::new()
+            .call(self.actor.queue(), |reply| RegistryRequest::Remove(id, reply))??;
         Ok(Arc::unwrap_or_clone(removed))
     }
 }
 
 impl<F: Flavor> RegistryReader for ActorRegistryReader<F> {
-    fn get<R>(
-        &mut self,
-        id: ProcessId,
-        f: impl FnOnce(&ProcessState) -> R,
-    ) -> Result<Option<R>, Error> {
-        let state = self
-            .states
-            .call(&self.queue, |reply| RegistryRequest::Get(id, reply))?;
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
+        let state = self.states.call(&self.queue, |reply| RegistryRequest::Get(id, reply))??;
         Ok(state.as_deref().map(f))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
-        let mut all = self.lists.call(&self.queue, RegistryRequest::List)?;
+    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+        let mut all = self.lists.call(&self.queue, RegistryRequest::List)??;
         // Sorting here keeps the actor's turn short.
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Error> {
-        self.lens.call(&self.queue, RegistryRequest::Len)
+    fn len(&mut self) -> Result<usize, Stopped> {
+        self.lens.call(&self.queue, RegistryRequest::Len)?
     }
 }
 
 impl<F: Flavor> fmt::Debug for ActorRegistry<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorRegistry")
-            .field("flavor", &F::NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("ActorRegistry").field("flavor", &F::NAME).finish_non_exhaustive()
     }
 }
 
 impl<F: Flavor> fmt::Debug for ActorRegistryReader<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorRegistryReader")
-            .field("flavor", &F::NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("ActorRegistryReader").field("flavor", &F::NAME).finish_non_exhaustive()
     }
 }

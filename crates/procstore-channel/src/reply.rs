@@ -2,28 +2,25 @@
 
 use std::fmt;
 
-use procstore_core::Error;
+use procstore_core::Stopped;
 
 use crate::flavor::Flavor;
 
-/// Where the actor sends the answer to one request.
-pub(crate) type Replier<F, O> = <F as Flavor>::Sender<Result<O, Error>>;
+/// Where the actor sends the answer `T` to one request.
+pub(crate) type Replier<F, T> = <F as Flavor>::Sender<T>;
 
 /// Answers a request; a caller that has gone away is no longer waiting.
-pub(crate) fn answer<F: Flavor, O: Send + 'static>(
-    replier: Replier<F, O>,
-    result: Result<O, Error>,
-) {
-    let _ = F::send(&replier, result);
+pub(crate) fn answer<F: Flavor, T: Send + 'static>(replier: Replier<F, T>, value: T) {
+    let _ = F::send(&replier, value);
 }
 
-/// A reader's end of a reply channel.
-pub(crate) struct ReplyChannel<F: Flavor, O: Send + 'static> {
-    replier: Replier<F, O>,
-    replies: F::Receiver<Result<O, Error>>,
+/// A caller's end of a reply channel for answers of type `T`.
+pub(crate) struct ReplyChannel<F: Flavor, T: Send + 'static> {
+    replier: Replier<F, T>,
+    replies: F::Receiver<T>,
 }
 
-impl<F: Flavor, O: Send + 'static> ReplyChannel<F, O> {
+impl<F: Flavor, T: Send + 'static> ReplyChannel<F, T> {
     pub(crate) fn new() -> Self {
         // One request is in flight per channel at a time, so one slot is enough.
         let (replier, replies) = F::bounded(1);
@@ -37,11 +34,11 @@ impl<F: Flavor, O: Send + 'static> ReplyChannel<F, O> {
     pub(crate) fn call<Req: Send + 'static>(
         &self,
         queue: &F::Sender<Req>,
-        make: impl FnOnce(Replier<F, O>) -> Req,
-    ) -> Result<O, Error> {
-        F::send(queue, make(self.replier.clone())).map_err(|_| Error::Stopped)?;
+        make: impl FnOnce(Replier<F, T>) -> Req,
+    ) -> Result<T, Stopped> {
+        F::send(queue, make(self.replier.clone())).map_err(|_| Stopped)?;
         // We hold a replier ourselves, so this only ends with an answer.
-        F::recv(&self.replies).unwrap_or(Err(Error::Stopped))
+        F::recv(&self.replies).ok_or(Stopped)
     }
 }
 
@@ -66,35 +63,30 @@ impl ReplyMode for ReusedReply {
 }
 
 /// A reader's replies: a kept channel, or a new one per request.
-pub(crate) struct Replies<F: Flavor, O: Send + 'static, M> {
-    kept: Option<ReplyChannel<F, O>>,
+pub(crate) struct Replies<F: Flavor, T: Send + 'static, M> {
+    kept: Option<ReplyChannel<F, T>>,
     _mode: std::marker::PhantomData<M>,
 }
 
-impl<F: Flavor, O: Send + 'static, M: ReplyMode> Replies<F, O, M> {
+impl<F: Flavor, T: Send + 'static, M: ReplyMode> Replies<F, T, M> {
     pub(crate) fn new() -> Self {
-        Replies {
-            kept: M::REUSE.then(ReplyChannel::<F, O>::new),
-            _mode: std::marker::PhantomData,
-        }
+        Replies { kept: M::REUSE.then(ReplyChannel::<F, T>::new), _mode: std::marker::PhantomData }
     }
 
     pub(crate) fn call<Req: Send + 'static>(
         &self,
         queue: &F::Sender<Req>,
-        make: impl FnOnce(Replier<F, O>) -> Req,
-    ) -> Result<O, Error> {
+        make: impl FnOnce(Replier<F, T>) -> Req,
+    ) -> Result<T, Stopped> {
         match &self.kept {
             Some(channel) => channel.call(queue, make),
-            None => ReplyChannel::<F, O>::new().call(queue, make),
+            None => ReplyChannel::<F, T>::new().call(queue, make),
         }
     }
 }
 
-impl<F: Flavor, O: Send + 'static, M: ReplyMode> fmt::Debug for Replies<F, O, M> {
+impl<F: Flavor, T: Send + 'static, M: ReplyMode> fmt::Debug for Replies<F, T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Replies")
-            .field("reused", &M::REUSE)
-            .finish()
+        f.debug_struct("Replies").field("reused", &M::REUSE).finish()
     }
 }

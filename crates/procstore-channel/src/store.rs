@@ -2,7 +2,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessState, StateReader, StateStore, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
 use crate::actor::{Actor, ActorHandle, Queue};
 use crate::flavor::Flavor;
@@ -18,7 +18,7 @@ pub struct ActorStore<F: Flavor, M> {
 /// A reader of an [`ActorStore`]: a request sender and its reply channel.
 pub struct ActorStoreReader<F: Flavor, M> {
     queue: Queue<F, StoreActor<F>>,
-    replies: Replies<F, Arc<ProcessState>, M>,
+    replies: Replies<F, StateReply, M>,
 }
 
 pub(crate) struct StoreActor<F: Flavor> {
@@ -26,14 +26,17 @@ pub(crate) struct StoreActor<F: Flavor> {
     _flavor: PhantomData<F>,
 }
 
+/// The actor's answer to both requests: the state current after it.
+pub(crate) type StateReply = Result<Arc<ProcessState>, Stopped>;
+
 pub(crate) enum StoreRequest<F: Flavor> {
-    Read(Replier<F, Arc<ProcessState>>),
+    Read(Replier<F, StateReply>),
     /// Publish `next` if the state is still `expected`; answers with the
     /// state that is current afterwards.
     CompareAndSet {
         expected: Arc<ProcessState>,
         next: Arc<ProcessState>,
-        reply: Replier<F, Arc<ProcessState>>,
+        reply: Replier<F, StateReply>,
     },
     Stop,
 }
@@ -48,11 +51,7 @@ impl<F: Flavor> Actor for StoreActor<F> {
     fn handle(&mut self, request: Self::Request) -> bool {
         match request {
             StoreRequest::Read(reply) => answer::<F, _>(reply, Ok(Arc::clone(&self.state))),
-            StoreRequest::CompareAndSet {
-                expected,
-                next,
-                reply,
-            } => {
+            StoreRequest::CompareAndSet { expected, next, reply } => {
                 if Arc::ptr_eq(&self.state, &expected) {
                     self.state = next;
                 }
@@ -66,7 +65,7 @@ impl<F: Flavor> Actor for StoreActor<F> {
     fn refuse(request: Self::Request) {
         match request {
             StoreRequest::Read(reply) | StoreRequest::CompareAndSet { reply, .. } => {
-                answer::<F, _>(reply, Err(Error::Stopped))
+                answer::<F, _>(reply, Err(Stopped))
             }
             StoreRequest::Stop => {}
         }
@@ -74,29 +73,16 @@ impl<F: Flavor> Actor for StoreActor<F> {
 }
 
 impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
-    const NAME: &'static str = if M::REUSE {
-        F::REUSED_REPLY_STORE
-    } else {
-        F::FRESH_REPLY_STORE
-    };
+    const NAME: &'static str = if M::REUSE { F::REUSED_REPLY_STORE } else { F::FRESH_REPLY_STORE };
     type Reader = ActorStoreReader<F, M>;
 
     fn new(initial: ProcessState) -> Self {
-        let actor = StoreActor {
-            state: Arc::new(initial),
-            _flavor: PhantomData,
-        };
-        ActorStore {
-            actor: ActorHandle::spawn(actor),
-            _mode: PhantomData,
-        }
+        let actor = StoreActor { state: Arc::new(initial), _flavor: PhantomData };
+        ActorStore { actor: ActorHandle::spawn(actor), _mode: PhantomData }
     }
 
     fn reader(&self) -> Self::Reader {
-        ActorStoreReader {
-            queue: Arc::clone(self.actor.queue()),
-            replies: Replies::new(),
-        }
+        ActorStoreReader { queue: Arc::clone(self.actor.queue()), replies: Replies::new() }
     }
 
     fn update<E, U>(&self, mut f: U) -> Result<ProcessState, UpdateError<E>>
@@ -104,9 +90,9 @@ impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
         U: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
         // Writes are rare and may come from any thread: a reply channel per call.
-        let replies = ReplyChannel::<F, Arc<ProcessState>>::new();
+        let replies = ReplyChannel::<F, StateReply>::new();
         let queue = self.actor.queue();
-        let mut current = replies.call(queue, StoreRequest::Read)?;
+        let mut current = replies.call(queue, StoreRequest::Read)??;
         loop {
             let next = Arc::new(current.successor(&mut f)?);
             let expected = Arc::clone(&current);
@@ -114,7 +100,7 @@ impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
                 expected,
                 next: Arc::clone(&next),
                 reply,
-            })?;
+            })??;
             if Arc::ptr_eq(&now, &next) {
                 return Ok(ProcessState::clone(&next));
             }
@@ -125,24 +111,20 @@ impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
 
 impl<F: Flavor, M: ReplyMode> StateReader for ActorStoreReader<F, M> {
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error> {
-        let state = self.replies.call(&self.queue, StoreRequest::Read)?;
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+        let state = self.replies.call(&self.queue, StoreRequest::Read)??;
         Ok(f(&state))
     }
 }
 
 impl<F: Flavor, M: ReplyMode> fmt::Debug for ActorStore<F, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorStore")
-            .field("name", &Self::NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("ActorStore").field("name", &Self::NAME).finish_non_exhaustive()
     }
 }
 
 impl<F: Flavor, M: ReplyMode> fmt::Debug for ActorStoreReader<F, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorStoreReader")
-            .field("replies", &self.replies)
-            .finish_non_exhaustive()
+        f.debug_struct("ActorStoreReader").field("replies", &self.replies).finish_non_exhaustive()
     }
 }

@@ -5,14 +5,12 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use procstore_channel::{
-    CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore,
-    FlumeActorRegistry, FlumeFreshReplyStore, FlumeReusedReplyStore, REQUEST_QUEUE,
+    CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
+    FlumeFreshReplyStore, FlumeReusedReplyStore, REQUEST_QUEUE,
 };
 use procstore_core::conformance::with_watchdog;
 use procstore_core::workload::restart_cycle;
-use procstore_core::{
-    Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore,
-};
+use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Stopped};
 
 fn initial() -> ProcessState {
     ProcessState::new(ProcessId(1), "actor")
@@ -25,12 +23,8 @@ fn reads_after_drop_are_stopped<S: StateStore>() {
     drop(store);
     with_watchdog("reads after the actor stopped", move || {
         for reader in &mut readers {
-            assert_eq!(reader.status(), Err(Error::Stopped));
-            assert_eq!(
-                reader.snapshot(),
-                Err(Error::Stopped),
-                "and again: still no hang"
-            );
+            assert_eq!(reader.status(), Err(Stopped));
+            assert_eq!(reader.snapshot(), Err(Stopped), "and again: still no hang");
         }
     });
 }
@@ -49,12 +43,9 @@ fn registry_reads_after_drop_are_stopped<R: Registry>() {
     let mut reader = registry.reader();
     drop(registry);
     with_watchdog("registry reads after the actor stopped", move || {
-        assert_eq!(
-            reader.get(ProcessId(1), ProcessState::version),
-            Err(Error::Stopped)
-        );
-        assert_eq!(reader.list(), Err(Error::Stopped));
-        assert_eq!(reader.len(), Err(Error::Stopped));
+        assert_eq!(reader.get(ProcessId(1), ProcessState::version), Err(Stopped));
+        assert_eq!(reader.list(), Err(Stopped));
+        assert_eq!(reader.len(), Err(Stopped));
     });
 }
 

@@ -26,20 +26,42 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Stopped => f.write_str("the store has stopped"),
+            Error::Stopped => Stopped.fmt(f),
             Error::NotFound(id) => write!(f, "process {id} is not registered"),
             Error::AlreadyExists(id) => write!(f, "process {id} is already registered"),
             Error::IdChanged { expected, found } => {
-                write!(
-                    f,
-                    "an update of process {expected} returned process {found}"
-                )
+                write!(f, "an update of process {expected} returned process {found}")
             }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// Why a read did not happen: the store's state lived on a thread that has
+/// stopped (an actor store after it was dropped). The only way a read fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Stopped;
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the store has stopped")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+impl From<Stopped> for Error {
+    fn from(_: Stopped) -> Self {
+        Error::Stopped
+    }
+}
+
+impl<E> From<Stopped> for UpdateError<E> {
+    fn from(_: Stopped) -> Self {
+        UpdateError::Store(Error::Stopped)
+    }
+}
 
 /// Why an `update` did not publish: the closure said no, or the store did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ mod traits;
 pub mod conformance;
 pub mod workload;
 
-pub use error::{Error, UpdateError};
+pub use error::{Error, Stopped, UpdateError};
 pub use state::{ProcessId, ProcessState};
 pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};

@@ -148,15 +148,9 @@ impl ProcessState {
     ) -> Result<ProcessState, UpdateError<E>> {
         let next = f(self).map_err(UpdateError::Rejected)?;
         if next.id != self.id {
-            return Err(UpdateError::Store(Error::IdChanged {
-                expected: self.id,
-                found: next.id,
-            }));
+            return Err(UpdateError::Store(Error::IdChanged { expected: self.id, found: next.id }));
         }
-        Ok(ProcessState {
-            version: self.version + 1,
-            ..next
-        })
+        Ok(ProcessState { version: self.version + 1, ..next })
     }
 }
 
@@ -172,10 +166,7 @@ mod tests {
     #[test]
     fn new_process_is_starting_at_version_zero() {
         let s = fresh();
-        assert_eq!(
-            (s.status(), s.version(), s.pid(), s.restarts()),
-            (Status::Starting, 0, None, 0)
-        );
+        assert_eq!((s.status(), s.version(), s.pid(), s.restarts()), (Status::Starting, 0, None, 0));
         assert_eq!(s.name(), "web");
     }
 
@@ -185,25 +176,15 @@ mod tests {
         assert_eq!((up.status(), up.pid()), (Status::Running, Some(4242)));
         assert!(up.started_at().is_some());
         let down = up.exited(Some(3)).unwrap();
-        assert_eq!(
-            (down.status(), down.pid(), down.exit_code()),
-            (Status::Crashed, None, Some(3))
-        );
+        assert_eq!((down.status(), down.pid(), down.exit_code()), (Status::Crashed, None, Some(3)));
         let clean = up.exited(Some(0)).unwrap();
         assert_eq!(clean.status(), Status::Stopped);
     }
 
     #[test]
     fn stop_request_then_nonzero_exit_is_stopped() {
-        let stopping = fresh()
-            .running(1)
-            .unwrap()
-            .transition(Status::Stopping)
-            .unwrap();
-        assert_eq!(
-            stopping.exited(Some(143)).unwrap().status(),
-            Status::Stopped
-        );
+        let stopping = fresh().running(1).unwrap().transition(Status::Stopping).unwrap();
+        assert_eq!(stopping.exited(Some(143)).unwrap().status(), Status::Stopped);
     }
 
     #[test]
@@ -223,25 +204,15 @@ mod tests {
     fn successor_stamps_version_and_keeps_id() {
         let s = fresh();
         let next = s
-            .successor(&mut |c: &ProcessState| {
-                Ok::<_, Infallible>(ProcessState {
-                    version: 99,
-                    ..c.clone()
-                })
-            })
+            .successor(&mut |c: &ProcessState| Ok::<_, Infallible>(ProcessState { version: 99, ..c.clone() }))
             .unwrap();
         assert_eq!(next.version(), 1);
         let err = s
-            .successor(&mut |_: &ProcessState| {
-                Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other"))
-            })
+            .successor(&mut |_: &ProcessState| Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other")))
             .unwrap_err();
         assert!(matches!(
             err,
-            UpdateError::Store(Error::IdChanged {
-                expected: ProcessId(7),
-                found: ProcessId(8)
-            })
+            UpdateError::Store(Error::IdChanged { expected: ProcessId(7), found: ProcessId(8) })
         ));
     }
 }

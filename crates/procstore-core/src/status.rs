@@ -63,11 +63,7 @@ impl Status {
 
     /// Checks the move from `self` to `to`.
     pub const fn check_transition(self, to: Status) -> Result<(), TransitionError> {
-        if self.can_transition_to(to) {
-            Ok(())
-        } else {
-            Err(TransitionError { from: self, to })
-        }
+        if self.can_transition_to(to) { Ok(()) } else { Err(TransitionError { from: self, to }) }
     }
 
     /// Whether a process in this status is alive (has or is about to have an OS process).
@@ -119,47 +115,29 @@ mod tests {
     #[test]
     fn every_status_has_a_way_forward() {
         for from in Status::ALL {
-            assert!(
-                Status::ALL.iter().any(|&to| from.can_transition_to(to)),
-                "{from} is a dead end"
-            );
+            assert!(Status::ALL.iter().any(|&to| from.can_transition_to(to)), "{from} is a dead end");
         }
     }
 
     #[test]
     fn no_status_moves_to_itself() {
         for s in Status::ALL {
-            assert_eq!(
-                s.check_transition(s),
-                Err(TransitionError { from: s, to: s })
-            );
+            assert_eq!(s.check_transition(s), Err(TransitionError { from: s, to: s }));
         }
     }
 
     #[test]
     fn error_names_both_states() {
-        let err = Status::Stopped
-            .check_transition(Status::Running)
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid transition from stopped to running"
-        );
+        let err = Status::Stopped.check_transition(Status::Running).unwrap_err();
+        assert_eq!(err.to_string(), "invalid transition from stopped to running");
     }
 
     #[test]
     fn restart_cycle_is_allowed() {
         use Status::*;
-        let cycle = [
-            Starting, Running, Crashed, Backoff, Starting, Running, Stopping, Stopped, Starting,
-        ];
+        let cycle = [Starting, Running, Crashed, Backoff, Starting, Running, Stopping, Stopped, Starting];
         for pair in cycle.windows(2) {
-            assert!(
-                pair[0].can_transition_to(pair[1]),
-                "{} -> {}",
-                pair[0],
-                pair[1]
-            );
+            assert!(pair[0].can_transition_to(pair[1]), "{} -> {}", pair[0], pair[1]);
         }
     }
 }

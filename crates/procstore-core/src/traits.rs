@@ -17,7 +17,7 @@
 //! function of `current`. If `f` panics, the panic reaches the caller and the
 //! store keeps its previous state, unpoisoned, for every later call.
 
-use crate::error::{Error, UpdateError};
+use crate::error::{Error, Stopped, UpdateError};
 use crate::state::{ProcessId, ProcessState};
 use crate::status::Status;
 
@@ -49,15 +49,17 @@ pub trait StateStore: Send + Sync + Sized + 'static {
 /// state lived on a thread that has stopped. They never hang.
 pub trait StateReader: Send + 'static {
     /// Runs `f` on the current state.
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error>;
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped>;
 
     /// The current lifecycle status (the Go record's `GetStatus`).
-    fn status(&mut self) -> Result<Status, Error> {
+    #[inline]
+    fn status(&mut self) -> Result<Status, Stopped> {
         self.read(ProcessState::status)
     }
 
     /// An owned copy of the current state.
-    fn snapshot(&mut self) -> Result<ProcessState, Error> {
+    #[inline]
+    fn snapshot(&mut self) -> Result<ProcessState, Stopped> {
         self.read(ProcessState::clone)
     }
 }
@@ -94,25 +96,22 @@ pub trait Registry: Send + Sync + Sized + 'static {
 /// A thread's read handle on a [`Registry`].
 pub trait RegistryReader: Send + 'static {
     /// Runs `f` on the state of `id`; `Ok(None)` if `id` is not registered.
-    fn get<R>(
-        &mut self,
-        id: ProcessId,
-        f: impl FnOnce(&ProcessState) -> R,
-    ) -> Result<Option<R>, Error>;
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped>;
 
     /// Every registered state, sorted by id.
-    fn list(&mut self) -> Result<Vec<ProcessState>, Error>;
+    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped>;
 
     /// How many processes are registered.
-    fn len(&mut self) -> Result<usize, Error>;
+    fn len(&mut self) -> Result<usize, Stopped>;
 
     /// Whether no process is registered.
-    fn is_empty(&mut self) -> Result<bool, Error> {
+    fn is_empty(&mut self) -> Result<bool, Stopped> {
         Ok(self.len()? == 0)
     }
 
     /// The status of `id`; `Ok(None)` if `id` is not registered.
-    fn status(&mut self, id: ProcessId) -> Result<Option<Status>, Error> {
+    #[inline]
+    fn status(&mut self, id: ProcessId) -> Result<Option<Status>, Stopped> {
         self.get(id, ProcessState::status)
     }
 }

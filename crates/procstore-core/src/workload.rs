@@ -34,12 +34,7 @@ pub fn expected_at(version: u64) -> (Status, u32, Option<u32>) {
 /// Panics unless `state` is what [`expected_at`] says for its version.
 pub fn assert_consistent(state: &ProcessState) {
     let seen = (state.status(), state.restarts(), state.pid());
-    assert_eq!(
-        seen,
-        expected_at(state.version()),
-        "torn or foreign state at version {}",
-        state.version()
-    );
+    assert_eq!(seen, expected_at(state.version()), "torn or foreign state at version {}", state.version());
 }
 
 fn pid_for(version: u64) -> u32 {

@@ -2,7 +2,7 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, UpdateError};
+use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
 
 use crate::{Lock, ProcessMap};
 
@@ -21,15 +21,11 @@ impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
     type Reader = LockRegistryReader<L>;
 
     fn new() -> Self {
-        LockRegistry {
-            map: Arc::new(L::new(ProcessMap::new())),
-        }
+        LockRegistry { map: Arc::new(L::new(ProcessMap::new())) }
     }
 
     fn reader(&self) -> Self::Reader {
-        LockRegistryReader {
-            map: Arc::clone(&self.map),
-        }
+        LockRegistryReader { map: Arc::clone(&self.map) }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), Error> {
@@ -55,44 +51,34 @@ impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
     }
 
     fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        self.map
-            .write(|map| map.remove(&id))
-            .ok_or(Error::NotFound(id))
+        self.map.write(|map| map.remove(&id)).ok_or(Error::NotFound(id))
     }
 }
 
 impl<L: Lock<ProcessMap>> RegistryReader for LockRegistryReader<L> {
-    fn get<R>(
-        &mut self,
-        id: ProcessId,
-        f: impl FnOnce(&ProcessState) -> R,
-    ) -> Result<Option<R>, Error> {
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
         Ok(self.map.read(|map| map.get(&id).map(f)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Error> {
+    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
         let mut all: Vec<ProcessState> = self.map.read(|map| map.values().cloned().collect());
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Error> {
+    fn len(&mut self) -> Result<usize, Stopped> {
         Ok(self.map.read(ProcessMap::len))
     }
 }
 
 impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistry<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockRegistry")
-            .field("lock", &L::MAP_NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("LockRegistry").field("lock", &L::MAP_NAME).finish_non_exhaustive()
     }
 }
 
 impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistryReader<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockRegistryReader")
-            .field("lock", &L::MAP_NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("LockRegistryReader").field("lock", &L::MAP_NAME).finish_non_exhaustive()
     }
 }

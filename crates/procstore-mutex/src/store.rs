@@ -1,7 +1,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessState, StateReader, StateStore, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
 use crate::Lock;
 
@@ -20,15 +20,11 @@ impl<L: Lock<ProcessState>> StateStore for LockStore<L> {
     type Reader = LockStoreReader<L>;
 
     fn new(initial: ProcessState) -> Self {
-        LockStore {
-            state: Arc::new(L::new(initial)),
-        }
+        LockStore { state: Arc::new(L::new(initial)) }
     }
 
     fn reader(&self) -> Self::Reader {
-        LockStoreReader {
-            state: Arc::clone(&self.state),
-        }
+        LockStoreReader { state: Arc::clone(&self.state) }
     }
 
     fn update<E, F>(&self, mut f: F) -> Result<ProcessState, UpdateError<E>>
@@ -45,23 +41,19 @@ impl<L: Lock<ProcessState>> StateStore for LockStore<L> {
 
 impl<L: Lock<ProcessState>> StateReader for LockStoreReader<L> {
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Error> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
         Ok(self.state.read(f))
     }
 }
 
 impl<L: Lock<ProcessState>> fmt::Debug for LockStore<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockStore")
-            .field("lock", &L::NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("LockStore").field("lock", &L::NAME).finish_non_exhaustive()
     }
 }
 
 impl<L: Lock<ProcessState>> fmt::Debug for LockStoreReader<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockStoreReader")
-            .field("lock", &L::NAME)
-            .finish_non_exhaustive()
+        f.debug_struct("LockStoreReader").field("lock", &L::NAME).finish_non_exhaustive()
     }
 }

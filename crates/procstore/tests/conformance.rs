@@ -11,10 +11,7 @@ procstore_core::registry_conformance! {
 #[test]
 fn selected_strategy_matches_the_feature() {
     use procstore::{Registry, StateStore};
-    let (store, registry) = (
-        procstore::DefaultStore::NAME,
-        procstore::DefaultRegistry::NAME,
-    );
+    let (store, registry) = (procstore::DefaultStore::NAME, procstore::DefaultRegistry::NAME);
     let expected = if cfg!(feature = "mutex") {
         ("parking_lot RwLock", "parking_lot RwLock<HashMap>")
     } else if cfg!(feature = "channel") {

@@ -1,0 +1,351 @@
+//! `cargo bench`: reproduces the Go decision record's comparison table for
+//! every strategy, plus writes, thread sweeps and registry operations, then
+//! writes `reports/<arch>-<os>/`.
+//!
+//! Semantics (see DESIGN.md): Single Reader is one thread with one reader;
+//! Concurrent (N) and the contention groups split a round's reads over N
+//! pre-started threads released by a barrier, ns/op = wall time / total
+//! reads (Go `RunParallel`). Memory/Op comes from an untimed pass under a
+//! counting allocator. `PROCSTORE_BENCH_PROFILE=quick` shortens everything.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, measurement::WallTime};
+use procstore_benches::alloc::{CountingAllocator, count_allocations};
+use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
+use procstore_benches::pool::{Job, Pool, Round};
+use procstore_benches::profile::Profile;
+use procstore_benches::strategies::{RegistryVisitor, StoreVisitor, each_registry, each_store};
+use procstore_benches::workload::{
+    RegistryOp, background_reader, background_writer, initial_state, populated, read_job, registry_job,
+    write_job,
+};
+use procstore_core::{Registry, StateStore};
+use procstore_report::{Kind, Record, groups};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Collects our own record of every benchmark criterion runs.
+struct Recorder {
+    profile: Profile,
+    records: Vec<Record>,
+    /// Benchmarks registered, measured or not (a filter skips some).
+    registered: usize,
+}
+
+impl Recorder {
+    /// Runs one benchmark whose routine measures `iters` operations, and
+    /// records the median over criterion's samples.
+    fn bench(
+        &mut self,
+        group: &mut Group<'_>,
+        (name, kind, threads): (&str, Kind, usize),
+        mut routine: impl FnMut(u64) -> Round,
+    ) {
+        self.registered += 1;
+        let calls = RefCell::new(Vec::<(u64, Round)>::new());
+        group.criterion.bench_function(BenchmarkId::new(name, threads), |b| {
+            b.iter_custom(|iters| {
+                let round = routine(iters);
+                calls.borrow_mut().push((iters, round));
+                round.elapsed
+            })
+        });
+        let calls = calls.into_inner();
+        // Flat sampling: the samples are the trailing calls with one iteration count.
+        let Some(&(last_iters, _)) = calls.last() else {
+            return;
+        };
+        let samples: Vec<_> = calls
+            .iter()
+            .rev()
+            .take_while(|(iters, _)| *iters == last_iters)
+            .take(self.profile.sample_size)
+            .collect();
+        if samples.len() < self.profile.sample_size {
+            return; // criterion's --test or --quick: no honest median
+        }
+        let mut per_op: Vec<f64> =
+            samples.iter().map(|(i, r)| r.elapsed.as_nanos() as f64 / *i as f64).collect();
+        per_op.sort_by(f64::total_cmp);
+        let elapsed: f64 = samples.iter().map(|(_, r)| r.elapsed.as_secs_f64()).sum();
+        let background: u64 = samples.iter().map(|(_, r)| r.background_ops).sum();
+        self.records.push(Record {
+            group: group.name.to_owned(),
+            strategy: name.to_owned(),
+            kind,
+            threads: threads as u32,
+            ns_per_op: Some(median(&per_op)),
+            samples: samples.len() as u32,
+            writer_updates_per_sec: (background > 0).then(|| background as f64 / elapsed),
+            bytes_per_op: None,
+            allocs_per_op: None,
+        });
+    }
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
+}
+
+/// A criterion group and the name our records give it.
+struct Group<'c> {
+    name: &'static str,
+    criterion: BenchmarkGroup<'c, WallTime>,
+}
+
+fn open<'c>(c: &'c mut Criterion, name: &'static str) -> Group<'c> {
+    let mut criterion = c.benchmark_group(name);
+    criterion.sampling_mode(SamplingMode::Flat);
+    Group { name, criterion }
+}
+
+/// Times `job` on the calling thread.
+fn on_this_thread(job: &mut Job) -> impl FnMut(u64) -> Round + '_ {
+    move |iters| {
+        let start = Instant::now();
+        let ok = job(iters);
+        let elapsed = start.elapsed();
+        assert_eq!(ok, iters, "broken run: {ok} of {iters} operations succeeded");
+        Round { elapsed, background_ops: 0 }
+    }
+}
+
+struct SingleReader<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+}
+
+impl StoreVisitor for SingleReader<'_, '_> {
+    fn visit<S: StateStore>(&mut self, kind: Kind) {
+        let store = S::new(initial_state());
+        let mut job = read_job(&store);
+        self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+    }
+}
+
+/// Readers only, `threads` of them (Concurrent and the sweep).
+struct Concurrent<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+    threads: usize,
+}
+
+impl StoreVisitor for Concurrent<'_, '_> {
+    fn visit<S: StateStore>(&mut self, kind: Kind) {
+        let store = S::new(initial_state());
+        let pool = Pool::new((0..self.threads).map(|_| read_job(&store)).collect(), vec![]);
+        self.rec.bench(&mut self.group, (S::NAME, kind, self.threads), |iters| pool.run(iters));
+    }
+}
+
+/// N readers and one writer, back to back (`rate: None`) or paced.
+struct Contention<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+    rate: Option<f64>,
+}
+
+impl StoreVisitor for Contention<'_, '_> {
+    fn visit<S: StateStore>(&mut self, kind: Kind) {
+        if kind == Kind::Floor && self.rate.is_none() {
+            return; // the leaky floor would keep every state a free-running writer makes
+        }
+        let store = Arc::new(S::new(initial_state()));
+        let readers = (0..self.rec.profile.threads).map(|_| read_job(&*store)).collect();
+        let pool = Pool::new(readers, vec![background_writer(&store, self.rate)]);
+        let threads = self.rec.profile.threads;
+        self.rec.bench(&mut self.group, (S::NAME, kind, threads), |iters| pool.run(iters));
+    }
+}
+
+/// One writer, alone (`readers: 0`) or under background readers.
+struct Write<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+    readers: usize,
+}
+
+impl StoreVisitor for Write<'_, '_> {
+    fn visit<S: StateStore>(&mut self, kind: Kind) {
+        if kind == Kind::Floor {
+            return; // the floor is a read bound; its writes only leak
+        }
+        let store = Arc::new(S::new(initial_state()));
+        if self.readers == 0 {
+            let mut job = write_job(&store);
+            self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+        } else {
+            let readers = (0..self.readers).map(|_| background_reader(&*store)).collect();
+            let pool = Pool::new(vec![write_job(&store)], readers);
+            self.rec.bench(&mut self.group, (S::NAME, kind, 1), |iters| pool.run(iters));
+        }
+    }
+}
+
+struct RegistryGroup<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+    op: RegistryOp,
+    threads: usize,
+}
+
+impl RegistryVisitor for RegistryGroup<'_, '_> {
+    fn visit<R: Registry>(&mut self, kind: Kind) {
+        let size = self.rec.profile.registry_size;
+        let registry = populated::<R>(size);
+        let jobs = (0..self.threads).map(|t| registry_job(&registry, self.op, t as u64, size)).collect();
+        let pool = Pool::new(jobs, vec![]);
+        self.rec.bench(&mut self.group, (R::NAME, kind, self.threads), |iters| pool.run(iters));
+    }
+}
+
+/// The untimed Memory/Op pass: no other benchmark thread is alive.
+struct Memory<'r> {
+    rec: &'r mut Recorder,
+}
+
+impl Memory<'_> {
+    fn record(&mut self, group: &str, name: &str, kind: Kind, mut job: Job) {
+        job(16); // warm: first-use allocations (thread locals, hazard records) are not per-op
+        let ops = self.rec.profile.memory_ops;
+        let use_ = count_allocations(ops, |n| assert_eq!(black_box(job(n)), n, "broken memory pass"));
+        self.rec.records.push(Record {
+            group: group.to_owned(),
+            strategy: name.to_owned(),
+            kind,
+            threads: 1,
+            ns_per_op: None,
+            samples: 0,
+            writer_updates_per_sec: None,
+            bytes_per_op: Some(use_.bytes),
+            allocs_per_op: Some(use_.allocations),
+        });
+    }
+}
+
+impl StoreVisitor for Memory<'_> {
+    fn visit<S: StateStore>(&mut self, kind: Kind) {
+        let store = Arc::new(S::new(initial_state()));
+        self.record(groups::MEMORY_READ, S::NAME, kind, read_job(&*store));
+        if kind != Kind::Floor {
+            self.record(groups::MEMORY_WRITE, S::NAME, kind, write_job(&store));
+        }
+    }
+}
+
+impl RegistryVisitor for Memory<'_> {
+    fn visit<R: Registry>(&mut self, kind: Kind) {
+        let size = self.rec.profile.registry_size;
+        let job = registry_job(&populated::<R>(size), RegistryOp::GetHit, 0, size);
+        self.record(groups::MEMORY_READ, R::NAME, kind, job);
+    }
+}
+
+fn echo_jobs(threads: usize) -> [(&'static str, Vec<Job>); 2] {
+    let crossbeam = CrossbeamEcho::start();
+    let flume = FlumeEcho::start();
+    let jobs = |make: &dyn Fn() -> Job| (0..threads).map(|_| make()).collect();
+    [
+        (
+            CrossbeamEcho::NAME,
+            jobs(&|| {
+                let mut client = crossbeam.client();
+                Box::new(move |n| (0..n).map(|_| u64::from(client.round_trip())).sum())
+            }),
+        ),
+        (
+            FlumeEcho::NAME,
+            jobs(&|| {
+                let mut client = flume.client();
+                Box::new(move |n| (0..n).map(|_| u64::from(client.round_trip())).sum())
+            }),
+        ),
+    ]
+}
+
+fn main() {
+    let profile = Profile::from_env().unwrap_or_else(|error| {
+        eprintln!("procstore-benches: {error}");
+        std::process::exit(2);
+    });
+    let mut c = Criterion::default()
+        .warm_up_time(profile.warm_up)
+        .measurement_time(profile.measurement)
+        .sample_size(profile.sample_size)
+        // Only criterion's own intervals and density plots use the bootstrap;
+        // at the default 100,000 resamples its plots cost ~7 s per benchmark.
+        .nresamples(5_000)
+        .configure_from_args();
+    let mut rec = Recorder { profile: profile.clone(), records: Vec::new(), registered: 0 };
+    eprintln!(
+        "procstore-benches: profile {} ({} readers, sweep {:?}, paced writer {} updates/s)",
+        profile.name, profile.threads, profile.sweep, profile.paced_rate
+    );
+
+    let mut memory = Memory { rec: &mut rec };
+    each_store(&mut memory, true);
+    each_registry(&mut memory);
+
+    {
+        let mut single = SingleReader { group: open(&mut c, groups::SINGLE_READER), rec: &mut rec };
+        each_store(&mut single, true);
+        for (name, mut jobs) in echo_jobs(1) {
+            let mut job = jobs.pop().expect("one job");
+            single.rec.bench(&mut single.group, (name, Kind::Floor, 1), on_this_thread(&mut job));
+        }
+        single.group.criterion.finish();
+    }
+
+    {
+        let mut concurrent =
+            Concurrent { group: open(&mut c, groups::CONCURRENT), rec: &mut rec, threads: 0 };
+        for &threads in &profile.sweep {
+            concurrent.threads = threads;
+            each_store(&mut concurrent, true);
+            for (name, jobs) in echo_jobs(threads) {
+                let pool = Pool::new(jobs, vec![]);
+                concurrent
+                    .rec
+                    .bench(&mut concurrent.group, (name, Kind::Floor, threads), |iters| pool.run(iters));
+            }
+        }
+        concurrent.group.criterion.finish();
+    }
+
+    for (name, rate) in [(groups::CONTENTION, None), (groups::CONTENTION_PACED, Some(profile.paced_rate))] {
+        let mut contention = Contention { group: open(&mut c, name), rec: &mut rec, rate };
+        each_store(&mut contention, true);
+        contention.group.criterion.finish();
+    }
+
+    for (name, readers) in [(groups::WRITE, 0), (groups::WRITE_UNDER_READERS, profile.threads)] {
+        let mut write = Write { group: open(&mut c, name), rec: &mut rec, readers };
+        each_store(&mut write, false);
+        write.group.criterion.finish();
+    }
+
+    let registry_groups = [
+        (groups::REGISTRY_GET_HIT, RegistryOp::GetHit),
+        (groups::REGISTRY_GET_MISS, RegistryOp::GetMiss),
+        (groups::REGISTRY_CHURN, RegistryOp::Churn),
+        (groups::REGISTRY_MIX, RegistryOp::Mix),
+        (groups::REGISTRY_LIST, RegistryOp::List),
+    ];
+    for (name, op) in registry_groups {
+        let mut registry = RegistryGroup { group: open(&mut c, name), rec: &mut rec, op, threads: 0 };
+        for threads in [1, profile.threads] {
+            registry.threads = threads;
+            each_registry(&mut registry);
+        }
+        registry.group.criterion.finish();
+    }
+
+    c.final_summary();
+    procstore_benches::output::finish(&profile, rec.records, rec.registered);
+}

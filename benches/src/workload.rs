@@ -1,0 +1,158 @@
+//! The per-thread operations the benchmark groups time.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use procstore_core::workload::restart_cycle;
+use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore};
+
+use crate::pool::{Background, Job};
+
+/// The state every store benchmark starts from.
+pub fn initial_state() -> ProcessState {
+    ProcessState::new(ProcessId(1), "bench")
+}
+
+/// `n` status reads through a reader of `store`.
+pub fn read_job<S: StateStore>(store: &S) -> Job {
+    let mut reader = store.reader();
+    Box::new(move |n| {
+        let mut ok = 0;
+        for _ in 0..n {
+            ok += u64::from(black_box(reader.status()).is_ok());
+        }
+        ok
+    })
+}
+
+/// `n` updates around the restart cycle.
+pub fn write_job<S: StateStore>(store: &Arc<S>) -> Job {
+    let store = Arc::clone(store);
+    Box::new(move |n| {
+        let mut ok = 0;
+        for _ in 0..n {
+            ok += u64::from(store.update(restart_cycle).is_ok());
+        }
+        ok
+    })
+}
+
+/// Reads back to back until told to stop.
+pub fn background_reader<S: StateStore>(store: &S) -> Background {
+    let mut reader = store.reader();
+    Box::new(move |stop: &AtomicBool| {
+        let mut n = 0;
+        while !stop.load(Ordering::Acquire) {
+            black_box(reader.status()).expect("background read");
+            n += 1;
+        }
+        n
+    })
+}
+
+/// Updates back to back, or at `rate` per second, until told to stop.
+pub fn background_writer<S: StateStore>(store: &Arc<S>, rate: Option<f64>) -> Background {
+    let store = Arc::clone(store);
+    Box::new(move |stop: &AtomicBool| {
+        let started = Instant::now();
+        let mut done = 0u64;
+        while !stop.load(Ordering::Acquire) {
+            // Paced: catch up to the rate, then sleep; sleeping leaves the
+            // core to the readers, as a real supervisor would.
+            let due = rate.map_or(done + 1, |rate| (started.elapsed().as_secs_f64() * rate) as u64);
+            while done < due && !stop.load(Ordering::Relaxed) {
+                store.update(restart_cycle).expect("background update");
+                done += 1;
+            }
+            if rate.is_some() {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+        }
+        done
+    })
+}
+
+/// A small, fast, per-thread pseudo-random sequence (xorshift64*).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A sequence seeded from `seed` (any value, zero included).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next value below `bound`.
+    #[inline]
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound
+    }
+}
+
+/// A registry holding processes `0..size`.
+pub fn populated<R: Registry>(size: u64) -> Arc<R> {
+    let registry = R::new();
+    for id in 0..size {
+        registry.insert(ProcessState::new(ProcessId(id), format!("proc-{id}"))).expect("fresh id");
+    }
+    Arc::new(registry)
+}
+
+/// A registry operation mix, run by one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistryOp {
+    /// Get of a registered id.
+    GetHit,
+    /// Get of an id that is never registered.
+    GetMiss,
+    /// Insert of a fresh id, then its removal.
+    Churn,
+    /// 90% get hit, 9% update, 1% churn.
+    Mix,
+    /// List every process.
+    List,
+}
+
+/// `n` operations of `op` by thread `thread` on a registry of `size` processes.
+pub fn registry_job<R: Registry>(registry: &Arc<R>, op: RegistryOp, thread: u64, size: u64) -> Job {
+    let registry = Arc::clone(registry);
+    let mut reader = registry.reader();
+    let mut rng = Rng::new(thread + 1);
+    // Fresh ids for churn, disjoint between threads and from `0..size`.
+    let mut next_fresh = (thread + 1) << 40;
+    Box::new(move |n| {
+        let mut ok = 0;
+        for _ in 0..n {
+            let choice = if op == RegistryOp::Mix { rng.below(100) } else { 0 };
+            let success = match op {
+                RegistryOp::GetHit => get_hit(&mut reader, &mut rng, size),
+                RegistryOp::GetMiss => {
+                    let id = ProcessId(size + rng.below(size));
+                    reader.status(id) == Ok(None)
+                }
+                RegistryOp::Mix if choice < 90 => get_hit(&mut reader, &mut rng, size),
+                RegistryOp::Mix if choice < 99 => {
+                    registry.update(ProcessId(rng.below(size)), restart_cycle).is_ok()
+                }
+                RegistryOp::Churn | RegistryOp::Mix => {
+                    next_fresh += 1;
+                    let id = ProcessId(next_fresh);
+                    registry.insert(ProcessState::new(id, "churn")).is_ok() && registry.remove(id).is_ok()
+                }
+                RegistryOp::List => reader.list().is_ok_and(|all| all.len() as u64 == size),
+            };
+            ok += u64::from(black_box(success));
+        }
+        ok
+    })
+}
+
+#[inline]
+fn get_hit(reader: &mut impl RegistryReader, rng: &mut Rng, size: u64) -> bool {
+    matches!(reader.status(ProcessId(rng.below(size))), Ok(Some(_)))
+}

@@ -1,0 +1,188 @@
+//! Reading and validating one `results.json`.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::schema::{Results, SCHEMA_VERSION};
+
+/// Why a `results.json` could not be used. Every variant names the file.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file does not exist.
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file exists but could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The file is not valid JSON, ends early, or does not have the shape of
+    /// a results file.
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// serde_json's 1-based line of the problem.
+        line: usize,
+        /// serde_json's 1-based column of the problem.
+        column: usize,
+        /// What was wrong, in words (serde's message included).
+        problem: String,
+    },
+    /// The file was written by another schema version.
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// The version the file says it is (`None`: no `schema_version`).
+        found: Option<u32>,
+        /// The version this renderer reads ([`SCHEMA_VERSION`]).
+        expected: u32,
+    },
+    /// The file parses, but its content cannot be rendered.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl LoadError {
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            LoadError::Missing { path }
+            | LoadError::Read { path, .. }
+            | LoadError::Json { path, .. }
+            | LoadError::Schema { path, .. }
+            | LoadError::Invalid { path, .. } => path,
+        }
+    }
+}
+
+impl LoadError {
+    /// What is wrong, without the file name.
+    pub fn problem(&self) -> String {
+        match self {
+            LoadError::Missing { .. } => "no such file (cargo bench writes it)".to_owned(),
+            LoadError::Read { source, .. } => format!("cannot read: {source}"),
+            LoadError::Json { line, column, problem, .. } => {
+                format!("line {line}, column {column}: {problem}")
+            }
+            LoadError::Schema { found: Some(found), expected, .. } => format!(
+                "written by schema {found}, this renderer reads schema {expected}; \
+                 re-run cargo bench"
+            ),
+            LoadError::Schema { found: None, expected, .. } => format!(
+                "no schema_version field (this renderer reads schema {expected}): \
+                 not a results.json, or re-run cargo bench"
+            ),
+            LoadError::Invalid { problem, .. } => problem.clone(),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path().display(), self.problem())
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `path` and checks it is a results file this renderer understands.
+pub fn load(path: &Path) -> Result<Results, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => LoadError::Missing { path: path.to_owned() },
+        _ => LoadError::Read { path: path.to_owned(), source },
+    })?;
+    parse(path, &text)
+}
+
+/// Checks `text`, the content of `path`, the way [`load`] does.
+fn parse(path: &Path, text: &str) -> Result<Results, LoadError> {
+    /// Just the version, so an older layout is reported as such rather than
+    /// as whichever field it lacks.
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: Option<u32>,
+    }
+
+    let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    if version.schema_version != Some(SCHEMA_VERSION) {
+        return Err(LoadError::Schema {
+            path: path.to_owned(),
+            found: version.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    let results: Results = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    validate(&results).map_err(|problem| LoadError::Invalid { path: path.to_owned(), problem })?;
+    Ok(results)
+}
+
+fn json_error(path: &Path, error: &serde_json::Error) -> LoadError {
+    use serde_json::error::Category;
+    let what = match error.classify() {
+        Category::Eof => "the file ends early (truncated or empty?)",
+        Category::Syntax => "not valid JSON",
+        Category::Data => "valid JSON but not a results file",
+        Category::Io => "cannot read",
+    };
+    let (line, column) = (error.line(), error.column());
+    // serde's message ends with the position, which the error already gives.
+    let message = error.to_string();
+    let message = message.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&message);
+    LoadError::Json { path: path.to_owned(), line, column, problem: format!("{what}: {message}") }
+}
+
+/// What the renderer relies on beyond the types.
+fn validate(results: &Results) -> Result<(), String> {
+    for (field, value) in [("machine.arch", &results.machine.arch), ("machine.os", &results.machine.os)] {
+        let safe = !value.is_empty()
+            && !value.starts_with('.')
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !safe {
+            return Err(format!(
+                "{field} is `{value}`: it names a directory under reports/, so it must be \
+                 non-empty ASCII letters, digits, `_`, `-` or `.`, not starting with `.`"
+            ));
+        }
+    }
+    if results.config.concurrent_threads == 0 {
+        return Err("config.concurrent_threads is 0".to_owned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let error = parse(Path::new("r.json"), "{\n  \"schema_version\": 1,\n  oops\n}").unwrap_err();
+        let LoadError::Json { line, column, .. } = &error else { panic!("{error:?}") };
+        assert_eq!((*line, *column), (3, 3));
+        assert!(error.to_string().starts_with("r.json: line 3, column 3: not valid JSON"));
+    }
+
+    #[test]
+    fn missing_version_is_a_schema_error() {
+        let error = parse(Path::new("r.json"), "{}").unwrap_err();
+        assert!(matches!(error, LoadError::Schema { found: None, .. }));
+    }
+}

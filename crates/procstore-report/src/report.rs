@@ -1,0 +1,504 @@
+//! Everything one architecture's report shows, computed once from its
+//! results; [`crate::markdown`] and [`crate::html`] only lay it out.
+
+use crate::claims::{Claim, claims};
+use crate::figures::{Figures, REGISTRY_GROUPS};
+use crate::format::{self, GAP};
+use crate::go_record::{GO_TABLE, GO_THREADS};
+use crate::rows::{Column, MUTEX, MainRow, label, main_rows, ratio};
+use crate::schema::{Kind, Results, groups};
+use crate::svg::{Bar, BarChart, LineChart, Series};
+use crate::table::Table;
+
+/// The banner of a run under an emulator, repeated in every table heading.
+pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
+
+/// The best safe atomic reader should be within this factor of the floor.
+const FLOOR_TARGET: f64 = 1.5;
+
+/// A paced writer under this share of its target rate is flagged.
+const PACED_SHARE: f64 = 0.95;
+
+/// One architecture's report.
+#[derive(Clone, Debug)]
+pub(crate) struct Report {
+    /// The page title.
+    pub(crate) title: String,
+    /// Where and how the run was made, as (label, value) pairs.
+    pub(crate) machine: Vec<(&'static str, String)>,
+    /// The emulation banner's evidence, when the run was emulated.
+    pub(crate) emulated: Option<String>,
+    /// The Go record's columns, measured.
+    pub(crate) main: Table,
+    /// The Go record's own table.
+    pub(crate) go: Table,
+    /// std Mutex's figure over each row's.
+    pub(crate) speedup: Table,
+    /// Both writer variants.
+    pub(crate) contention: Table,
+    /// Writes and their memory.
+    pub(crate) writes: Table,
+    /// The concurrent group over thread counts.
+    pub(crate) sweep: Table,
+    /// Every registry group at 1 and N threads.
+    pub(crate) registry: Table,
+    /// The floor rows.
+    pub(crate) floor: Table,
+    /// How far the best atomic reader is from the floor.
+    pub(crate) floor_gap: Table,
+    /// The Go record's claims, checked.
+    pub(crate) claims: Table,
+    /// The claims, as data.
+    pub(crate) claim_list: Vec<Claim>,
+    /// The sweep as lines.
+    pub(crate) sweep_chart: LineChart,
+    /// One bar chart per main column.
+    pub(crate) main_charts: Vec<BarChart>,
+    /// get hit and mix at N threads.
+    pub(crate) registry_charts: Vec<BarChart>,
+}
+
+impl Report {
+    /// Computes the report of `results`.
+    pub(crate) fn new(results: &Results) -> Report {
+        let figures = Figures::new(results);
+        let rows = main_rows(&figures);
+        let claim_list = claims(&figures, &rows);
+        let machine = &results.machine;
+        Report {
+            title: format!("procstore benchmark report: {}", machine.slug()),
+            machine: machine_info(results),
+            emulated: machine.emulated.then(|| {
+                if machine.emulation_evidence.is_empty() {
+                    "the harness detected an emulator".to_owned()
+                } else {
+                    machine.emulation_evidence.clone()
+                }
+            }),
+            main: main_table(&figures, &rows),
+            go: go_table(),
+            speedup: speedup_table(&figures, &rows),
+            contention: contention_table(&figures),
+            writes: writes_table(&figures),
+            sweep: sweep_table(&figures),
+            registry: registry_table(&figures),
+            floor: floor_table(&figures, &rows),
+            floor_gap: floor_gap_table(&figures, &rows),
+            claims: claims_table(&claim_list),
+            claim_list,
+            sweep_chart: sweep_chart(&figures),
+            main_charts: main_charts(&figures, &rows),
+            registry_charts: registry_charts(&figures),
+        }
+    }
+
+    /// Every table, in reading order.
+    pub(crate) fn tables(&self) -> [&Table; 10] {
+        [
+            &self.main,
+            &self.go,
+            &self.speedup,
+            &self.contention,
+            &self.writes,
+            &self.sweep,
+            &self.registry,
+            &self.floor,
+            &self.floor_gap,
+            &self.claims,
+        ]
+    }
+
+    /// The marker every table heading carries (empty when not emulated).
+    pub(crate) fn marker(&self) -> &'static str {
+        if self.emulated.is_some() { EMULATED } else { "" }
+    }
+}
+
+fn machine_info(results: &Results) -> Vec<(&'static str, String)> {
+    let (m, c) = (&results.machine, &results.config);
+    vec![
+        ("CPU", m.cpu_model.clone()),
+        ("Cores", m.cores.to_string()),
+        ("Architecture", format!("{} ({})", m.arch, m.os)),
+        ("Compiler", m.rustc.clone()),
+        (
+            "Profile",
+            format!(
+                "{} ({} samples x {} s per benchmark)",
+                c.profile,
+                c.sample_size,
+                format::sig3(c.measurement_secs)
+            ),
+        ),
+        ("Finished", format::utc(m.finished_unix)),
+    ]
+}
+
+fn main_header(n: u32) -> Vec<String> {
+    let mut header = vec!["Approach".to_owned()];
+    header.extend(Column::ALL.map(|c| c.label(n)));
+    header.push("Memory/Op".to_owned());
+    header
+}
+
+fn main_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
+    let n = figures.n();
+    let mut table = Table::new("Main table", main_header(n));
+    table.note(format!(
+        "ns per read, median over samples (Go RunParallel semantics: wall time / total reads). \
+         Concurrent ({n}): {n} reader threads. Under Contention: {n} readers and one writer \
+         updating back to back. Memory/Op: heap bytes and allocations per read."
+    ));
+    if rows.iter().any(|r| r.kind == Kind::Floor) {
+        table.note("Rows labelled 'floor:' are lower bounds measured beside the stores, not stores.");
+    }
+    for row in rows {
+        let mut cells = vec![row.label()];
+        cells.extend(Column::ALL.map(|c| format::ns(c.of(row))));
+        cells.push(format::memory(row.bytes, row.allocs));
+        table.row(cells);
+    }
+    if rows.is_empty() {
+        table.note("No store was measured.");
+    }
+    table
+}
+
+fn go_table() -> Table {
+    let mut table = Table::new("The Go record, for reference", main_header(GO_THREADS));
+    table.note("The figures of the Go decision record this project reproduces (ns/op).");
+    for row in GO_TABLE {
+        table.row(row.map(str::to_owned).to_vec());
+    }
+    table
+}
+
+fn speedup_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
+    let n = figures.n();
+    let mut header = vec!["Approach".to_owned()];
+    header.extend(Column::ALL.map(|c| c.label(n)));
+    let mut table = Table::new(format!("Speedup vs {MUTEX}"), header);
+    let mutex = rows.iter().find(|r| r.name == MUTEX);
+    match mutex {
+        Some(_) => table.note(format!(
+            "{MUTEX}'s ns/op divided by the row's: above 1x is faster than {MUTEX}, below 1x slower."
+        )),
+        None => table.note(format!("No '{MUTEX}' row was measured: nothing to compare against.")),
+    }
+    for row in rows {
+        let mut cells = vec![row.label()];
+        cells.extend(Column::ALL.map(|c| format::ratio(ratio(mutex.and_then(|m| c.of(m)), c.of(row)))));
+        table.row(cells);
+    }
+    table
+}
+
+fn contention_table(figures: &Figures<'_>) -> Table {
+    let n = figures.n();
+    let target = figures.results().config.paced_rate;
+    let header = ["Strategy", "Back-to-back: read", "Back-to-back: writer", "Paced: read", "Paced: writer"];
+    let mut table = Table::new("Contention", header.iter().map(|h| (*h).to_owned()).collect());
+    table.note(format!(
+        "{n} readers (ns per read) with one writer, either updating back to back or paced at {}; \
+         writer columns are the updates/s it achieved. ⚠ marks a paced writer under {} of its target.",
+        format::per_sec(Some(target)),
+        format::percent(PACED_SHARE)
+    ));
+    let mut flagged = 0;
+    let strategies = figures.strategies(&[groups::CONTENTION, groups::CONTENTION_PACED]);
+    for (name, kind) in floors_last(strategies) {
+        let fast = figures.record(groups::CONTENTION, name, n);
+        let paced = figures.record(groups::CONTENTION_PACED, name, n);
+        let paced_rate = paced.and_then(|r| r.writer_updates_per_sec);
+        let mut paced_cell = format::per_sec(paced_rate);
+        if let Some(rate) = paced_rate
+            && target > 0.0
+            && rate < PACED_SHARE * target
+        {
+            flagged += 1;
+            paced_cell += &format!(" ⚠ {} of target", format::percent(rate / target));
+        }
+        table.row(vec![
+            label(name, kind),
+            format::ns(fast.and_then(|r| r.ns_per_op)),
+            format::per_sec(fast.and_then(|r| r.writer_updates_per_sec)),
+            format::ns(paced.and_then(|r| r.ns_per_op)),
+            paced_cell,
+        ]);
+    }
+    if flagged > 0 {
+        table.note(format!(
+            "{flagged} paced writer(s) fell short of the target: their read figures are under \
+             less write pressure than the others'."
+        ));
+    }
+    table
+}
+
+fn writes_table(figures: &Figures<'_>) -> Table {
+    let n = figures.n();
+    let header = vec![
+        "Strategy".to_owned(),
+        "Write (alone)".to_owned(),
+        format!("Write under {n} readers"),
+        "Memory/Update".to_owned(),
+    ];
+    let mut table = Table::new("Writes", header);
+    table.note("ns per update by one writer, alone or while readers read; memory per update.");
+    for (name, kind) in
+        floors_last(figures.strategies(&[groups::WRITE, groups::WRITE_UNDER_READERS, groups::MEMORY_WRITE]))
+    {
+        let memory = figures.any(groups::MEMORY_WRITE, name);
+        table.row(vec![
+            label(name, kind),
+            format::ns(figures.any(groups::WRITE, name).and_then(|r| r.ns_per_op)),
+            format::ns(figures.any(groups::WRITE_UNDER_READERS, name).and_then(|r| r.ns_per_op)),
+            format::memory(memory.and_then(|r| r.bytes_per_op), memory.and_then(|r| r.allocs_per_op)),
+        ]);
+    }
+    table
+}
+
+fn floors_last(mut strategies: Vec<(&str, Kind)>) -> Vec<(&str, Kind)> {
+    strategies.sort_by_key(|(_, kind)| *kind == Kind::Floor);
+    strategies
+}
+
+/// The sweep's thread counts: the configured ones, else those recorded.
+fn sweep_threads(figures: &Figures<'_>) -> Vec<u32> {
+    let results = figures.results();
+    let mut threads = results.config.sweep.clone();
+    if threads.is_empty() {
+        threads =
+            results.records.iter().filter(|r| r.group == groups::CONCURRENT).map(|r| r.threads).collect();
+    }
+    threads.sort_unstable();
+    threads.dedup();
+    threads
+}
+
+fn threads_label(threads: u32) -> String {
+    if threads == 1 { "1 thread".to_owned() } else { format!("{threads} threads") }
+}
+
+fn sweep_table(figures: &Figures<'_>) -> Table {
+    let threads = sweep_threads(figures);
+    let mut header = vec!["Strategy".to_owned()];
+    header.extend(threads.iter().map(|&t| threads_label(t)));
+    let mut table = Table::new("Thread sweep (concurrent readers)", header);
+    table.note("ns per read (wall time / total reads) with that many reader threads.");
+    for (name, kind) in floors_last(figures.strategies(&[groups::CONCURRENT])) {
+        let mut cells = vec![label(name, kind)];
+        cells.extend(threads.iter().map(|&t| format::ns(figures.ns(groups::CONCURRENT, name, t))));
+        table.row(cells);
+    }
+    table
+}
+
+/// 1 and N, once each.
+fn registry_threads(n: u32) -> Vec<u32> {
+    if n == 1 { vec![1] } else { vec![1, n] }
+}
+
+fn registry_table(figures: &Figures<'_>) -> Table {
+    let n = figures.n();
+    let mut header = vec!["Registry".to_owned()];
+    for (_, op) in REGISTRY_GROUPS {
+        header.extend(registry_threads(n).into_iter().map(|t| format!("{op} ({t})")));
+    }
+    header.push("Memory/get".to_owned());
+    let mut table = Table::new("Registry", header);
+    table.note(format!(
+        "ns per operation; (t) = threads. {} processes registered. get hit / get miss: one \
+         lookup; churn: insert then remove; mix: 90% get, 9% update, 1% insert + remove; list: \
+         every process. Memory/get: heap use of one get hit.",
+        figures.results().config.registry_size
+    ));
+    for (name, kind) in figures.registries() {
+        let mut cells = vec![label(name, kind)];
+        for (group, _) in REGISTRY_GROUPS {
+            cells.extend(registry_threads(n).into_iter().map(|t| format::ns(figures.ns(group, name, t))));
+        }
+        let memory = figures.any(groups::MEMORY_READ, name);
+        cells.push(format::memory(memory.and_then(|r| r.bytes_per_op), memory.and_then(|r| r.allocs_per_op)));
+        table.row(cells);
+    }
+    table
+}
+
+/// The columns of the floor section: (heading, group, threads).
+fn floor_columns(n: u32) -> [(String, &'static str, u32); 3] {
+    [
+        ("Single Reader".to_owned(), groups::SINGLE_READER, 1),
+        (format!("Concurrent ({n})"), groups::CONCURRENT, n),
+        (format!("Paced contention ({n})"), groups::CONTENTION_PACED, n),
+    ]
+}
+
+fn floor_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
+    let n = figures.n();
+    let mut header = vec!["Floor".to_owned()];
+    header.extend(floor_columns(n).map(|(heading, _, _)| heading));
+    header.push("Memory/Op".to_owned());
+    let mut table = Table::new("Floors", header);
+    table.note(
+        "Lower bounds measured beside the stores, never stores: a leaky atomic pointer load \
+         (its replaced states are never freed) and bare channel round trips.",
+    );
+    for row in rows.iter().filter(|r| r.kind == Kind::Floor) {
+        let mut cells = vec![row.label()];
+        cells.extend(
+            floor_columns(n).map(|(_, group, threads)| format::ns(figures.ns(group, row.name, threads))),
+        );
+        cells.push(format::memory(row.bytes, row.allocs));
+        table.row(cells);
+    }
+    if table.rows.is_empty() {
+        table.note("No floor was measured.");
+    }
+    table
+}
+
+/// The floor the atomic readers are held to: the fastest floor in the
+/// first floor column that has one (the leaky pointer load).
+fn leaky_floor<'r>(figures: &Figures<'r>, rows: &[MainRow<'r>]) -> Option<&'r str> {
+    floor_columns(figures.n()).iter().find_map(|(_, group, threads)| {
+        rows.iter()
+            .filter(|r| r.kind == Kind::Floor)
+            .filter_map(|r| Some((r.name, figures.ns(group, r.name, *threads)?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, _)| name)
+    })
+}
+
+fn floor_gap_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
+    let n = figures.n();
+    let target = format::ratio(Some(FLOOR_TARGET));
+    let header = vec![
+        "Column".to_owned(),
+        "Best atomic reader".to_owned(),
+        "Floor".to_owned(),
+        "Atomic / floor".to_owned(),
+        format!("Within {target}?"),
+    ];
+    let mut table = Table::new("Distance from the floor", header);
+    table.left = 2;
+    let floor = leaky_floor(figures, rows);
+    table.note(format!(
+        "The fastest safe atomic store over the leaky floor ({}): the target is {target} or less.",
+        floor.unwrap_or("not measured")
+    ));
+    for (heading, group, threads) in floor_columns(n) {
+        let best = rows
+            .iter()
+            .filter(|r| r.kind == Kind::Atomic)
+            .filter_map(|r| Some((r.name, figures.ns(group, r.name, threads)?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let floor_ns = floor.and_then(|f| figures.ns(group, f, threads));
+        let gap = ratio(best.map(|b| b.1), floor_ns);
+        let verdict = match gap {
+            Some(g) if g <= FLOOR_TARGET => "yes",
+            Some(_) => "no",
+            None => "not measured",
+        };
+        table.row(vec![
+            heading,
+            best.map_or_else(|| GAP.to_owned(), |(name, ns)| format!("{name}: {}", format::ns(Some(ns)))),
+            format::ns(floor_ns),
+            format::ratio(gap),
+            verdict.to_owned(),
+        ]);
+    }
+    table
+}
+
+fn claims_table(claims: &[Claim]) -> Table {
+    let header = ["Claim (Go record)", "Go figure", "Measured", "Verdict"];
+    let mut table = Table::new("Claims", header.map(str::to_owned).to_vec());
+    table.left = header.len();
+    table.note(
+        "Each claim of the Go record checked against this run; a verdict is computed from the \
+         figures above, never written by hand.",
+    );
+    for claim in claims {
+        table.row(vec![
+            claim.statement.clone(),
+            claim.expected.clone(),
+            claim.measured.clone(),
+            format!("{}: {}", claim.verdict, claim.reason),
+        ]);
+    }
+    table
+}
+
+fn sweep_chart(figures: &Figures<'_>) -> LineChart {
+    let threads = sweep_threads(figures);
+    LineChart {
+        title: "Thread scaling: concurrent readers".to_owned(),
+        x_label: "reader threads".to_owned(),
+        y_label: "ns/op".to_owned(),
+        series: floors_last(figures.strategies(&[groups::CONCURRENT]))
+            .into_iter()
+            .map(|(name, kind)| Series {
+                name: label(name, kind),
+                kind,
+                points: threads
+                    .iter()
+                    .filter_map(|&t| Some((f64::from(t), figures.ns(groups::CONCURRENT, name, t)?)))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn ns_bar(name: String, kind: Kind, ns: Option<f64>) -> Bar {
+    Bar { label: name, kind, value: ns, text: format::ns(ns) }
+}
+
+fn main_charts(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Vec<BarChart> {
+    let n = figures.n();
+    let mut charts: Vec<BarChart> = Column::ALL
+        .iter()
+        .map(|&column| BarChart {
+            title: column.label(n),
+            unit: "ns/op".to_owned(),
+            bars: rows.iter().map(|r| ns_bar(r.label(), r.kind, column.of(r))).collect(),
+        })
+        .collect();
+    charts.push(BarChart {
+        title: "Memory/Op".to_owned(),
+        unit: "bytes per read".to_owned(),
+        bars: rows
+            .iter()
+            .map(|r| Bar {
+                label: r.label(),
+                kind: r.kind,
+                value: r.bytes,
+                text: format::memory(r.bytes, r.allocs),
+            })
+            .collect(),
+    });
+    charts
+}
+
+fn registry_charts(figures: &Figures<'_>) -> Vec<BarChart> {
+    let n = figures.n();
+    [(groups::REGISTRY_GET_HIT, "get hit"), (groups::REGISTRY_MIX, "mix")]
+        .into_iter()
+        .map(|(group, op)| BarChart {
+            title: format!("Registry {op} ({n} threads)"),
+            unit: "ns/op".to_owned(),
+            bars: figures
+                .registries()
+                .into_iter()
+                .map(|(name, kind)| ns_bar(label(name, kind), kind, figures.ns(group, name, n)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The main row of each store, for the cross-architecture comparison.
+pub(crate) fn main_figures(results: &Results) -> Vec<(String, [Option<f64>; 3])> {
+    let figures = Figures::new(results);
+    main_rows(&figures).iter().map(|row| (row.label(), Column::ALL.map(|c| c.of(row)))).collect()
+}

@@ -1,0 +1,420 @@
+//! Hand-made inline SVG charts: a line chart and a horizontal bar chart.
+//!
+//! The SVG is meant to be inlined in an HTML page, so it carries no XML
+//! namespace declaration and loads nothing.
+
+use std::fmt::Write as _;
+
+use crate::escape::html as esc;
+use crate::format;
+use crate::schema::Kind;
+
+/// One line of a [`LineChart`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Series {
+    /// Legend text.
+    pub(crate) name: String,
+    /// Family: floors are dashed.
+    pub(crate) kind: Kind,
+    /// (x, y) points, x ascending; y must be > 0 (log scale).
+    pub(crate) points: Vec<(f64, f64)>,
+}
+
+/// A line chart with a log-scale y axis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct LineChart {
+    /// Heading inside the chart.
+    pub(crate) title: String,
+    /// What x is.
+    pub(crate) x_label: String,
+    /// What y is.
+    pub(crate) y_label: String,
+    /// The lines.
+    pub(crate) series: Vec<Series>,
+}
+
+/// One bar of a [`BarChart`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Bar {
+    /// Text left of the bar.
+    pub(crate) label: String,
+    /// Family: the bar's colour.
+    pub(crate) kind: Kind,
+    /// Length; `None` draws no bar.
+    pub(crate) value: Option<f64>,
+    /// Text right of the bar (the formatted value, or a gap mark).
+    pub(crate) text: String,
+}
+
+/// A horizontal bar chart, log scale when the values span over 2 decades.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct BarChart {
+    /// Heading inside the chart.
+    pub(crate) title: String,
+    /// What the values are, e.g. `ns/op`.
+    pub(crate) unit: String,
+    /// The bars, top to bottom.
+    pub(crate) bars: Vec<Bar>,
+}
+
+const WIDTH: f64 = 780.0;
+const PALETTE: [&str; 12] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+    "#17becf", "#393b79", "#637939",
+];
+
+fn kind_colour(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Lock => "#1f77b4",
+        Kind::Channel => "#ff7f0e",
+        Kind::Atomic => "#2ca02c",
+        Kind::ConcurrentMap => "#9467bd",
+        Kind::Floor => "#8c8c8c",
+    }
+}
+
+/// A mapping from values to pixels along one axis.
+#[derive(Clone, Copy, Debug)]
+struct Scale {
+    lo: f64,
+    hi: f64,
+    log: bool,
+    from: f64,
+    to: f64,
+}
+
+impl Scale {
+    /// A log scale from the decade below `min` to the decade above `max`.
+    fn log(min: f64, max: f64, from: f64, to: f64) -> Scale {
+        let lo = 10f64.powf(min.log10().floor());
+        let mut hi = 10f64.powf(max.log10().ceil());
+        if hi <= lo {
+            hi = lo * 10.0;
+        }
+        Scale { lo, hi, log: true, from, to }
+    }
+
+    /// A linear scale from 0 to a round number at or above `max`.
+    fn linear(max: f64, from: f64, to: f64) -> Scale {
+        let hi = if max > 0.0 {
+            let step = nice_step(max / 4.0);
+            (max / step).ceil() * step
+        } else {
+            1.0
+        };
+        Scale { lo: 0.0, hi, log: false, from, to }
+    }
+
+    /// The pixel of `value`, clamped to the axis.
+    fn at(&self, value: f64) -> f64 {
+        let t = if self.log {
+            if value <= 0.0 { 0.0 } else { (value / self.lo).log10() / (self.hi / self.lo).log10() }
+        } else {
+            (value - self.lo) / (self.hi - self.lo)
+        };
+        self.from + t.clamp(0.0, 1.0) * (self.to - self.from)
+    }
+
+    /// Tick values: every decade, or 4-5 round steps.
+    fn ticks(&self) -> Vec<f64> {
+        let mut ticks = Vec::new();
+        if self.log {
+            let mut v = self.lo;
+            while v <= self.hi * 1.0001 {
+                ticks.push(v);
+                v *= 10.0;
+            }
+        } else {
+            let step = nice_step(self.hi / 4.0);
+            let mut i = 0.0;
+            while i * step <= self.hi * 1.0001 {
+                ticks.push(i * step);
+                i += 1.0;
+            }
+        }
+        ticks
+    }
+}
+
+/// The smallest of 1, 2, 5 x 10^k at or above `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let decade = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * decade).find(|&step| step >= raw).unwrap_or(10.0 * decade)
+}
+
+/// A tick label: 3 significant digits without trailing zeros.
+fn tick_label(value: f64) -> String {
+    let text = format::sig3(value);
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+}
+
+/// Roughly how wide `text` is at the charts' 12px font.
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 7.0
+}
+
+fn open(out: &mut String, width: f64, height: f64, title: &str) {
+    let _ = write!(
+        out,
+        "<svg class=\"chart\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" \
+         height=\"{height:.0}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>\
+         <rect x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\" fill=\"#fff\"/>\
+         <text x=\"10\" y=\"20\" class=\"chart-title\">{t}</text>",
+        t = esc(title)
+    );
+}
+
+/// Renders `chart` as an `<svg>` element.
+pub(crate) fn line_chart(chart: &LineChart) -> String {
+    let (left, right, top, bottom): (f64, f64, f64, f64) = (70.0, 540.0, 40.0, 330.0);
+    let legend_rows = chart.series.len() as f64;
+    let height = (bottom + 50.0).max(top + 18.0 * legend_rows + 20.0);
+    let longest = chart.series.iter().map(|s| text_width(&s.name)).fold(0.0, f64::max);
+    let width = WIDTH.max(right + 56.0 + longest);
+    let mut out = String::new();
+    open(&mut out, width, height, &chart.title);
+
+    let points = chart.series.iter().flat_map(|s| s.points.iter());
+    let xs: Vec<f64> = points.clone().map(|p| p.0).filter(|x| *x > 0.0).collect();
+    let ys: Vec<f64> = points.map(|p| p.1).filter(|y| *y > 0.0).collect();
+    if xs.is_empty() || ys.is_empty() {
+        let _ = write!(out, "<text x=\"{left}\" y=\"{}\">not measured</text></svg>", top + 40.0);
+        return out;
+    }
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let y = Scale::log(min(&ys), max(&ys), bottom, top);
+    let (x_min, x_max) = (min(&xs), max(&xs));
+    let x = |value: f64| {
+        if x_max <= x_min {
+            (left + right) / 2.0
+        } else {
+            left + (value / x_min).log10() / (x_max / x_min).log10() * (right - left)
+        }
+    };
+
+    // Grid and y ticks.
+    for tick in y.ticks() {
+        let py = y.at(tick);
+        let _ = write!(
+            out,
+            "<line x1=\"{left}\" y1=\"{py:.1}\" x2=\"{right}\" y2=\"{py:.1}\" class=\"grid\"/>\
+             <text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            py + 4.0,
+            esc(&tick_label(tick))
+        );
+    }
+    // x ticks at every x present.
+    let mut x_ticks = xs.clone();
+    x_ticks.sort_by(f64::total_cmp);
+    x_ticks.dedup();
+    for tick in x_ticks {
+        let px = x(tick);
+        let _ = write!(
+            out,
+            "<line x1=\"{px:.1}\" y1=\"{top}\" x2=\"{px:.1}\" y2=\"{bottom}\" class=\"grid\"/>\
+             <text x=\"{px:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+            bottom + 16.0,
+            esc(&tick_label(tick))
+        );
+    }
+    let _ = write!(
+        out,
+        "<rect x=\"{left}\" y=\"{top}\" width=\"{}\" height=\"{}\" class=\"frame\"/>\
+         <text x=\"{}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}</text>\
+         <text x=\"14\" y=\"{}\" class=\"axis\" text-anchor=\"middle\" \
+         transform=\"rotate(-90 14 {})\">{} (log scale)</text>",
+        right - left,
+        bottom - top,
+        (left + right) / 2.0,
+        bottom + 36.0,
+        esc(&chart.x_label),
+        (top + bottom) / 2.0,
+        (top + bottom) / 2.0,
+        esc(&chart.y_label)
+    );
+
+    for (i, series) in chart.series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let dash = if series.kind == Kind::Floor { " stroke-dasharray=\"6 4\"" } else { "" };
+        let drawn: Vec<(f64, f64)> =
+            series.points.iter().filter(|(px, py)| *px > 0.0 && *py > 0.0).copied().collect();
+        let path: Vec<String> =
+            drawn.iter().map(|&(px, py)| format!("{:.1},{:.1}", x(px), y.at(py))).collect();
+        let _ = write!(
+            out,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>",
+            path.join(" ")
+        );
+        for &(px, py) in &drawn {
+            let _ = write!(
+                out,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{}: {} threads, {}</title></circle>",
+                x(px),
+                y.at(py),
+                esc(&series.name),
+                tick_label(px),
+                esc(&format::ns(Some(py)))
+            );
+        }
+        let ly = top + 18.0 * i as f64;
+        let _ = write!(
+            out,
+            "<line x1=\"{}\" y1=\"{:.1}\" x2=\"{}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"3\"{dash}/>\
+             <text x=\"{}\" y=\"{:.1}\" class=\"legend\">{}</text>",
+            right + 15.0,
+            ly + 6.0,
+            right + 40.0,
+            ly + 6.0,
+            right + 46.0,
+            ly + 10.0,
+            esc(&series.name)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Renders `chart` as an `<svg>` element.
+pub(crate) fn bar_chart(chart: &BarChart) -> String {
+    let (top, row) = (52.0, 22.0);
+    let longest = chart.bars.iter().map(|b| text_width(&b.label)).fold(0.0, f64::max);
+    let label_right = (longest + 10.0).clamp(120.0, 400.0);
+    let left = label_right + 10.0;
+    let right = left + 380.0;
+    let longest_text = chart.bars.iter().map(|b| text_width(&b.text)).fold(0.0, f64::max);
+    let width = WIDTH.max(right + 16.0 + longest_text);
+    let bottom = top + row * chart.bars.len() as f64;
+    let height = bottom + 40.0;
+    let mut out = String::new();
+    open(&mut out, width, height, &chart.title);
+
+    let values: Vec<f64> = chart.bars.iter().filter_map(|b| b.value).collect();
+    let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+    let min = positive.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let log = !positive.is_empty() && max / min > 100.0;
+    let scale = if log { Scale::log(min, max, left, right) } else { Scale::linear(max, left, right) };
+
+    // Legend of the families present.
+    let mut kinds: Vec<Kind> = chart.bars.iter().map(|b| b.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    for (i, kind) in kinds.iter().enumerate() {
+        let lx = 10.0 + 130.0 * i as f64;
+        let _ = write!(
+            out,
+            "<rect x=\"{lx}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/>\
+             <text x=\"{}\" y=\"39\" class=\"legend\">{}</text>",
+            kind_colour(*kind),
+            lx + 14.0,
+            esc(kind.label())
+        );
+    }
+    for tick in scale.ticks() {
+        let px = scale.at(tick);
+        let _ = write!(
+            out,
+            "<line x1=\"{px:.1}\" y1=\"{top}\" x2=\"{px:.1}\" y2=\"{bottom}\" class=\"grid\"/>\
+             <text x=\"{px:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+            bottom + 14.0,
+            esc(&tick_label(tick))
+        );
+    }
+    let scale_note = if log { " (log scale)" } else { "" };
+    let _ = write!(
+        out,
+        "<text x=\"{}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}{scale_note}</text>",
+        (left + right) / 2.0,
+        bottom + 32.0,
+        esc(&chart.unit)
+    );
+    for (i, bar) in chart.bars.iter().enumerate() {
+        let y = top + row * i as f64;
+        let _ = write!(
+            out,
+            "<text x=\"{label_right}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>",
+            y + 15.0,
+            esc(&bar.label)
+        );
+        let end = bar.value.map_or(left, |v| scale.at(v));
+        if end > left {
+            let _ = write!(
+                out,
+                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>",
+                y + 3.0,
+                end - left,
+                row - 6.0,
+                kind_colour(bar.kind),
+                esc(&bar.label),
+                esc(&bar.text)
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>",
+            end + 6.0,
+            y + 15.0,
+            esc(&bar.text)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars(values: &[f64]) -> BarChart {
+        BarChart {
+            title: "t".to_owned(),
+            unit: "ns/op".to_owned(),
+            bars: values
+                .iter()
+                .map(|&v| Bar {
+                    label: "b".to_owned(),
+                    kind: Kind::Lock,
+                    value: Some(v),
+                    text: format::ns(Some(v)),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn bar_scale_goes_log_past_two_decades() {
+        assert!(!bar_chart(&bars(&[1.0, 50.0])).contains("log scale"));
+        assert!(bar_chart(&bars(&[0.5, 1500.0])).contains("log scale"));
+    }
+
+    #[test]
+    fn scales_and_ticks() {
+        let log = Scale::log(0.24, 1631.0, 0.0, 100.0);
+        assert_eq!(log.ticks().len(), 6); // 0.1 .. 10,000
+        assert!((log.at(1.0) - 20.0).abs() < 1e-9);
+        let linear = Scale::linear(144.0, 0.0, 100.0);
+        assert_eq!(linear.hi, 150.0);
+        assert_eq!(tick_label(0.1), "0.1");
+        assert_eq!(tick_label(1000.0), "1,000");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let chart = LineChart {
+            title: "<b>".to_owned(),
+            x_label: "x".to_owned(),
+            y_label: "y".to_owned(),
+            series: vec![Series {
+                name: "a&b".to_owned(),
+                kind: Kind::Floor,
+                points: vec![(1.0, 2.0), (4.0, 3.0)],
+            }],
+        };
+        let svg = line_chart(&chart);
+        assert!(svg.contains("&lt;b&gt;") && svg.contains("a&amp;b"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("stroke-dasharray"));
+    }
+}
