@@ -2,10 +2,11 @@
 //! store so that everything it retired is freed when it is dropped.
 
 use std::fmt;
-use std::sync::Arc;
 
 use haphazard::{AtomicPtr, Domain, HazardPointer};
 use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
+
+use crate::sync::Arc;
 
 /// The domain family of every store's own domain. Not a `Singleton`: each
 /// store makes its own `Domain<StoreFamily>`, and the `unsafe` blocks below

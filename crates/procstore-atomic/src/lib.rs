@@ -25,6 +25,7 @@ mod arc_swap_store;
 mod cow_registry;
 mod dashmap_registry;
 mod hazard_store;
+mod sync;
 
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
 pub use cow_registry::{CowRegistry, CowRegistryReader};

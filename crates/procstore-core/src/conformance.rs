@@ -18,6 +18,11 @@ pub const fn scaled(n: usize) -> usize {
     if cfg!(miri) { if n / 100 > 2 { n / 100 } else { 2 } } else { n }
 }
 
+/// The most states a store may keep alive during a write storm with two
+/// readers: the current one, one pinned per reader, and haphazard's
+/// reclamation threshold of 1000 retired objects per domain, with slack.
+pub const GARBAGE_BOUND: usize = 1100;
+
 /// How long a check may take before it is declared hung.
 pub const WATCHDOG: Duration = Duration::from_secs(if cfg!(miri) { 3600 } else { 60 });
 
@@ -51,10 +56,12 @@ pub fn with_watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send
 pub mod store {
     use std::convert::Infallible;
     use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Barrier};
     use std::thread;
 
     use super::{scaled, with_watchdog};
+    use crate::history;
     use crate::workload::{assert_consistent, restart_cycle};
     use crate::{
         Error, ProcessId, ProcessState, StateReader, StateStore, Status, TransitionError, UpdateError,
@@ -293,6 +300,104 @@ pub mod store {
         }
     }
 
+    /// A history of concurrent reads and updates is linearizable (see
+    /// [`history`](crate::history)).
+    pub fn history_is_linearizable<S: StateStore>() {
+        check_history::<S>(scaled(2000));
+    }
+
+    /// [`history_is_linearizable`] at a size for `scripts/stress.sh`.
+    pub fn long_history_is_linearizable<S: StateStore>() {
+        check_history::<S>(200_000);
+    }
+
+    fn check_history<S: StateStore>(updates_per_writer: usize) {
+        let store = Arc::new(S::new(initial()));
+        let events = with_watchdog("a recorded history", move || {
+            let readers = (0..2)
+                .map(|_| {
+                    let mut reader = store.reader();
+                    move || {
+                        reader
+                            .read(|s| {
+                                assert_consistent(s);
+                                s.version()
+                            })
+                            .expect("read")
+                    }
+                })
+                .collect();
+            history::record(2, updates_per_writer, readers, || {
+                store.update(restart_cycle).expect("valid transition").version()
+            })
+        });
+        if let Err(violation) = history::check(&events) {
+            panic!("{}: not linearizable: {violation}", S::NAME);
+        }
+    }
+
+    /// During a long write storm under readers, the states kept alive
+    /// (published, pinned by readers or waiting for deferred reclamation)
+    /// stay under [`GARBAGE_BOUND`](super::GARBAGE_BOUND).
+    pub fn garbage_stays_bounded<S: StateStore>() {
+        let name: Arc<str> = Arc::from("garbage-counted");
+        let store = Arc::new(S::new(ProcessState::new(ProcessId(1), Arc::clone(&name))));
+        let updates = scaled(20_000);
+        let peak = with_watchdog("a write storm", {
+            let name = Arc::clone(&name);
+            move || {
+                let done = AtomicUsize::new(0);
+                thread::scope(|scope| {
+                    for _ in 0..2 {
+                        let mut reader = store.reader();
+                        let done = &done;
+                        scope.spawn(move || {
+                            while done.load(Ordering::Acquire) == 0 {
+                                reader.status().expect("read");
+                            }
+                        });
+                    }
+                    let mut peak = 0;
+                    for i in 0..updates {
+                        store.update(restart_cycle).expect("valid transition");
+                        if i % 64 == 0 {
+                            peak = peak.max(Arc::strong_count(&name));
+                        }
+                    }
+                    done.store(1, Ordering::Release);
+                    peak
+                })
+            }
+        });
+        assert!(
+            peak <= super::GARBAGE_BOUND,
+            "{} kept {peak} states alive during a write storm (bound {})",
+            S::NAME,
+            super::GARBAGE_BOUND
+        );
+    }
+
+    /// A thread that panics inside a read drops its reader while unwinding;
+    /// the store, its other readers and its drop accounting are unharmed.
+    pub fn reader_dropped_by_a_panicking_thread<S: StateStore>() {
+        let name: Arc<str> = Arc::from("unwound");
+        let store = S::new(ProcessState::new(ProcessId(1), Arc::clone(&name)));
+        let mut survivor = store.reader();
+        let mut doomed = store.reader();
+        let outcome = thread::spawn(move || {
+            let _ = doomed.read(|_| panic!("deliberate panic mid-read (this test expects it)"));
+        })
+        .join();
+        assert!(outcome.is_err());
+        let store = with_watchdog("the store after a reader thread died", move || {
+            store.update(restart_cycle).expect("valid transition");
+            assert_eq!(survivor.read(ProcessState::version), Ok(1));
+            store
+        });
+        with_watchdog("dropping the store", move || drop(store));
+        assert_eq!(Arc::strong_count(&name), 1, "states leaked after a reader died mid-read");
+    }
+
     /// A reader made on one thread works on another.
     pub fn reader_moves_between_threads<S: StateStore>() {
         let store = S::new(initial());
@@ -316,6 +421,7 @@ pub mod registry {
     use std::thread;
 
     use super::{scaled, with_watchdog};
+    use crate::history;
     use crate::workload::{assert_consistent, restart_cycle};
     use crate::{
         Error, ProcessId, ProcessState, Registry, RegistryReader, Status, TransitionError, UpdateError,
@@ -533,6 +639,53 @@ pub mod registry {
         });
     }
 
+    /// The history of one key, updated and read concurrently while other
+    /// keys churn, is linearizable (see [`history`](crate::history)).
+    pub fn history_is_linearizable<R: Registry>() {
+        check_history::<R>(scaled(2000));
+    }
+
+    /// [`history_is_linearizable`] at a size for `scripts/stress.sh`.
+    pub fn long_history_is_linearizable<R: Registry>() {
+        check_history::<R>(100_000);
+    }
+
+    fn check_history<R: Registry>(updates_per_writer: usize) {
+        let registry = Arc::new(R::new());
+        registry.insert(process(0)).expect("insert");
+        let events = with_watchdog("a recorded registry history", move || {
+            let mut readers: Vec<Box<dyn FnMut() -> u64 + Send>> = (0..2)
+                .map(|_| {
+                    let mut reader = registry.reader();
+                    Box::new(move || {
+                        let seen = reader.get(ProcessId(0), |s| {
+                            assert_consistent(s);
+                            s.version()
+                        });
+                        seen.expect("get").expect("key 0 stays registered")
+                    }) as Box<dyn FnMut() -> u64 + Send>
+                })
+                .collect();
+            // A third "reader" churns other keys, so the map changes shape
+            // under the history; it reports key 0 like the others.
+            let churn = Arc::clone(&registry);
+            let mut churn_reader = registry.reader();
+            let mut next = 1;
+            readers.push(Box::new(move || {
+                churn.insert(process(next)).expect("insert");
+                churn.remove(ProcessId(next)).expect("remove");
+                next += 1;
+                churn_reader.get(ProcessId(0), ProcessState::version).expect("get").expect("key 0")
+            }));
+            history::record(2, updates_per_writer, readers, || {
+                registry.update(ProcessId(0), restart_cycle).expect("update").version()
+            })
+        });
+        if let Err(violation) = history::check(&events) {
+            panic!("{}: not linearizable: {violation}", R::NAME);
+        }
+    }
+
     /// Copies taken out of the registry pin nothing: with a `get` result and
     /// a `list` held, the same thread can update, remove and re-insert the
     /// same key (the DashMap `Ref`-held-across-insert deadlock cannot occur).
@@ -564,7 +717,7 @@ pub mod registry {
 macro_rules! store_conformance {
     ($($module:ident: $store:ty),+ $(,)?) => {$(
         mod $module {
-            $crate::__conformance_tests! { store, $store:
+            $crate::__conformance_tests! { [] store, $store:
                 reads_initial_state,
                 update_publishes_next_version,
                 invalid_transition_leaves_store_unchanged,
@@ -577,6 +730,12 @@ macro_rules! store_conformance {
                 reader_outlives_store,
                 many_readers_on_one_thread,
                 reader_moves_between_threads,
+                history_is_linearizable,
+                garbage_stays_bounded,
+                reader_dropped_by_a_panicking_thread,
+            }
+            $crate::__conformance_tests! { [#[ignore = "long stress: scripts/stress.sh"]] store, $store:
+                long_history_is_linearizable,
             }
         }
     )+};
@@ -588,7 +747,7 @@ macro_rules! store_conformance {
 macro_rules! registry_conformance {
     ($($module:ident: $registry:ty),+ $(,)?) => {$(
         mod $module {
-            $crate::__conformance_tests! { registry, $registry:
+            $crate::__conformance_tests! { [] registry, $registry:
                 sequential_semantics,
                 insert_race_has_one_winner,
                 concurrent_updates_lose_nothing,
@@ -596,6 +755,10 @@ macro_rules! registry_conformance {
                 every_state_is_dropped,
                 panic_in_update_leaves_registry_usable,
                 held_results_do_not_block_writers,
+                history_is_linearizable,
+            }
+            $crate::__conformance_tests! { [#[ignore = "long stress: scripts/stress.sh"]] registry, $registry:
+                long_history_is_linearizable,
             }
         }
     )+};
@@ -604,10 +767,19 @@ macro_rules! registry_conformance {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_tests {
-    ($kind:ident, $ty:ty: $($check:ident),+ $(,)?) => {$(
+    ($attrs:tt $kind:ident, $ty:ty: $($check:ident),+ $(,)?) => {$(
+        $crate::__conformance_test! { $attrs $kind, $ty, $check }
+    )+};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_test {
+    ([$(#[$attr:meta])*] $kind:ident, $ty:ty, $check:ident) => {
         #[test]
+        $(#[$attr])*
         fn $check() {
             $crate::conformance::$kind::$check::<$ty>()
         }
-    )+};
+    };
 }

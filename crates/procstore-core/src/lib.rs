@@ -12,6 +12,7 @@ mod status;
 mod traits;
 
 pub mod conformance;
+pub mod history;
 pub mod workload;
 
 pub use error::{Error, Stopped, UpdateError};

@@ -78,3 +78,37 @@ impl<T: Send + Sync + 'static> Lock<T> for parking_lot::RwLock<T> {
         f(&mut self.write())
     }
 }
+
+// loom's locks, so `tests/loom.rs` can model the lock stores.
+
+#[cfg(loom)]
+impl<T: Send + 'static> Lock<T> for loom::sync::Mutex<T> {
+    const NAME: &'static str = "loom Mutex";
+    const MAP_NAME: &'static str = "loom Mutex<HashMap>";
+
+    fn new(value: T) -> Self {
+        loom::sync::Mutex::new(value)
+    }
+    fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+    fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[cfg(loom)]
+impl<T: Send + Sync + 'static> Lock<T> for loom::sync::RwLock<T> {
+    const NAME: &'static str = "loom RwLock";
+    const MAP_NAME: &'static str = "loom RwLock<HashMap>";
+
+    fn new(value: T) -> Self {
+        loom::sync::RwLock::new(value)
+    }
+    fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.read().unwrap_or_else(PoisonError::into_inner))
+    }
+    fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.write().unwrap_or_else(PoisonError::into_inner))
+    }
+}

@@ -1,0 +1,9 @@
+//! The synchronization types of our own code: loom's under `cfg(loom)`, so
+//! the models in `tests/loom.rs` see every reference count of the hazard
+//! store (haphazard switches its atomics to loom's under the same cfg), and
+//! std's otherwise.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
