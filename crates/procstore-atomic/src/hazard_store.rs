@@ -45,7 +45,13 @@ pub struct HazardStore {
 pub struct HazardReader {
     // Field order matters: the hazard pointer is released into the domain
     // before the `Arc` that keeps the domain alive is dropped.
-    hazard: HazardPointer<'static, StoreFamily>,
+    //
+    // Boxed so that its `&Domain` sits behind a pointer rather than in a
+    // field: a reader passed by value into a function that drops the last
+    // `Arc` would otherwise carry a protected reference to the domain being
+    // freed, which Miri (Stacked Borrows) rightly reports as undefined
+    // behaviour.
+    hazard: Box<HazardPointer<'static, StoreFamily>>,
     shared: Arc<Shared>,
 }
 
@@ -71,7 +77,7 @@ impl StateStore for HazardStore {
     }
 
     fn reader(&self) -> Self::Reader {
-        HazardReader { hazard: self.hazard_pointer(), shared: Arc::clone(&self.shared) }
+        HazardReader { hazard: Box::new(self.hazard_pointer()), shared: Arc::clone(&self.shared) }
     }
 
     fn update<E, F>(&self, mut f: F) -> Result<ProcessState, UpdateError<E>>
