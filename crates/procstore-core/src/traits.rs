@@ -14,7 +14,8 @@
 //! Updates take `f(&current) -> Result<ProcessState, E>` and publish its
 //! result atomically: concurrent updates never lose one another. `f` may run
 //! more than once (a CAS loop retries it on a race), so it should be a pure
-//! function of `current`. If `f` panics, the panic reaches the caller and the
+//! function of `current`; lock-based stores and DashMap run it under their
+//! lock, so it must not call back into the same store either. If `f` panics, the panic reaches the caller and the
 //! store keeps its previous state, unpoisoned, for every later call.
 
 use crate::error::{Error, Stopped, UpdateError};
