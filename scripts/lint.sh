@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Formatting and lints, warnings denied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+printf '\n==> cargo fmt --all --check\n'
+cargo fmt --all --check
+printf '\n==> cargo clippy --workspace --all-targets -- -D warnings\n'
+cargo clippy --workspace --all-targets -- -D warnings
+echo "lint: formatted, and clippy finds nothing"
