@@ -149,6 +149,17 @@ fn tick_label(value: f64) -> String {
 }
 
 /// Roughly how wide `text` is at the charts' 12px font.
+/// A vertical grid line at `px` from `top` to `bottom`, labelled with
+/// `value` at height `label_y`.
+fn x_tick(out: &mut String, px: f64, (top, bottom): (f64, f64), label_y: f64, value: f64) {
+    let _ = write!(
+        out,
+        "<line x1=\"{px:.1}\" y1=\"{top}\" x2=\"{px:.1}\" y2=\"{bottom}\" class=\"grid\"/>\
+         <text x=\"{px:.1}\" y=\"{label_y}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+        esc(&tick_label(value))
+    );
+}
+
 fn text_width(text: &str) -> f64 {
     text.chars().count() as f64 * 7.0
 }
@@ -210,14 +221,7 @@ pub(crate) fn line_chart(chart: &LineChart) -> String {
     x_ticks.sort_by(f64::total_cmp);
     x_ticks.dedup();
     for tick in x_ticks {
-        let px = x(tick);
-        let _ = write!(
-            out,
-            "<line x1=\"{px:.1}\" y1=\"{top}\" x2=\"{px:.1}\" y2=\"{bottom}\" class=\"grid\"/>\
-             <text x=\"{px:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
-            bottom + 16.0,
-            esc(&tick_label(tick))
-        );
+        x_tick(&mut out, x(tick), (top, bottom), bottom + 16.0, tick);
     }
     let _ = write!(
         out,
@@ -313,14 +317,7 @@ pub(crate) fn bar_chart(chart: &BarChart) -> String {
         );
     }
     for tick in scale.ticks() {
-        let px = scale.at(tick);
-        let _ = write!(
-            out,
-            "<line x1=\"{px:.1}\" y1=\"{top}\" x2=\"{px:.1}\" y2=\"{bottom}\" class=\"grid\"/>\
-             <text x=\"{px:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
-            bottom + 14.0,
-            esc(&tick_label(tick))
-        );
+        x_tick(&mut out, scale.at(tick), (top, bottom), bottom + 14.0, tick);
     }
     let scale_note = if log { " (log scale)" } else { "" };
     let _ = write!(
