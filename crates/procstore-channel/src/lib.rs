@@ -23,8 +23,11 @@
 //! ends when the last of them is dropped (at once, and joined, if there are
 //! none).
 //!
-//! What it costs: two context switches' worth of queue traffic per read, and
-//! every read serialized through one thread.
+//! What it costs: every read is a round trip through two queues and a
+//! hand-off to and from the actor thread, and all reads are serialized
+//! through that one thread; `reports/` has the measured figures (on the
+//! x86_64 report, 0.9-1.4 µs per read over crossbeam, ~11 µs over flume,
+//! whose blocking receive parks the thread).
 
 mod actor;
 mod flavor;
