@@ -11,7 +11,7 @@ use std::fmt;
 /// | `Starting`   | `Running`, `Stopping`, `Crashed`     |
 /// | `Running`    | `Stopping`, `Stopped`, `Crashed`     |
 /// | `Stopping`   | `Stopped`, `Crashed`                 |
-/// | `Stopped`    | `Starting`                           |
+/// | `Stopped`    | `Starting`, `Backoff`, `Fatal`       |
 /// | `Crashed`    | `Backoff`, `Starting`, `Fatal`       |
 /// | `Backoff`    | `Starting`, `Stopped`, `Fatal`       |
 /// | `Fatal`      | `Starting` (an operator restart)     |
@@ -24,11 +24,11 @@ pub enum Status {
     Running,
     /// A stop was requested; waiting for the process to exit.
     Stopping,
-    /// Exited cleanly or was stopped on request.
+    /// Exited cleanly (code 0) or was stopped on request.
     Stopped,
     /// Exited unexpectedly (non-zero code or a signal).
     Crashed,
-    /// Waiting out a restart delay after a crash.
+    /// Waiting out a restart delay after an exit.
     Backoff,
     /// Gave up restarting; needs an operator.
     Fatal,
@@ -54,7 +54,7 @@ impl Status {
             (Starting, Running | Stopping | Crashed)
                 | (Running, Stopping | Stopped | Crashed)
                 | (Stopping, Stopped | Crashed)
-                | (Stopped, Starting)
+                | (Stopped, Starting | Backoff | Fatal)
                 | (Crashed, Backoff | Starting | Fatal)
                 | (Backoff, Starting | Stopped | Fatal)
                 | (Fatal, Starting)
@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn restart_cycle_is_allowed() {
         use Status::*;
-        let cycle = [Starting, Running, Crashed, Backoff, Starting, Running, Stopping, Stopped, Starting];
+        let cycle = [
+            Starting, Running, Crashed, Backoff, Starting, Running, Stopped, Backoff, Starting, Running,
+            Stopping, Stopped, Starting,
+        ];
         for pair in cycle.windows(2) {
             assert!(pair[0].can_transition_to(pair[1]), "{} -> {}", pair[0], pair[1]);
         }
