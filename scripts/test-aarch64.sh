@@ -18,6 +18,9 @@ rustup target list --installed | grep -qx "$target" || rustup target add "$targe
 
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+# Tests that run one of our binaries themselves (procstore-supervisor's CLI
+# tests) need the same runner: this machine cannot exec aarch64 code directly.
+export PROCSTORE_TEST_RUNNER="$CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER"
 export PROCSTORE_EMULATOR=qemu-aarch64
 printf '\n==> cargo test --target %s (under qemu-aarch64)\n' "$target"
 cargo test --workspace --target "$target"

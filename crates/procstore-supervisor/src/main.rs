@@ -1,0 +1,257 @@
+//! `procstore-supervisor`: supervise real child processes on any procstore
+//! strategy and watch them in a live, refreshing table.
+//!
+//! ```text
+//! procstore-supervisor --store atomic --children 20 -- sleep 1
+//! ```
+//!
+//! Ctrl-C (or SIGTERM, SIGHUP) stops every child (SIGTERM, then SIGKILL
+//! after the grace period), reaps them all and exits.
+
+mod view;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use procstore_core::{Registry, StateStore, Status};
+use procstore_supervisor::strategy::{NAMES, Pairing, PairingVisitor, with_pairing};
+use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
+
+use crate::view::View;
+
+/// Supervise child processes, recording their lifecycle through a procstore
+/// store and registry, and show them in a live table.
+#[derive(Clone, Debug, Parser)]
+#[command(version, after_help = "Example: procstore-supervisor --store atomic --children 20 -- sleep 1")]
+struct Args {
+    /// The store and registry pair (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
+    #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
+    store: String,
+    /// How many copies of the command to supervise.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    children: u32,
+    /// Threads querying the children's status in a closed loop (0: none).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1024))]
+    readers: u32,
+    /// Which exits restart: always, on-failure or never.
+    #[arg(long, default_value_t = Restart::Always)]
+    restart: Restart,
+    /// Delay before restarting after a quick exit, in ms; doubles per quick exit in a row.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    backoff_ms: u64,
+    /// The longest restart delay, in ms.
+    #[arg(long, default_value_t = 5_000)]
+    max_backoff_ms: u64,
+    /// A child that ran this long (ms) exited on its own terms, not in a crash loop.
+    #[arg(long, default_value_t = 500)]
+    stable_after_ms: u64,
+    /// Quick exits in a row before a child is marked fatal (0: never give up).
+    #[arg(long, default_value_t = 5)]
+    give_up_after: u32,
+    /// How long a child may take to exit after SIGTERM before SIGKILL, in ms.
+    #[arg(long, default_value_t = 2_000)]
+    stop_grace_ms: u64,
+    /// How often the view refreshes, in ms.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
+    refresh_ms: u64,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Let children write to this terminal (by default their output is discarded so the view stays readable).
+    #[arg(long)]
+    child_output: bool,
+    /// The command each child runs.
+    #[arg(last = true, default_values = ["sleep", "1"])]
+    command: Vec<OsString>,
+}
+
+impl Args {
+    fn config(&self) -> Result<Config, String> {
+        let (program, args) = self.command.split_first().ok_or("no command to run")?;
+        if !is_runnable(program) {
+            return Err(format!("command not found: {}", program.to_string_lossy()));
+        }
+        if let Some(secs) = self.duration
+            && !(secs.is_finite() && secs > 0.0)
+        {
+            return Err(format!("--duration must be a positive number of seconds, got {secs}"));
+        }
+        let policy = Policy {
+            restart: self.restart,
+            initial_backoff: Duration::from_millis(self.backoff_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+            stable_after: Duration::from_millis(self.stable_after_ms),
+            give_up_after: (self.give_up_after > 0).then_some(self.give_up_after),
+        };
+        policy.validate()?;
+        let name =
+            Path::new(program).file_name().unwrap_or(program.as_os_str()).to_string_lossy().into_owned();
+        Ok(Config {
+            children: (0..self.children)
+                .map(|i| ChildSpec::new(format!("{name}-{i}"), program, args))
+                .collect(),
+            policy,
+            stop_grace: Duration::from_millis(self.stop_grace_ms),
+            output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
+        })
+    }
+}
+
+/// Whether `program` names an executable file, directly or on `PATH`, so a
+/// typo fails at once instead of as a crash loop.
+fn is_runnable(program: &OsString) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable =
+        |path: &Path| path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    let path = Path::new(program);
+    if path.components().count() > 1 {
+        return executable(path);
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|dirs| std::env::split_paths(&dirs).any(|dir| executable(&dir.join(path))))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("procstore-supervisor: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    with_pairing(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
+}
+
+/// Runs the supervisor on the chosen pairing.
+struct Live {
+    args: Args,
+    config: Config,
+}
+
+impl PairingVisitor for Live {
+    type Output = ExitCode;
+
+    fn visit<S: StateStore, R: Registry>(self, pairing: Pairing) -> ExitCode {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP]
+        {
+            if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&interrupted)) {
+                eprintln!("procstore-supervisor: cannot handle signal {signal}: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+        let restart = self.config.policy.restart;
+        let (supervisor, events) = match Supervisor::<S, R>::start(self.config) {
+            Ok(started) => started,
+            Err(error) => {
+                eprintln!("procstore-supervisor: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let queries = Queries::start(&supervisor, self.args.readers);
+        let mut view = View::new(pairing, supervisor.reader(), self.args.readers);
+        let started = Instant::now();
+        let deadline = self.args.duration.map(|secs| started + Duration::from_secs_f64(secs));
+        let refresh = Duration::from_millis(self.args.refresh_ms);
+        let why = loop {
+            view.absorb(events.try_iter());
+            let states = view.draw(started.elapsed(), queries.total());
+            if interrupted.load(Ordering::Relaxed) {
+                break "interrupted";
+            }
+            if deadline.is_some_and(|at| Instant::now() >= at) {
+                break "duration reached";
+            }
+            if states.iter().all(|s| settled(s.status(), restart)) {
+                break "every child is down for good";
+            }
+            let left = deadline.map_or(refresh, |at| at.saturating_duration_since(Instant::now()));
+            sleep_unless(&interrupted, refresh.min(left));
+        };
+        eprintln!("procstore-supervisor: {why}; stopping every child");
+        queries.stop();
+        supervisor.shutdown();
+        view.absorb(events.try_iter());
+        let states = view.draw(started.elapsed(), 0);
+        view.summary(why, &states);
+        let failed = states.iter().any(|s| matches!(s.status(), Status::Fatal | Status::Crashed));
+        if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    }
+}
+
+/// Whether a child in `status` will stay there without an operator.
+fn settled(status: Status, restart: Restart) -> bool {
+    match status {
+        Status::Fatal => true,
+        Status::Stopped => restart != Restart::Always,
+        Status::Crashed => restart == Restart::Never,
+        _ => false,
+    }
+}
+
+/// Sleeps for `total`, waking early if `flag` is raised.
+fn sleep_unless(flag: &AtomicBool, total: Duration) {
+    let until = Instant::now() + total;
+    while !flag.load(Ordering::Relaxed) && Instant::now() < until {
+        thread::sleep(Duration::from_millis(20).min(until.saturating_duration_since(Instant::now())));
+    }
+}
+
+/// The reader threads: each asks, in turn, for a child's status by name, a
+/// pid lookup, the full list and the counts by status.
+struct Queries {
+    stop: Arc<AtomicBool>,
+    counts: Vec<Arc<AtomicU64>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Queries {
+    fn start<S: StateStore, R: Registry>(supervisor: &Supervisor<S, R>, readers: u32) -> Queries {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut counts = Vec::new();
+        let mut threads = Vec::new();
+        for _ in 0..readers {
+            let (stop, count, mut reader) =
+                (Arc::clone(&stop), Arc::new(AtomicU64::new(0)), supervisor.reader());
+            counts.push(Arc::clone(&count));
+            threads.push(thread::spawn(move || {
+                let names: Vec<_> = (0..reader.table().len())
+                    .map(|i| {
+                        reader.read(i, |s| s.name_arc().clone()).expect("stores answer while supervised")
+                    })
+                    .collect();
+                let mut done = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let name = &names[done as usize % names.len()];
+                    let pid = reader.by_name(name, |s| s.pid()).ok().flatten().flatten();
+                    if let Some(pid) = pid {
+                        let _ = std::hint::black_box(reader.by_pid(pid));
+                        done += 1;
+                    }
+                    let _ = std::hint::black_box(reader.counts());
+                    done += 2;
+                    count.store(done, Ordering::Relaxed);
+                }
+            }));
+        }
+        Queries { stop, counts, threads }
+    }
+
+    fn total(&self) -> u64 {
+        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! Real child processes: spawning, a reaper thread that watches them, the
+//! restart policy, and a shutdown that leaves nothing behind.
+//!
+//! One reaper thread owns every `std::process::Child`. It sleeps on a
+//! socket that a SIGCHLD handler (signal-hook's self-pipe) and the
+//! supervisor's handle write to, so it wakes when a child exits, when a
+//! backoff ends, or when asked to stop. Because only the reaper reaps, a pid
+//! it signals is never a recycled one. Each child leads its own process
+//! group, so a terminal's Ctrl-C reaches the supervisor alone (which then
+//! stops the children in order) and shutdown signals a child's whole group.
+//! On Linux each child is also asked to die with its parent thread, so even
+//! a supervisor killed outright leaves no orphan.
+//!
+//! The SIGCHLD handler is process-wide and chains to any handler installed
+//! before it; a program that relied on ignoring SIGCHLD to auto-reap its
+//! own other children must reap them itself while a supervisor runs.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use procstore_core::{ProcessState, Registry, StateStore, Status, TransitionError};
+use signal_hook::SigId;
+
+use crate::policy::{Decision, Ending, Policy, Streak};
+use crate::table::{Table, TableError, TableReader};
+
+/// What to run for one child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildSpec {
+    /// Its unique name, for lookups and display.
+    pub name: String,
+    /// The program, found on `PATH` if it has no slash.
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+}
+
+impl ChildSpec {
+    /// A child called `name` running `program args...`.
+    pub fn new(
+        name: impl Into<String>,
+        program: impl Into<OsString>,
+        args: impl IntoIterator<Item = impl Into<OsString>>,
+    ) -> Self {
+        ChildSpec {
+            name: name.into(),
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Where children's stdout and stderr go (stdin is always closed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ChildOutput {
+    /// The supervisor's own stdout and stderr.
+    Inherit,
+    /// Nowhere (`/dev/null`), for a live view that owns the terminal.
+    #[default]
+    Discard,
+}
+
+/// Everything a supervisor needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The children, each started once at the beginning.
+    pub children: Vec<ChildSpec>,
+    /// When and how fast to restart them.
+    pub policy: Policy,
+    /// How long a child may take to exit after SIGTERM before SIGKILL.
+    pub stop_grace: Duration,
+    /// Where the children's output goes.
+    pub output: ChildOutput,
+}
+
+impl Config {
+    /// `children` under the default policy, with a 2 s stop grace.
+    pub fn new(children: Vec<ChildSpec>) -> Self {
+        Config {
+            children,
+            policy: Policy::default(),
+            stop_grace: Duration::from_secs(2),
+            output: ChildOutput::default(),
+        }
+    }
+}
+
+/// Why a supervisor did not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The children's names are unusable.
+    Table(TableError),
+    /// The restart policy contradicts itself.
+    Policy(String),
+    /// The reaper's wake-up socket, signal handler or thread could not be set up.
+    Io(io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Table(e) => e.fmt(f),
+            StartError::Policy(e) => write!(f, "invalid restart policy: {e}"),
+            StartError::Io(e) => write!(f, "cannot start the reaper: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Table(e) => Some(e),
+            StartError::Policy(_) => None,
+            StartError::Io(e) => Some(e),
+        }
+    }
+}
+
+/// Something that happened to a child, as the reaper saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The child's index (its id in the table).
+    pub child: usize,
+    /// The child's name.
+    pub name: Arc<str>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened to a child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The OS process started.
+    Spawned {
+        /// Its pid.
+        pid: u32,
+    },
+    /// The program could not be started (missing, not executable, ...).
+    SpawnFailed {
+        /// The OS error, in words.
+        error: String,
+    },
+    /// The process exited on its own.
+    Exited {
+        /// Its pid.
+        pid: u32,
+        /// Its exit status.
+        status: ExitStatus,
+        /// How long it ran.
+        ran: Duration,
+    },
+    /// The child will start again after `after`.
+    Restarting {
+        /// The backoff delay.
+        after: Duration,
+    },
+    /// The child exited quickly too many times in a row; it stays down (`Fatal`).
+    GaveUp {
+        /// Quick exits in a row.
+        quick_exits: u32,
+    },
+    /// The process exited after the supervisor asked it to stop.
+    Stopped {
+        /// Its pid.
+        pid: u32,
+        /// Whether it needed SIGKILL after the grace period.
+        killed: bool,
+    },
+    /// Something the supervisor could not do; the message says what.
+    Problem(String),
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.name)?;
+        match &self.kind {
+            EventKind::Spawned { pid } => write!(f, "started as pid {pid}"),
+            EventKind::SpawnFailed { error } => write!(f, "could not start: {error}"),
+            EventKind::Exited { pid, status, ran } => {
+                write!(f, "pid {pid} {} after {}", describe(status), crate::format::duration(*ran))
+            }
+            EventKind::Restarting { after } => write!(f, "restarting in {}", crate::format::duration(*after)),
+            EventKind::GaveUp { quick_exits } => {
+                write!(f, "gave up after {quick_exits} quick exits in a row; stays down (fatal)")
+            }
+            EventKind::Stopped { pid, killed: false } => write!(f, "pid {pid} stopped"),
+            EventKind::Stopped { pid, killed: true } => {
+                write!(f, "pid {pid} killed after the stop grace period")
+            }
+            EventKind::Problem(message) => f.write_str(message),
+        }
+    }
+}
+
+fn describe(status: &ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => status.to_string(),
+    }
+}
+
+/// Supervises a set of child processes; dropping it (or calling
+/// [`shutdown`](Self::shutdown)) stops and reaps every child.
+pub struct Supervisor<S: StateStore, R: Registry> {
+    table: Arc<Table<S, R>>,
+    stop: Arc<AtomicBool>,
+    wake: UnixStream,
+    reaper: Option<JoinHandle<()>>,
+}
+
+impl<S: StateStore, R: Registry> Supervisor<S, R> {
+    /// Starts every child of `config` and the reaper thread that watches
+    /// them; returns the supervisor and the stream of what happens to them.
+    ///
+    /// Events queue without bound until read; drop the receiver if you do
+    /// not want them.
+    pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
+        config.policy.validate().map_err(StartError::Policy)?;
+        let table =
+            Arc::new(Table::new(config.children.iter().map(|c| c.name.as_str())).map_err(StartError::Table)?);
+        let (wake_rx, wake) = UnixStream::pair().map_err(StartError::Io)?;
+        let sigchld = signal_hook::low_level::pipe::register(
+            signal_hook::consts::SIGCHLD,
+            wake.try_clone().map_err(StartError::Io)?,
+        )
+        .map_err(StartError::Io)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (events, receiver) = crossbeam_channel::unbounded();
+        let reaper = Reaper {
+            runs: config.children.iter().map(|_| Run::new()).collect(),
+            specs: config.children,
+            policy: config.policy,
+            stop_grace: config.stop_grace,
+            output: config.output,
+            table: Arc::clone(&table),
+            events,
+            wake: wake_rx,
+            stop: Arc::clone(&stop),
+            sigchld,
+        };
+        let reaper = std::thread::Builder::new()
+            .name("procstore-reaper".to_owned())
+            .spawn(move || reaper.run())
+            .map_err(StartError::Io)?;
+        Ok((Supervisor { table, stop, wake, reaper: Some(reaper) }, receiver))
+    }
+
+    /// The shared state the reaper publishes to.
+    pub fn table(&self) -> &Arc<Table<S, R>> {
+        &self.table
+    }
+
+    /// A query handle for one thread.
+    pub fn reader(&self) -> TableReader<S, R> {
+        TableReader::new(&self.table)
+    }
+
+    /// Stops every child (SIGTERM to its process group, SIGKILL after the
+    /// grace period), reaps them all, and returns once none is left.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        let Some(reaper) = self.reaper.take() else { return };
+        self.stop.store(true, Ordering::Release);
+        // A full socket already holds a wake-up, so a failed write loses nothing.
+        let _ = (&self.wake).write(&[1]);
+        if reaper.join().is_err() {
+            // The reaper panicked: its children's handles are gone, but each
+            // was told to die with the reaper thread (PR_SET_PDEATHSIG).
+            eprintln!("procstore-supervisor: the reaper thread panicked");
+        }
+    }
+}
+
+impl<S: StateStore, R: Registry> Drop for Supervisor<S, R> {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+impl<S: StateStore, R: Registry> fmt::Debug for Supervisor<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Supervisor").field("table", &self.table).finish_non_exhaustive()
+    }
+}
+
+/// The reaper's record of one child.
+#[derive(Debug)]
+struct Run {
+    /// The status the reaper last published (it is the only writer).
+    status: Status,
+    process: Option<Child>,
+    started: Option<Instant>,
+    streak: Streak,
+    restart_at: Option<Instant>,
+    /// SIGKILL was sent (shutdown after the grace period).
+    killed: bool,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            status: Status::Starting,
+            process: None,
+            started: None,
+            streak: Streak::default(),
+            restart_at: None,
+            killed: false,
+        }
+    }
+}
+
+struct Reaper<S, R> {
+    specs: Vec<ChildSpec>,
+    runs: Vec<Run>,
+    policy: Policy,
+    stop_grace: Duration,
+    output: ChildOutput,
+    table: Arc<Table<S, R>>,
+    events: Sender<Event>,
+    wake: UnixStream,
+    stop: Arc<AtomicBool>,
+    sigchld: SigId,
+}
+
+/// How long the reaper sleeps with nothing due: SIGCHLD wakes it sooner; this
+/// only bounds the damage if a signal is somehow lost.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+impl<S: StateStore, R: Registry> Reaper<S, R> {
+    fn run(mut self) {
+        for index in 0..self.specs.len() {
+            self.spawn(index);
+        }
+        while !self.stop.load(Ordering::Acquire) {
+            self.restart_due();
+            self.sleep(self.next_deadline());
+            self.reap();
+        }
+        self.stop_all();
+        signal_hook::low_level::unregister(self.sigchld);
+    }
+
+    /// Publishes `transition` of child `index`; a rejected transition is a
+    /// supervisor bug, reported as a problem rather than a panic that would
+    /// orphan every child.
+    fn publish(
+        &mut self,
+        index: usize,
+        at: Instant,
+        transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
+    ) {
+        match self.table.publish(index, at, transition) {
+            Ok(published) => self.runs[index].status = published.status(),
+            Err(error) => self.report(
+                index,
+                EventKind::Problem(format!("could not record a lifecycle transition: {error}")),
+            ),
+        }
+    }
+
+    fn report(&self, index: usize, kind: EventKind) {
+        let name = Arc::from(self.specs[index].name.as_str());
+        // Nobody listening is fine: events are for whoever wants them.
+        let _ = self.events.send(Event { child: index, name, kind });
+    }
+
+    /// Starts child `index`, which is in `Starting`.
+    fn spawn(&mut self, index: usize) {
+        let spec = &self.specs[index];
+        let mut command = Command::new(&spec.program);
+        command.args(&spec.args).stdin(Stdio::null()).process_group(0);
+        if self.output == ChildOutput::Discard {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        die_with_parent(&mut command);
+        let result = command.spawn();
+        let now = Instant::now();
+        match result {
+            Ok(child) => {
+                let pid = child.id();
+                self.runs[index].process = Some(child);
+                self.runs[index].started = Some(now);
+                self.publish(index, now, |s| s.running(pid));
+                self.report(index, EventKind::Spawned { pid });
+            }
+            Err(error) => {
+                let error = format!("`{}`: {error}", spec.program.to_string_lossy());
+                self.publish(index, now, |s| s.exited(None));
+                self.report(index, EventKind::SpawnFailed { error });
+                self.after_exit(index, Ending::Failed, Duration::ZERO, now);
+            }
+        }
+    }
+
+    /// Applies the restart policy to a child that just went down.
+    fn after_exit(&mut self, index: usize, ending: Ending, ran: Duration, now: Instant) {
+        match self.policy.decide(ending, ran, &mut self.runs[index].streak) {
+            Decision::Restart(after) => {
+                if !after.is_zero() {
+                    self.publish(index, now, |s| s.transition(Status::Backoff));
+                    self.report(index, EventKind::Restarting { after });
+                }
+                self.runs[index].restart_at = Some(now + after);
+            }
+            Decision::GiveUp(quick_exits) => {
+                self.publish(index, now, |s| s.transition(Status::Fatal));
+                self.report(index, EventKind::GaveUp { quick_exits });
+            }
+            Decision::LeaveDown => {}
+        }
+    }
+
+    fn restart_due(&mut self) {
+        for index in 0..self.runs.len() {
+            // Read the clock per child: each spawn takes a while, and a
+            // stale time would count it as the next child's event lag.
+            let now = Instant::now();
+            if self.runs[index].restart_at.is_some_and(|at| at <= now) {
+                self.runs[index].restart_at = None;
+                self.publish(index, now, |s| s.transition(Status::Starting));
+                self.spawn(index);
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let idle = Instant::now() + IDLE_POLL;
+        self.runs.iter().filter_map(|run| run.restart_at).fold(idle, Instant::min)
+    }
+
+    /// Sleeps until `deadline` or a wake-up (SIGCHLD, stop), whichever is first.
+    fn sleep(&mut self, deadline: Instant) {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        if timeout.is_zero() {
+            return;
+        }
+        // A zero timeout would mean "block forever"; the check above rules it out.
+        if self.wake.set_read_timeout(Some(timeout)).is_err() {
+            return;
+        }
+        let mut buf = [0u8; 64];
+        // Timeouts and EINTR end the sleep early; the caller re-checks everything.
+        let _ = self.wake.read(&mut buf);
+    }
+
+    /// Collects every child that has exited.
+    fn reap(&mut self) {
+        for index in 0..self.runs.len() {
+            let Some(process) = self.runs[index].process.as_mut() else { continue };
+            let pid = process.id();
+            let status = match process.try_wait() {
+                Ok(Some(status)) => Some(status),
+                Ok(None) => continue,
+                Err(error) => {
+                    // Someone else reaped it (SIGCHLD ignored process-wide?): it is gone all the same.
+                    self.report(index, EventKind::Problem(format!("pid {pid} vanished: {error}")));
+                    None
+                }
+            };
+            let now = Instant::now();
+            let run = &mut self.runs[index];
+            run.process = None;
+            let ran = run.started.take().map_or(Duration::ZERO, |at| now - at);
+            let killed = std::mem::take(&mut run.killed);
+            let stopping = run.status == Status::Stopping;
+            let code = status.and_then(|s| s.code());
+            self.publish(index, now, |s| s.exited(code));
+            if stopping {
+                self.report(index, EventKind::Stopped { pid, killed });
+                continue;
+            }
+            if let Some(status) = status {
+                self.report(index, EventKind::Exited { pid, status, ran });
+            }
+            let clean = status.is_some_and(|s| s.success());
+            self.after_exit(index, if clean { Ending::Clean } else { Ending::Failed }, ran, now);
+        }
+    }
+
+    /// Stops every child: a child in backoff is not restarted; a running
+    /// one gets SIGTERM, then SIGKILL after the grace period; all are reaped.
+    fn stop_all(&mut self) {
+        let now = Instant::now();
+        for index in 0..self.runs.len() {
+            if self.runs[index].restart_at.take().is_some() && self.runs[index].status == Status::Backoff {
+                self.publish(index, now, |s| s.transition(Status::Stopped));
+            }
+            if let Some(pid) = self.runs[index].process.as_ref().map(Child::id) {
+                self.publish(index, now, |s| s.transition(Status::Stopping));
+                signal_group(pid, libc::SIGTERM);
+            }
+        }
+        let deadline = now + self.stop_grace;
+        while self.runs.iter().any(|run| run.process.is_some()) && Instant::now() < deadline {
+            self.sleep(deadline);
+            self.reap();
+        }
+        for run in self.runs.iter_mut() {
+            if let Some(process) = &run.process {
+                signal_group(process.id(), libc::SIGKILL);
+                run.killed = true;
+            }
+        }
+        while self.runs.iter().any(|run| run.process.is_some()) {
+            self.sleep(Instant::now() + Duration::from_millis(50));
+            self.reap();
+        }
+    }
+}
+
+/// Sends `signal` to the process group led by `pid`, a child the reaper has
+/// not reaped yet (so the pid cannot have been recycled).
+fn signal_group(pid: u32, signal: libc::c_int) {
+    let group = -(pid as libc::pid_t);
+    // SAFETY: kill(2) has no memory-safety preconditions. The group is our
+    // unreaped child's own (it was spawned with process_group(0)).
+    let _ = unsafe { libc::kill(group, signal) };
+}
+
+/// Asks the kernel to SIGKILL the child when the thread that spawned it
+/// (the reaper) dies, so a supervisor killed outright leaves no orphan.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes async-signal-safe system calls (prctl, getppid).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before prctl took effect.
+            if libc::getppid() != parent {
+                return Err(io::Error::other("the supervisor exited while starting this child"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_: &mut Command) {}

@@ -1,0 +1,347 @@
+//! The supervisor's shared state: one store per child, a registry beside
+//! them, and the read handles that answer status queries.
+//!
+//! This is the Go record's shape: each process owns its state (there, an
+//! atomic pointer; here, any [`StateStore`]) and a registry lists them all
+//! (there, `sync.Map`). Our registries hold states rather than handles, so
+//! every transition is published twice, store first: the store is the
+//! truth, and the registry follows it by one update. One writer at a time
+//! per child (the reaper, or a benchmark's generator) keeps the two versions
+//! equal.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use procstore_core::{
+    Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
+    TransitionError, UpdateError,
+};
+
+/// Why a table could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableError {
+    /// A supervisor needs at least one child.
+    NoChildren,
+    /// Two children share a name, so lookups by name would be ambiguous.
+    DuplicateName(String),
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableError::NoChildren => f.write_str("a supervisor needs at least one child"),
+            TableError::DuplicateName(name) => write!(f, "two children are named `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for TableError {}
+
+/// Every child's state, shared by the writer and all readers.
+pub struct Table<S, R> {
+    slots: Box<[Slot<S>]>,
+    registry: R,
+    by_name: HashMap<Arc<str>, usize>,
+    epoch: Instant,
+    events: AtomicU64,
+}
+
+struct Slot<S> {
+    id: ProcessId,
+    store: S,
+    event_times: EventTimes,
+}
+
+impl<S: StateStore, R: Registry> Table<S, R> {
+    /// A table of children in `Starting`, one per name, with ids `0..n` in order.
+    pub fn new<N: Into<Arc<str>>>(names: impl IntoIterator<Item = N>) -> Result<Self, TableError> {
+        let registry = R::new();
+        let mut by_name = HashMap::new();
+        let mut slots = Vec::new();
+        for (index, name) in names.into_iter().enumerate() {
+            let name: Arc<str> = name.into();
+            if by_name.insert(Arc::clone(&name), index).is_some() {
+                return Err(TableError::DuplicateName(name.to_string()));
+            }
+            let initial = ProcessState::new(ProcessId(index as u64), name);
+            registry.insert(initial.clone()).expect("ids are fresh");
+            slots.push(Slot { id: initial.id(), store: S::new(initial), event_times: EventTimes::default() });
+        }
+        if slots.is_empty() {
+            return Err(TableError::NoChildren);
+        }
+        Ok(Table { slots: slots.into(), registry, by_name, epoch: Instant::now(), events: AtomicU64::new(0) })
+    }
+
+    /// How many children the table holds.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Always false: a table has at least one child.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The id of child `index` (ids are `0..len` in the order given to `new`).
+    pub fn id(&self, index: usize) -> ProcessId {
+        self.slots[index].id
+    }
+
+    /// Lifecycle transitions published so far.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+
+    /// Publishes `transition` of child `index`, an event that happened at
+    /// `at`, to its store and then to the registry.
+    ///
+    /// Only one thread may publish for a given child at a time.
+    pub fn publish(
+        &self,
+        index: usize,
+        at: Instant,
+        mut transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
+    ) -> Result<ProcessState, UpdateError<TransitionError>> {
+        let slot = &self.slots[index];
+        let stamp = self.nanos_since_epoch(at);
+        let published = slot.store.update(|current| {
+            // Stamped before the store publishes, so a reader that sees the
+            // version also sees its time.
+            slot.event_times.stamp(current.version() + 1, stamp);
+            transition(current)
+        })?;
+        self.registry
+            .update(slot.id, |_| Ok::<_, Infallible>(published.clone()))
+            .map_err(|e| UpdateError::Store(store_error(e)))?;
+        self.events.fetch_add(1, Ordering::Relaxed);
+        Ok(published)
+    }
+
+    /// How long ago, as of `now`, the event behind `version` of child
+    /// `index` happened; `None` once that record was overwritten by a much
+    /// later version (a reader 64 versions behind).
+    pub fn event_age(&self, index: usize, version: u64, now: Instant) -> Option<Duration> {
+        let at = self.slots[index].event_times.get(version)?;
+        Some(Duration::from_nanos(self.nanos_since_epoch(now).wrapping_sub(at) & EventTimes::NANOS_MASK))
+    }
+
+    fn nanos_since_epoch(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_nanos() as u64 & EventTimes::NANOS_MASK
+    }
+}
+
+fn store_error(error: UpdateError<Infallible>) -> Error {
+    match error {
+        UpdateError::Store(e) => e,
+        UpdateError::Rejected(never) => match never {},
+    }
+}
+
+impl<S, R> fmt::Debug for Table<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table").field("children", &self.slots.len()).finish_non_exhaustive()
+    }
+}
+
+/// When recent versions' events happened, for measuring how long they take
+/// to become visible. A ring indexed by version: each entry packs the
+/// version's low bits with the event's time, so a reader can tell a stale
+/// entry from its own.
+struct EventTimes([AtomicU64; EventTimes::RING]);
+
+impl Default for EventTimes {
+    fn default() -> Self {
+        EventTimes(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl EventTimes {
+    const RING: usize = 64;
+    /// Nanoseconds since the table's epoch, modulo 2^40 (about 18 minutes):
+    /// enough for any lag, and leaves 24 bits for the version tag.
+    const NANOS_BITS: u32 = 40;
+    const NANOS_MASK: u64 = (1 << Self::NANOS_BITS) - 1;
+
+    fn stamp(&self, version: u64, nanos: u64) {
+        // Relaxed: the store's publish (release) orders it before the version becomes visible.
+        self.0[version as usize % Self::RING].store(version << Self::NANOS_BITS | nanos, Ordering::Relaxed);
+    }
+
+    fn get(&self, version: u64) -> Option<u64> {
+        let entry = self.0[version as usize % Self::RING].load(Ordering::Relaxed);
+        let tag_matches = entry >> Self::NANOS_BITS == version & (u64::MAX >> Self::NANOS_BITS);
+        tag_matches.then_some(entry & Self::NANOS_MASK)
+    }
+}
+
+/// How many children are in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts([usize; Status::ALL.len()]);
+
+impl StatusCounts {
+    /// Counts the statuses of `states`.
+    pub fn of<'s>(states: impl IntoIterator<Item = &'s ProcessState>) -> Self {
+        let mut counts = StatusCounts::default();
+        for state in states {
+            counts.0[state.status() as usize] += 1;
+        }
+        counts
+    }
+
+    /// Children in `status`.
+    pub fn get(&self, status: Status) -> usize {
+        self.0[status as usize]
+    }
+
+    /// Children in any status.
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+}
+
+impl fmt::Display for StatusCounts {
+    /// `18 running, 2 backoff`: the non-zero counts in lifecycle order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for status in Status::ALL.into_iter().filter(|&s| self.get(s) > 0) {
+            write!(f, "{}{} {status}", if first { "" } else { ", " }, self.get(status))?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// One thread's handle for status queries: a reader on every child's store
+/// and one on the registry. Make one per thread, once.
+pub struct TableReader<S: StateStore, R: Registry> {
+    table: Arc<Table<S, R>>,
+    stores: Box<[S::Reader]>,
+    registry: R::Reader,
+}
+
+impl<S: StateStore, R: Registry> TableReader<S, R> {
+    /// A reader on `table`.
+    pub fn new(table: &Arc<Table<S, R>>) -> Self {
+        TableReader {
+            table: Arc::clone(table),
+            stores: table.slots.iter().map(|slot| slot.store.reader()).collect(),
+            registry: table.registry.reader(),
+        }
+    }
+
+    /// The table this reader reads.
+    pub fn table(&self) -> &Arc<Table<S, R>> {
+        &self.table
+    }
+
+    /// The index of the child called `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.table.by_name.get(name).copied()
+    }
+
+    /// Runs `f` on child `index`'s state, from its store.
+    pub fn read<T>(&mut self, index: usize, f: impl FnOnce(&ProcessState) -> T) -> Result<T, Stopped> {
+        self.stores[index].read(f)
+    }
+
+    /// Runs `f` on the state of the child called `name`; `Ok(None)` if there is none.
+    pub fn by_name<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&ProcessState) -> T,
+    ) -> Result<Option<T>, Stopped> {
+        match self.index_of(name) {
+            Some(index) => self.read(index, f).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The child running as OS process `pid`, if any: a scan of every store,
+    /// since pids change on each restart.
+    pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
+        for store in &mut self.stores {
+            if let Some(state) = store.read(|s| (s.pid() == Some(pid)).then(|| s.clone()))? {
+                return Ok(Some(state));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every child's state, by id, from the registry.
+    pub fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+        self.registry.list()
+    }
+
+    /// How many children are in each status, from the registry.
+    pub fn counts(&mut self) -> Result<StatusCounts, Stopped> {
+        Ok(StatusCounts::of(&self.list()?))
+    }
+}
+
+impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TableReader")
+            .field("store", &S::NAME)
+            .field("registry", &R::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use procstore_atomic::{ArcSwapCacheStore, DashMapRegistry};
+
+    type TestTable = Table<ArcSwapCacheStore, DashMapRegistry>;
+
+    #[test]
+    fn bad_names_are_errors() {
+        assert_eq!(TestTable::new(Vec::<&str>::new()).unwrap_err(), TableError::NoChildren);
+        let err = TestTable::new(["a", "b", "a"]).unwrap_err();
+        assert_eq!(err.to_string(), "two children are named `a`");
+    }
+
+    #[test]
+    fn publish_reaches_store_then_registry_at_the_same_version() {
+        let table = Arc::new(TestTable::new(["web", "db"]).unwrap());
+        let mut reader = TableReader::new(&table);
+        let at = Instant::now();
+        let up = table.publish(1, at, |s| s.running(42)).unwrap();
+        assert_eq!(up.version(), 1);
+        assert_eq!(reader.by_name("db", ProcessState::clone).unwrap(), Some(up.clone()));
+        assert_eq!(reader.by_pid(42).unwrap(), Some(up.clone()));
+        assert_eq!(reader.by_pid(43).unwrap(), None);
+        assert_eq!(reader.by_name("nope", ProcessState::version).unwrap(), None);
+        assert_eq!(reader.list().unwrap()[1], up);
+        let counts = reader.counts().unwrap();
+        assert_eq!((counts.get(Status::Running), counts.get(Status::Starting), counts.total()), (1, 1, 2));
+        assert_eq!(counts.to_string(), "1 starting, 1 running");
+        assert_eq!(table.events(), 1);
+    }
+
+    #[test]
+    fn rejected_transition_publishes_nothing() {
+        let table = TestTable::new(["web"]).unwrap();
+        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0))).unwrap_err();
+        assert!(matches!(err, UpdateError::Rejected(TransitionError { from: Status::Starting, .. })));
+        assert_eq!(table.events(), 0);
+    }
+
+    #[test]
+    fn event_age_is_known_for_recent_versions_only() {
+        let table = TestTable::new(["web"]).unwrap();
+        let at = Instant::now();
+        let mut version = 0;
+        for _ in 0..EventTimes::RING + 1 {
+            version = table.publish(0, at, procstore_core::workload::restart_cycle).unwrap().version();
+        }
+        let later = at + Duration::from_millis(5);
+        assert_eq!(table.event_age(0, version, later), Some(Duration::from_millis(5)));
+        assert_eq!(table.event_age(0, 1, later), None, "overwritten by version {}", 1 + EventTimes::RING);
+    }
+}

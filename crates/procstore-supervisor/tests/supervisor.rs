@@ -1,0 +1,268 @@
+//! The supervisor with real, short-lived child processes, for every store
+//! and registry pair: every exit observed, every restart recorded, no
+//! process left behind.
+
+use std::collections::HashMap;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use procstore_core::{ProcessState, Registry, StateStore, Status};
+use procstore_supervisor::{ChildOutput, ChildSpec, Config, Event, EventKind, Policy, Restart, Supervisor};
+
+const MS: Duration = Duration::from_millis(1);
+/// Generous: the aarch64 run spawns under qemu on a busy 2-core machine.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn config(children: usize, program: &str, args: &[&str], policy: Policy) -> Config {
+    Config {
+        children: (0..children).map(|i| ChildSpec::new(format!("child-{i}"), program, args)).collect(),
+        policy,
+        stop_grace: Duration::from_secs(5),
+        output: ChildOutput::Discard,
+    }
+}
+
+fn storm_policy(give_up_after: u32) -> Policy {
+    Policy {
+        restart: Restart::Always,
+        initial_backoff: 5 * MS,
+        max_backoff: 20 * MS,
+        stable_after: Duration::from_secs(60),
+        give_up_after: Some(give_up_after),
+    }
+}
+
+/// Waits until every child's state satisfies `done`, or panics after PATIENCE.
+fn wait_for<S: StateStore, R: Registry>(
+    supervisor: &Supervisor<S, R>,
+    what: &str,
+    done: impl Fn(&ProcessState) -> bool,
+) -> Vec<ProcessState> {
+    let mut reader = supervisor.reader();
+    let start = Instant::now();
+    loop {
+        let states = reader.list().expect("the registry answers");
+        if states.iter().all(&done) {
+            return states;
+        }
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}: {states:#?}");
+        thread::sleep(5 * MS);
+    }
+}
+
+/// Every event so far, by child.
+fn events_by_child(events: &Receiver<Event>) -> HashMap<usize, Vec<EventKind>> {
+    let mut by_child: HashMap<usize, Vec<EventKind>> = HashMap::new();
+    for event in events.try_iter() {
+        by_child.entry(event.child).or_default().push(event.kind);
+    }
+    by_child
+}
+
+fn spawned_pids(events: &[EventKind]) -> Vec<u32> {
+    events.iter().filter_map(|e| if let EventKind::Spawned { pid } = e { Some(*pid) } else { None }).collect()
+}
+
+/// The process is neither running nor a zombie of ours: /proc has no entry
+/// for it, or the entry belongs to someone else's recycled pid.
+fn assert_gone(pid: u32) {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return };
+    // Fields after the parenthesised command: state, ppid, ...
+    let after_comm = &stat[stat.rfind(')').expect("stat has a command") + 2..];
+    let mut fields = after_comm.split(' ');
+    let (state, ppid) = (fields.next().unwrap_or("?"), fields.next().unwrap_or("0"));
+    assert_ne!(ppid, std::process::id().to_string(), "pid {pid} is still our child (state {state}): {stat}");
+}
+
+/// A child that fails at once is restarted with backoff until the policy
+/// gives up, and each step is both published and reported.
+fn failing_children_back_off_then_give_up<S: StateStore, R: Registry>() {
+    let (supervisor, events) =
+        Supervisor::<S, R>::start(config(3, "sh", &["-c", "exit 3"], storm_policy(4))).unwrap();
+    let states = wait_for(&supervisor, "every child to give up", |s| s.status() == Status::Fatal);
+    supervisor.shutdown();
+    for state in &states {
+        // Four runs: Running, Crashed, then Backoff and Starting between runs, and Fatal at the end.
+        assert_eq!((state.restarts(), state.version(), state.exit_code()), (3, 15, Some(3)), "{state:?}");
+    }
+    let by_child = events_by_child(&events);
+    assert_eq!(by_child.len(), 3);
+    for events in by_child.values() {
+        let exits = events
+            .iter()
+            .filter(|e| matches!(e, EventKind::Exited { status, .. } if status.code() == Some(3)));
+        let restarts = events.iter().filter(|e| matches!(e, EventKind::Restarting { .. })).count();
+        assert_eq!((spawned_pids(events).len(), exits.count(), restarts), (4, 4, 3), "{events:#?}");
+        assert_eq!(events.last(), Some(&EventKind::GaveUp { quick_exits: 4 }));
+        spawned_pids(events).into_iter().for_each(assert_gone);
+    }
+}
+
+/// A missing program is a spawn failure with the OS's words, backed off and
+/// given up on like any crash; nothing panics.
+fn missing_program_is_reported_and_given_up<S: StateStore, R: Registry>() {
+    let program = "procstore-test-no-such-program";
+    let (supervisor, events) = Supervisor::<S, R>::start(config(1, program, &[], storm_policy(3))).unwrap();
+    let states = wait_for(&supervisor, "the child to give up", |s| s.status() == Status::Fatal);
+    drop(supervisor);
+    assert_eq!((states[0].restarts(), states[0].pid()), (2, None));
+    let events = &events_by_child(&events)[&0];
+    let failures: Vec<_> = events
+        .iter()
+        .filter_map(|e| if let EventKind::SpawnFailed { error } = e { Some(error) } else { None })
+        .collect();
+    assert_eq!(failures.len(), 3, "{events:#?}");
+    assert!(failures[0].contains(program) && failures[0].contains("No such file"), "{}", failures[0]);
+}
+
+/// Children that exit cleanly are restarted at once under `always` while
+/// readers query: every exit becomes exactly one restart, and no reader
+/// sees a version go backwards or the registry run ahead of the store.
+fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>() {
+    let policy = Policy { stable_after: Duration::ZERO, give_up_after: None, ..storm_policy(1) };
+    let (supervisor, events) = Supervisor::<S, R>::start(config(2, "true", &[], policy)).unwrap();
+    let table = supervisor.table().clone();
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut reader = procstore_supervisor::TableReader::new(&table);
+            thread::spawn(move || {
+                let mut last = [0u64; 2];
+                while last.iter().any(|&v| v < 30) {
+                    for (index, last) in last.iter_mut().enumerate() {
+                        let in_registry = reader.list().unwrap()[index].version();
+                        let in_store = reader.read(index, ProcessState::version).unwrap();
+                        assert!(in_registry <= in_store, "registry {in_registry} ahead of store {in_store}");
+                        assert!(in_store >= *last, "store went back from {last} to {in_store}");
+                        *last = in_store;
+                    }
+                }
+            })
+        })
+        .collect();
+    for reader in readers {
+        reader.join().expect("reader invariants hold");
+    }
+    supervisor.shutdown();
+    let final_states = procstore_supervisor::TableReader::new(&table).list().unwrap();
+    let by_child = events_by_child(&events);
+    for state in final_states {
+        let events = &by_child[&(state.id().0 as usize)];
+        let spawned = spawned_pids(events);
+        let exits =
+            events.iter().filter(|e| matches!(e, EventKind::Exited { .. } | EventKind::Stopped { .. }));
+        // Every run ended and was seen; every run after the first was a restart.
+        assert_eq!(exits.count(), spawned.len(), "{events:#?}");
+        assert_eq!(state.restarts() as usize + 1, spawned.len(), "{state:?}");
+        assert!(!state.status().is_alive(), "{state:?}");
+        spawned.into_iter().for_each(assert_gone);
+    }
+}
+
+/// Shutdown stops long-running children with SIGTERM and reaps them all.
+fn shutdown_stops_and_reaps_running_children<S: StateStore, R: Registry>() {
+    let (supervisor, events) =
+        Supervisor::<S, R>::start(config(3, "sleep", &["30"], Policy::default())).unwrap();
+    wait_for(&supervisor, "every child to run", |s| s.status() == Status::Running);
+    let table = supervisor.table().clone();
+    let started = Instant::now();
+    supervisor.shutdown();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "sleep exits on SIGTERM, well within the grace period"
+    );
+    let states = procstore_supervisor::TableReader::new(&table).list().unwrap();
+    assert!(states.iter().all(|s| s.status() == Status::Stopped && s.pid().is_none()), "{states:#?}");
+    for events in events_by_child(&events).values() {
+        assert!(matches!(events.last(), Some(EventKind::Stopped { killed: false, .. })), "{events:#?}");
+        spawned_pids(events).into_iter().for_each(assert_gone);
+    }
+}
+
+macro_rules! supervisor_tests {
+    ($($module:ident: $store:ty, $registry:ty;)*) => {$(
+        mod $module {
+            type S = $store;
+            type R = $registry;
+
+            #[test]
+            fn failing_children_back_off_then_give_up() {
+                super::failing_children_back_off_then_give_up::<S, R>();
+            }
+            #[test]
+            fn missing_program_is_reported_and_given_up() {
+                super::missing_program_is_reported_and_given_up::<S, R>();
+            }
+            #[test]
+            fn churn_keeps_every_restart_and_readers_consistent() {
+                super::churn_keeps_every_restart_and_readers_consistent::<S, R>();
+            }
+            #[test]
+            fn shutdown_stops_and_reaps_running_children() {
+                super::shutdown_stops_and_reaps_running_children::<S, R>();
+            }
+        }
+    )*};
+}
+
+supervisor_tests! {
+    std_mutex: procstore_mutex::StdMutexStore, procstore_mutex::StdMutexRegistry;
+    std_rwlock: procstore_mutex::StdRwLockStore, procstore_mutex::StdRwLockRegistry;
+    parking_lot_mutex: procstore_mutex::ParkingLotMutexStore, procstore_mutex::ParkingLotMutexRegistry;
+    parking_lot_rwlock: procstore_mutex::ParkingLotRwLockStore, procstore_mutex::ParkingLotRwLockRegistry;
+    crossbeam: procstore_channel::CrossbeamReusedReplyStore, procstore_channel::CrossbeamActorRegistry;
+    flume: procstore_channel::FlumeReusedReplyStore, procstore_channel::FlumeActorRegistry;
+    arc_swap: procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry;
+    hazard: procstore_atomic::HazardStore, procstore_atomic::CowRegistry;
+}
+
+#[test]
+fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
+    // The shell says when its trap is set: a SIGTERM before that would simply end it.
+    let ready = std::env::temp_dir().join(format!("procstore-trap-{}", std::process::id()));
+    let script = format!("trap '' TERM; : > '{}'; while :; do sleep 1; done", ready.display());
+    let mut config = config(1, "sh", &["-c", &script], Policy::default());
+    config.stop_grace = 200 * MS;
+    let (supervisor, events) =
+        Supervisor::<procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry>::start(config)
+            .unwrap();
+    let start = Instant::now();
+    while !ready.exists() {
+        assert!(start.elapsed() < PATIENCE, "the shell never set its trap");
+        thread::sleep(5 * MS);
+    }
+    supervisor.shutdown();
+    let _ = std::fs::remove_file(&ready);
+    let events = &events_by_child(&events)[&0];
+    assert!(matches!(events.last(), Some(EventKind::Stopped { killed: true, .. })), "{events:#?}");
+    spawned_pids(events).into_iter().for_each(assert_gone);
+}
+
+#[test]
+fn unusable_configs_are_clear_errors() {
+    type Sup = Supervisor<procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry>;
+    let error = |config| Sup::start(config).unwrap_err().to_string();
+    assert_eq!(error(config(0, "true", &[], Policy::default())), "a supervisor needs at least one child");
+    let mut twins = config(2, "true", &[], Policy::default());
+    twins.children[1].name = "child-0".to_owned();
+    assert_eq!(error(twins), "two children are named `child-0`");
+    let spinning = Policy { initial_backoff: Duration::ZERO, ..Policy::default() };
+    assert!(
+        error(config(1, "true", &[], spinning)).starts_with("invalid restart policy: the initial backoff")
+    );
+}
+
+#[test]
+fn events_read_as_sentences() {
+    let (supervisor, events) = Supervisor::<
+        procstore_atomic::ArcSwapCacheStore,
+        procstore_atomic::DashMapRegistry,
+    >::start(config(1, "sh", &["-c", "exit 7"], storm_policy(1)))
+    .unwrap();
+    wait_for(&supervisor, "the child to give up", |s| s.status() == Status::Fatal);
+    drop(supervisor);
+    let lines: Vec<String> = events.try_iter().map(|e| e.to_string()).collect();
+    assert!(lines[0].starts_with("child-0: started as pid "), "{lines:?}");
+    assert!(lines[1].contains("exited with code 7 after"), "{lines:?}");
+    assert_eq!(lines[2], "child-0: gave up after 1 quick exits in a row; stays down (fatal)");
+}
