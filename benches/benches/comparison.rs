@@ -19,6 +19,7 @@ use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
 use procstore_benches::pool::{Job, Pool, Round};
 use procstore_benches::profile::Profile;
 use procstore_benches::strategies::{RegistryVisitor, StoreVisitor, each_registry, each_store};
+use procstore_benches::supervision::{self, Settings};
 use procstore_benches::workload::{
     RegistryOp, background_reader, background_writer, initial_state, populated, read_job, registry_job,
     write_job,
@@ -347,5 +348,9 @@ fn main() {
     }
 
     c.final_summary();
-    procstore_benches::output::finish(&profile, rec.records, rec.registered);
+    let complete = rec.records.iter().filter(|r| r.ns_per_op.is_some()).count() == rec.registered;
+    // A filtered or --test run keeps its partial results out of reports/, so
+    // the workload's minutes would be spent for nothing.
+    let workload = if complete { supervision::run_all(&Settings::for_profile(&profile)) } else { Vec::new() };
+    procstore_benches::output::finish(&profile, rec.records, workload, rec.registered);
 }

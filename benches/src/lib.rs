@@ -1,6 +1,7 @@
 //! The benchmark harness behind `cargo bench`: persistent worker pools, a
-//! counting allocator, the benchmark-only floors, machine description and
-//! the list of strategies. `benches/comparison.rs` drives it with criterion.
+//! counting allocator, the benchmark-only floors, machine description, the
+//! list of strategies and the supervisor workload. `benches/comparison.rs`
+//! drives it with criterion.
 
 pub mod alloc;
 pub mod floor;
@@ -9,4 +10,5 @@ pub mod output;
 pub mod pool;
 pub mod profile;
 pub mod strategies;
+pub mod supervision;
 pub mod workload;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use procstore_report::{Record, Results, RunConfig, SCHEMA_VERSION};
+use procstore_report::{Record, Results, RunConfig, SCHEMA_VERSION, WorkloadRecord};
 
 use crate::machine;
 use crate::profile::Profile;
@@ -16,7 +16,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// Writes the run's results and, for a complete run, renders the reports.
 /// `registered` is how many timed benchmarks the harness registered.
-pub fn finish(profile: &Profile, records: Vec<Record>, registered: usize) {
+pub fn finish(profile: &Profile, records: Vec<Record>, workload: Vec<WorkloadRecord>, registered: usize) {
     let timed = records.iter().filter(|r| r.ns_per_op.is_some()).count();
     let results = Results {
         schema_version: SCHEMA_VERSION,
@@ -31,6 +31,7 @@ pub fn finish(profile: &Profile, records: Vec<Record>, registered: usize) {
             measurement_secs: profile.measurement.as_secs_f64(),
         },
         records,
+        workload,
     };
     let root = workspace_root();
     if timed < registered {

@@ -56,22 +56,30 @@ pub fn background_reader<S: StateStore>(store: &S) -> Background {
 pub fn background_writer<S: StateStore>(store: &Arc<S>, rate: Option<f64>) -> Background {
     let store = Arc::clone(store);
     Box::new(move |stop: &AtomicBool| {
-        let started = Instant::now();
-        let mut done = 0u64;
-        while !stop.load(Ordering::Acquire) {
-            // Paced: catch up to the rate, then sleep; sleeping leaves the
-            // core to the readers, as a real supervisor would.
-            let due = rate.map_or(done + 1, |rate| (started.elapsed().as_secs_f64() * rate) as u64);
-            while done < due && !stop.load(Ordering::Relaxed) {
-                store.update(restart_cycle).expect("background update");
-                done += 1;
-            }
-            if rate.is_some() {
-                std::thread::sleep(Duration::from_micros(50));
-            }
-        }
-        done
+        paced(rate, stop, || {
+            store.update(restart_cycle).expect("background update");
+        })
     })
+}
+
+/// Calls `step` back to back (`rate: None`) or `rate` times a second until
+/// `stop` is set; returns how many calls it made.
+pub fn paced(rate: Option<f64>, stop: &AtomicBool, mut step: impl FnMut()) -> u64 {
+    let started = Instant::now();
+    let mut done = 0u64;
+    while !stop.load(Ordering::Acquire) {
+        // Paced: catch up to the rate, then sleep; sleeping leaves the
+        // core to the readers, as a real supervisor would.
+        let due = rate.map_or(done + 1, |rate| (started.elapsed().as_secs_f64() * rate) as u64);
+        while done < due && !stop.load(Ordering::Relaxed) {
+            step();
+            done += 1;
+        }
+        if rate.is_some() {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
+    done
 }
 
 /// A small, fast, per-thread pseudo-random sequence (xorshift64*).

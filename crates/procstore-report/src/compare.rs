@@ -10,6 +10,7 @@ use crate::report::{EMULATED, main_figures};
 use crate::rows::Column;
 use crate::schema::Results;
 use crate::table::Table;
+use crate::workload;
 
 /// One architecture in the comparison.
 #[derive(Debug)]
@@ -21,6 +22,8 @@ struct Arch {
     /// CPU, cores, date.
     machine: String,
     emulated: bool,
+    /// The supervisor workload's fastest strategy, when measured.
+    workload: Option<String>,
 }
 
 /// Every architecture's section, the side-by-side table, and what was left out.
@@ -53,6 +56,7 @@ impl Comparison {
                         format::utc(m.finished_unix)
                     ),
                     emulated: m.emulated,
+                    workload: workload::fastest_line(results),
                 }
             })
             .collect();
@@ -72,11 +76,15 @@ impl Comparison {
             let dir = link_path(&arch.dir);
             let _ = writeln!(
                 out,
-                "## {}{}\n\n{}\n\n[REPORT.md]({dir}/REPORT.md) · [index.html]({dir}/index.html)\n",
+                "## {}{}\n\n{}\n",
                 escape::markdown(&arch.slug),
                 escape::markdown(&marker),
                 escape::markdown(&arch.machine),
             );
+            if let Some(line) = &arch.workload {
+                let _ = writeln!(out, "{}\n", escape::markdown(line));
+            }
+            let _ = writeln!(out, "[REPORT.md]({dir}/REPORT.md) · [index.html]({dir}/index.html)\n");
         }
         markdown::write_table(&mut out, &self.table, "", 2);
         if !self.skipped.is_empty() {
@@ -101,13 +109,19 @@ impl Comparison {
             let dir = escape::html(&link_path(&arch.dir));
             let _ = writeln!(
                 body,
-                "<h2>{}{marker}</h2>\n<p>{}</p>\n<p><a href=\"{dir}/index.html\">index.html</a> · \
-                 <a href=\"{dir}/REPORT.md\">REPORT.md</a></p>",
+                "<h2>{}{marker}</h2>\n<p>{}</p>",
                 escape::html(&arch.slug),
                 escape::html(&arch.machine),
             );
+            if let Some(line) = &arch.workload {
+                let _ = writeln!(body, "<p>{}</p>", escape::html(line));
+            }
+            let _ = writeln!(
+                body,
+                "<p><a href=\"{dir}/index.html\">index.html</a> · <a href=\"{dir}/REPORT.md\">REPORT.md</a></p>"
+            );
         }
-        html::write_table(&mut body, &self.table, "");
+        html::write_table(&mut body, &self.table, "", 2);
         if !self.skipped.is_empty() {
             body.push_str("<h2>Not rendered</h2>\n<ul>\n");
             for line in &self.skipped {

@@ -47,19 +47,25 @@ pub(crate) fn ratio(value: Option<f64>) -> String {
 
 /// A rate per second with an SI prefix: `998/s`, `99.8k/s`, `1.23M/s`.
 pub(crate) fn per_sec(value: Option<f64>) -> String {
-    let Some(v) = value else {
-        return GAP.to_owned();
-    };
-    let (scaled, prefix) = if v.abs() >= 1e9 {
-        (v / 1e9, "G")
-    } else if v.abs() >= 1e6 {
-        (v / 1e6, "M")
-    } else if v.abs() >= 1e3 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    format!("{}{prefix}/s", sig3(scaled))
+    value.map_or_else(
+        || GAP.to_owned(),
+        |v| format!("{}/s", scaled(v, &[(1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")])),
+    )
+}
+
+/// A time given in ns, in the unit that keeps it short: `512 ns`,
+/// `15.9 µs`, `1.23 ms`, `2.50 s`, or [`GAP`].
+pub(crate) fn duration(ns: Option<f64>) -> String {
+    ns.map_or_else(|| GAP.to_owned(), |v| scaled(v, &[(1e9, " s"), (1e6, " ms"), (1e3, " µs"), (1.0, " ns")]))
+}
+
+/// `value` in the largest of `units` (factor, suffix; largest first, the
+/// last one the fallback) it reaches, with 3 significant digits.
+fn scaled(value: f64, units: &[(f64, &str)]) -> String {
+    let last = units[units.len() - 1];
+    // 999.6 would round to "1,000" of the smaller unit: show "1.00" of the larger.
+    let (factor, suffix) = units.iter().copied().find(|(f, _)| value.abs() >= f * 0.9995).unwrap_or(last);
+    format!("{}{suffix}", sig3(value / factor))
 }
 
 /// A count that is usually whole (bytes, allocations): whole numbers print
@@ -138,6 +144,13 @@ mod tests {
         assert_eq!(per_sec(Some(98_765.0)), "98.8k/s");
         assert_eq!(per_sec(Some(1_234_000.0)), "1.23M/s");
         assert_eq!(per_sec(Some(12.0)), "12.0/s");
+        assert_eq!(per_sec(Some(999.7)), "1.00k/s");
+        assert_eq!(duration(Some(512.0)), "512 ns");
+        assert_eq!(duration(Some(15_940.0)), "15.9 µs");
+        assert_eq!(duration(Some(999_700.0)), "1.00 ms");
+        assert_eq!(duration(Some(2.5e9)), "2.50 s");
+        assert_eq!(duration(Some(0.0)), "0 ns");
+        assert_eq!(duration(None), GAP);
         assert_eq!(memory(Some(0.0), Some(0.0)), "0 B, 0 allocs");
         assert_eq!(memory(Some(144.0), Some(1.0)), "144 B, 1 alloc");
         assert_eq!(memory(Some(0.016), None), "0.0160 B");

@@ -9,12 +9,15 @@ use crate::markdown::CRITERION_REPORT;
 use crate::report::{EMULATED, Report};
 use crate::schema::Results;
 use crate::svg;
-use crate::table::Table;
+use crate::table::{Table, anchor};
+use crate::workload::{self, Workload};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 main{max-width:1100px;margin:0 auto;padding:1rem 1.5rem 3rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+h3{font-size:1.1rem;margin-top:1.8rem}h4{font-size:1rem;margin-top:1.4rem}
+p.ranking{max-width:60rem}
 .marker{color:#b00020;font-size:.8em;font-weight:600}
 .banner{background:#b00020;color:#fff;padding:.8rem 1rem;font-weight:700;font-size:1.1rem;border-radius:4px}
 .banner span{display:block;font-weight:400;font-size:.9rem}
@@ -22,7 +25,7 @@ dl.machine{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dl.machine dt{font-weight:600}dl.machine dd{margin:0}
 table{border-collapse:collapse;margin:.6rem 0;background:#fff;font-size:.9rem}
 th,td{border:1px solid #d0d0d0;padding:.3rem .6rem}th{background:#f0f0f0}
-td{text-align:right;font-variant-numeric:tabular-nums}td.l{text-align:left}
+td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.l{text-align:left;white-space:normal}
 .note{color:#444;font-size:.9rem;max-width:60rem}
 .scroll{overflow-x:auto}
 figure{margin:1rem 0}svg.chart{max-width:100%;height:auto;border:1px solid #e0e0e0}
@@ -56,20 +59,23 @@ pub(crate) fn render(report: &Report) -> String {
         esc(CRITERION_REPORT)
     );
 
-    write_table(&mut body, &report.main, marker);
+    write_table(&mut body, &report.main, marker, 2);
     charts(&mut body, report.main_charts.iter().map(svg::bar_chart));
-    write_table(&mut body, &report.go, marker);
-    write_table(&mut body, &report.speedup, marker);
-    write_table(&mut body, &report.sweep, marker);
+    write_table(&mut body, &report.go, marker, 2);
+    write_table(&mut body, &report.speedup, marker, 2);
+    write_table(&mut body, &report.sweep, marker, 2);
     charts(&mut body, [svg::line_chart(&report.sweep_chart)]);
-    write_table(&mut body, &report.contention, marker);
-    write_table(&mut body, &report.writes, marker);
-    write_table(&mut body, &report.registry, marker);
+    write_table(&mut body, &report.contention, marker, 2);
+    write_table(&mut body, &report.writes, marker, 2);
+    write_table(&mut body, &report.registry, marker, 2);
     charts(&mut body, report.registry_charts.iter().map(svg::bar_chart));
-    write_table(&mut body, &report.floor, marker);
-    write_table(&mut body, &report.floor_gap, marker);
+    if let Some(workload) = &report.workload {
+        write_workload(&mut body, workload, marker);
+    }
+    write_table(&mut body, &report.floor, marker, 2);
+    write_table(&mut body, &report.floor_gap, marker, 2);
 
-    write_table(&mut body, &report.claims, marker);
+    write_table(&mut body, &report.claims, marker, 2);
     body.push_str("<ul class=\"verdicts\">\n");
     for claim in &report.claim_list {
         let class = match claim.verdict {
@@ -107,14 +113,33 @@ fn charts(out: &mut String, charts: impl IntoIterator<Item = String>) {
     }
 }
 
-/// Appends `table` as an `<h2>` with `marker`, its notes and the table.
-pub(crate) fn write_table(out: &mut String, table: &Table, marker: &str) {
+/// Appends an `<h{level}>` of `title` with `marker`, its id made from `title`.
+fn heading(out: &mut String, title: &str, marker: &str, level: usize) {
     let marker = if marker.is_empty() {
         String::new()
     } else {
         format!(" <span class=\"marker\">⚠ {}</span>", esc(marker))
     };
-    let _ = writeln!(out, "<h2 id=\"{}\">{}{marker}</h2>", esc(&table.anchor()), esc(&table.title));
+    let _ = writeln!(out, "<h{level} id=\"{}\">{}{marker}</h{level}>", esc(&anchor(title)), esc(title));
+}
+
+fn write_workload(out: &mut String, workload: &Workload, marker: &str) {
+    heading(out, workload::TITLE, marker, 2);
+    for paragraph in &workload.intro {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(paragraph));
+    }
+    for part in &workload.modes {
+        write_table(out, &part.table, marker, 3);
+        charts(out, [svg::bar_chart(&part.chart)]);
+        write_table(out, &part.by_query, marker, 4);
+        heading(out, &part.ranking_title, marker, 4);
+        let _ = writeln!(out, "<p class=\"ranking\">{}</p>", esc(&part.ranking));
+    }
+}
+
+/// Appends `table` as an `<h{level}>` with `marker`, its notes and the table.
+pub(crate) fn write_table(out: &mut String, table: &Table, marker: &str, level: usize) {
+    heading(out, &table.title, marker, level);
     for note in &table.notes {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(note));
     }

@@ -2,8 +2,8 @@
 //! the renderer that turns `reports/<arch>-<os>/results.json` into reports:
 //!
 //! - `reports/<slug>/REPORT.md`: the Go record's table measured, speedups,
-//!   contention, writes, the thread sweep, registries, floors, and the Go
-//!   record's claims checked against the numbers;
+//!   contention, writes, the thread sweep, registries, the supervisor
+//!   workload, floors, and the Go record's claims checked against the numbers;
 //! - `reports/<slug>/index.html`: the same as one self-contained page with
 //!   inline SVG charts;
 //! - `reports/README.md` and `reports/index.html`: every architecture side
@@ -22,12 +22,14 @@ mod go_record;
 mod html;
 mod load;
 mod markdown;
+mod ranking;
 mod render;
 mod report;
 mod rows;
 mod schema;
 mod svg;
 mod table;
+mod workload;
 
 pub use add::{AddError, add_results};
 pub use claims::{Claim, Verdict, check_claims};
@@ -35,4 +37,7 @@ pub use html::render_html;
 pub use load::{LoadError, load};
 pub use markdown::render_markdown;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
-pub use schema::{Kind, Machine, Record, Results, RunConfig, SCHEMA_VERSION, groups};
+pub use schema::{
+    Kind, Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION,
+    WorkloadMode, WorkloadRecord, groups,
+};

@@ -1,12 +1,13 @@
 //! Reading and validating one `results.json`.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::schema::{Results, SCHEMA_VERSION};
+use crate::schema::{Percentiles, Results, SCHEMA_VERSION};
 
 /// Why a `results.json` could not be used. Every variant names the file.
 #[derive(Debug)]
@@ -164,6 +165,45 @@ fn validate(results: &Results) -> Result<(), String> {
     }
     if results.config.concurrent_threads == 0 {
         return Err("config.concurrent_threads is 0".to_owned());
+    }
+    for (i, record) in results.workload.iter().enumerate() {
+        let field = |name: &str| format!("workload[{i}].{name} (strategy `{}`)", record.strategy);
+        // Rates divide by it.
+        if !(record.seconds.is_finite() && record.seconds > 0.0) {
+            return Err(format!(
+                "{} is `{}`: it must be a positive, finite number of seconds",
+                field("seconds"),
+                record.seconds
+            ));
+        }
+        let mut percentiles = vec![(field("latency"), &record.latency)];
+        percentiles.extend(record.event_lag.as_ref().map(|lag| (field("event_lag"), lag)));
+        percentiles.extend(
+            record
+                .by_query
+                .iter()
+                .enumerate()
+                .map(|(j, q)| (field(&format!("by_query[{j}].latency")), &q.latency)),
+        );
+        for (field, p) in percentiles {
+            check_order(&field, p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks p50 <= p99 <= p99.9 <= max.
+fn check_order(field: &str, p: &Percentiles) -> Result<(), String> {
+    let steps = [("p50_ns", p.p50_ns), ("p99_ns", p.p99_ns), ("p999_ns", p.p999_ns), ("max_ns", p.max_ns)];
+    for pair in steps.windows(2) {
+        let ((lower, low), (upper, high)) = (pair[0], pair[1]);
+        // Written so a NaN fails too.
+        if !matches!(low.partial_cmp(&high), Some(Ordering::Less | Ordering::Equal)) {
+            return Err(format!(
+                "{field} has {lower} {low} above {upper} {high}: percentiles must not decrease \
+                 from p50 to p99 to p99.9 to max"
+            ));
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::rows::{Column, MUTEX, MainRow, label, main_rows, ratio};
 use crate::schema::{Kind, Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
+use crate::workload::Workload;
 
 /// The banner of a run under an emulator, repeated in every table heading.
 pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
@@ -16,8 +17,9 @@ pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
 /// The best safe atomic reader should be within this factor of the floor.
 const FLOOR_TARGET: f64 = 1.5;
 
-/// A paced writer under this share of its target rate is flagged.
-const PACED_SHARE: f64 = 0.95;
+/// A paced writer (or event generator) under this share of its target rate
+/// is flagged.
+pub(crate) const PACED_SHARE: f64 = 0.95;
 
 /// One architecture's report.
 #[derive(Clone, Debug)]
@@ -56,6 +58,8 @@ pub(crate) struct Report {
     pub(crate) main_charts: Vec<BarChart>,
     /// get hit and mix at N threads.
     pub(crate) registry_charts: Vec<BarChart>,
+    /// The supervisor workload, when the run has one.
+    pub(crate) workload: Option<Workload>,
 }
 
 impl Report {
@@ -89,23 +93,25 @@ impl Report {
             sweep_chart: sweep_chart(&figures),
             main_charts: main_charts(&figures, &rows),
             registry_charts: registry_charts(&figures),
+            workload: Workload::new(&figures),
         }
     }
 
-    /// Every table, in reading order.
-    pub(crate) fn tables(&self) -> [&Table; 10] {
-        [
-            &self.main,
-            &self.go,
-            &self.speedup,
-            &self.contention,
-            &self.writes,
-            &self.sweep,
-            &self.registry,
-            &self.floor,
-            &self.floor_gap,
-            &self.claims,
-        ]
+    /// Every table but the workload's, in reading order: those before the
+    /// workload section, and those after it.
+    pub(crate) fn tables(&self) -> ([&Table; 7], [&Table; 3]) {
+        (
+            [
+                &self.main,
+                &self.go,
+                &self.speedup,
+                &self.contention,
+                &self.writes,
+                &self.sweep,
+                &self.registry,
+            ],
+            [&self.floor, &self.floor_gap, &self.claims],
+        )
     }
 
     /// The marker every table heading carries (empty when not emulated).
@@ -452,7 +458,7 @@ fn sweep_chart(figures: &Figures<'_>) -> LineChart {
 }
 
 fn ns_bar(name: String, kind: Kind, ns: Option<f64>) -> Bar {
-    Bar { label: name, kind, value: ns, text: format::ns(ns) }
+    Bar::one(name, kind, ns, format::ns(ns))
 }
 
 fn main_charts(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Vec<BarChart> {
@@ -463,6 +469,7 @@ fn main_charts(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Vec<BarChart> {
             title: column.label(n),
             unit: "ns/op".to_owned(),
             bars: rows.iter().map(|r| ns_bar(r.label(), r.kind, column.of(r))).collect(),
+            ..BarChart::default()
         })
         .collect();
     charts.push(BarChart {
@@ -470,13 +477,9 @@ fn main_charts(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Vec<BarChart> {
         unit: "bytes per read".to_owned(),
         bars: rows
             .iter()
-            .map(|r| Bar {
-                label: r.label(),
-                kind: r.kind,
-                value: r.bytes,
-                text: format::memory(r.bytes, r.allocs),
-            })
+            .map(|r| Bar::one(r.label(), r.kind, r.bytes, format::memory(r.bytes, r.allocs)))
             .collect(),
+        ..BarChart::default()
     });
     charts
 }
@@ -493,6 +496,7 @@ fn registry_charts(figures: &Figures<'_>) -> Vec<BarChart> {
                 .into_iter()
                 .map(|(name, kind)| ns_bar(label(name, kind), kind, figures.ns(group, name, n)))
                 .collect(),
+            ..BarChart::default()
         })
         .collect()
 }

@@ -16,6 +16,10 @@ pub struct Results {
     pub config: RunConfig,
     /// One record per strategy x group x thread count.
     pub records: Vec<Record>,
+    /// The supervisor workload: one record per strategy x mode (absent in
+    /// runs from before the workload existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workload: Vec<WorkloadRecord>,
 }
 
 /// The machine a run came from.
@@ -153,4 +157,125 @@ pub mod groups {
     pub const REGISTRY_MIX: &str = "registry_mix";
     /// Registry list of every process.
     pub const REGISTRY_LIST: &str = "registry_list";
+}
+
+/// How the supervisor workload produced its lifecycle events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadMode {
+    /// Real child processes that exit and are restarted by the supervisor.
+    Processes,
+    /// A generator thread publishing the same lifecycle at a set rate, faster
+    /// than any OS could spawn.
+    Simulated,
+}
+
+impl WorkloadMode {
+    /// The mode in words, for headings.
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkloadMode::Processes => "real child processes",
+            WorkloadMode::Simulated => "simulated event stream",
+        }
+    }
+}
+
+/// Latency percentiles from one histogram, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Values recorded.
+    pub count: u64,
+    /// Median.
+    pub p50_ns: f64,
+    /// 99th percentile.
+    pub p99_ns: f64,
+    /// 99.9th percentile.
+    pub p999_ns: f64,
+    /// Largest value recorded.
+    pub max_ns: f64,
+}
+
+/// One kind of status query the workload's readers make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Query {
+    /// A child's status by name: one store read.
+    ByName,
+    /// The child running with an OS pid: a scan of the children's stores.
+    ByPid,
+    /// Every child's state: one registry list.
+    List,
+    /// How many children are in each status: one registry list, counted.
+    Counts,
+}
+
+impl Query {
+    /// The query in words, for table headers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Query::ByName => "status by name",
+            Query::ByPid => "lookup by pid",
+            Query::List => "list all",
+            Query::Counts => "counts by status",
+        }
+    }
+}
+
+/// Latency of one kind of query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryLatency {
+    /// Which query.
+    pub query: Query,
+    /// Its latency, ns per query.
+    pub latency: Percentiles,
+}
+
+/// One strategy's run of the supervisor workload: a supervisor with churn
+/// and `readers` threads querying it in a closed loop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRecord {
+    /// Where the lifecycle events came from.
+    pub mode: WorkloadMode,
+    /// The row label, naming the store and registry pair.
+    pub strategy: String,
+    /// The per-child store's row label in the micro-benchmark tables.
+    pub store: String,
+    /// The registry's row label in the micro-benchmark tables.
+    pub registry: String,
+    /// The pair's family.
+    pub kind: Kind,
+    /// Supervised children.
+    pub children: u32,
+    /// Reader threads querying in a closed loop.
+    pub readers: u32,
+    /// Measured wall time, seconds.
+    pub seconds: f64,
+    /// Queries answered by all readers.
+    pub queries: u64,
+    /// Lifecycle transitions published (each is a store update plus a
+    /// registry update).
+    pub events: u64,
+    /// The event rate the generator aimed at (`simulated` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_events_per_sec: Option<f64>,
+    /// Every query's latency, ns, including one clock read.
+    pub latency: Percentiles,
+    /// Latency by kind of query.
+    pub by_query: Vec<QueryLatency>,
+    /// Time from an event (the reaper saw an exit, the generator decided)
+    /// until a reader first saw its version, ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_lag: Option<Percentiles>,
+}
+
+impl WorkloadRecord {
+    /// Queries per second, all readers together.
+    pub fn queries_per_sec(&self) -> f64 {
+        self.queries as f64 / self.seconds
+    }
+
+    /// Lifecycle events published per second.
+    pub fn events_per_sec(&self) -> f64 {
+        self.events as f64 / self.seconds
+    }
 }

@@ -33,26 +33,39 @@ pub(crate) struct LineChart {
     pub(crate) series: Vec<Series>,
 }
 
-/// One bar of a [`BarChart`].
+/// One bar of a [`BarChart`], or one group of bars when the chart has
+/// several series.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Bar {
     /// Text left of the bar.
     pub(crate) label: String,
     /// Family: the bar's colour.
     pub(crate) kind: Kind,
-    /// Length; `None` draws no bar.
-    pub(crate) value: Option<f64>,
-    /// Text right of the bar (the formatted value, or a gap mark).
-    pub(crate) text: String,
+    /// One (length, text) per series, or just one: `None` draws no bar; the
+    /// text (the formatted value, or a gap mark) goes right of the bar.
+    pub(crate) values: Vec<(Option<f64>, String)>,
 }
 
-/// A horizontal bar chart, log scale when the values span over 2 decades.
+impl Bar {
+    /// A bar with a single value.
+    pub(crate) fn one(label: String, kind: Kind, value: Option<f64>, text: String) -> Bar {
+        Bar { label, kind, values: vec![(value, text)] }
+    }
+}
+
+/// A horizontal bar chart, log scale when asked or when the values span
+/// over 2 decades.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct BarChart {
     /// Heading inside the chart.
     pub(crate) title: String,
     /// What the values are, e.g. `ns/op`.
     pub(crate) unit: String,
+    /// The names of each bar's values, for the legend, when bars are groups
+    /// (drawn in the family's colour, fading from the first to the last).
+    pub(crate) series: Vec<String>,
+    /// Whether the scale is log whatever the span.
+    pub(crate) log: bool,
     /// The bars, top to bottom.
     pub(crate) bars: Vec<Bar>,
 }
@@ -282,38 +295,50 @@ pub(crate) fn line_chart(chart: &LineChart) -> String {
 
 /// Renders `chart` as an `<svg>` element.
 pub(crate) fn bar_chart(chart: &BarChart) -> String {
-    let (top, row) = (52.0, 22.0);
+    // Each bar is a group of `per_bar` bars `thick` high, `between` apart.
+    let per_bar = chart.series.len().max(1);
+    let (thick, between) = if per_bar == 1 { (16.0, 0.0) } else { (12.0, 2.0) };
+    let row = 6.0 + per_bar as f64 * (thick + between) - between;
+    let top = if chart.series.is_empty() { 52.0 } else { 70.0 };
     let longest = chart.bars.iter().map(|b| text_width(&b.label)).fold(0.0, f64::max);
     let label_right = (longest + 10.0).clamp(120.0, 400.0);
     let left = label_right + 10.0;
     let right = left + 380.0;
-    let longest_text = chart.bars.iter().map(|b| text_width(&b.text)).fold(0.0, f64::max);
+    let values = || chart.bars.iter().flat_map(|b| &b.values);
+    let longest_text = values().map(|(_, text)| text_width(text)).fold(0.0, f64::max);
     let width = WIDTH.max(right + 16.0 + longest_text);
     let bottom = top + row * chart.bars.len() as f64;
     let height = bottom + 40.0;
     let mut out = String::new();
     open(&mut out, width, height, &chart.title);
 
-    let values: Vec<f64> = chart.bars.iter().filter_map(|b| b.value).collect();
-    let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+    let positive: Vec<f64> = values().filter_map(|(v, _)| *v).filter(|v| *v > 0.0).collect();
     let min = positive.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(0.0, f64::max);
-    let log = !positive.is_empty() && max / min > 100.0;
+    let max = values().filter_map(|(v, _)| *v).fold(0.0, f64::max);
+    let log = !positive.is_empty() && (chart.log || max / min > 100.0);
     let scale = if log { Scale::log(min, max, left, right) } else { Scale::linear(max, left, right) };
+    // Later series fade: 1 for the first, 0.4 for the last.
+    let opacity = |i: usize| if per_bar == 1 { 1.0 } else { 1.0 - 0.6 * i as f64 / (per_bar - 1) as f64 };
+    let fade = |i: usize| {
+        let o = opacity(i);
+        if o < 1.0 { format!(" fill-opacity=\"{o:.2}\"") } else { String::new() }
+    };
 
-    // Legend of the families present.
+    // Legend of the families present, then of the series.
     let mut kinds: Vec<Kind> = chart.bars.iter().map(|b| b.kind).collect();
     kinds.sort();
     kinds.dedup();
-    for (i, kind) in kinds.iter().enumerate() {
+    let families = kinds.iter().map(|kind| (kind.label(), kind_colour(*kind), String::new(), 30.0));
+    let series = chart.series.iter().enumerate().map(|(i, name)| (name.as_str(), "#555", fade(i), 48.0));
+    for (i, (name, colour, fade, y)) in families.enumerate().chain(series.enumerate()) {
         let lx = 10.0 + 130.0 * i as f64;
         let _ = write!(
             out,
-            "<rect x=\"{lx}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/>\
-             <text x=\"{}\" y=\"39\" class=\"legend\">{}</text>",
-            kind_colour(*kind),
+            "<rect x=\"{lx}\" y=\"{y}\" width=\"10\" height=\"10\" fill=\"{colour}\"{fade}/>\
+             <text x=\"{}\" y=\"{}\" class=\"legend\">{}</text>",
             lx + 14.0,
-            esc(kind.label())
+            y + 9.0,
+            esc(name)
         );
     }
     for tick in scale.ticks() {
@@ -332,29 +357,36 @@ pub(crate) fn bar_chart(chart: &BarChart) -> String {
         let _ = write!(
             out,
             "<text x=\"{label_right}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>",
-            y + 15.0,
+            y + row / 2.0 + 4.0,
             esc(&bar.label)
         );
-        let end = bar.value.map_or(left, |v| scale.at(v));
-        if end > left {
+        for (j, (value, text)) in bar.values.iter().enumerate() {
+            let bar_y = y + 3.0 + j as f64 * (thick + between);
+            let named = match chart.series.get(j) {
+                Some(name) => format!("{} {name}", bar.label),
+                None => bar.label.clone(),
+            };
+            let end = value.map_or(left, |v| scale.at(v));
+            if end > left {
+                let _ = write!(
+                    out,
+                    "<rect x=\"{left}\" y=\"{bar_y:.1}\" width=\"{:.1}\" height=\"{thick}\" fill=\"{}\"{}>\
+                     <title>{}: {}</title></rect>",
+                    end - left,
+                    kind_colour(bar.kind),
+                    fade(j),
+                    esc(&named),
+                    esc(text)
+                );
+            }
             let _ = write!(
                 out,
-                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>",
-                y + 3.0,
-                end - left,
-                row - 6.0,
-                kind_colour(bar.kind),
-                esc(&bar.label),
-                esc(&bar.text)
+                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>",
+                end + 6.0,
+                bar_y + thick / 2.0 + 4.0,
+                esc(text)
             );
         }
-        let _ = write!(
-            out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"value\">{}</text>",
-            end + 6.0,
-            y + 15.0,
-            esc(&bar.text)
-        );
     }
     out.push_str("</svg>");
     out
@@ -370,13 +402,9 @@ mod tests {
             unit: "ns/op".to_owned(),
             bars: values
                 .iter()
-                .map(|&v| Bar {
-                    label: "b".to_owned(),
-                    kind: Kind::Lock,
-                    value: Some(v),
-                    text: format::ns(Some(v)),
-                })
+                .map(|&v| Bar::one("b".to_owned(), Kind::Lock, Some(v), format::ns(Some(v))))
                 .collect(),
+            ..BarChart::default()
         }
     }
 
@@ -384,6 +412,24 @@ mod tests {
     fn bar_scale_goes_log_past_two_decades() {
         assert!(!bar_chart(&bars(&[1.0, 50.0])).contains("log scale"));
         assert!(bar_chart(&bars(&[0.5, 1500.0])).contains("log scale"));
+    }
+
+    #[test]
+    fn grouped_bars_fade_by_series_on_a_forced_log_scale() {
+        let chart = BarChart {
+            series: vec!["p50".to_owned(), "p99".to_owned()],
+            log: true,
+            bars: vec![Bar {
+                values: vec![(Some(2.0), "2".to_owned()), (None, "—".to_owned())],
+                ..bars(&[1.0]).bars[0].clone()
+            }],
+            ..bars(&[])
+        };
+        let svg = bar_chart(&chart);
+        assert!(svg.contains("log scale") && svg.contains(">p99</text>"));
+        assert!(svg.contains("<title>b p50: 2</title>") && !svg.contains("<title>b p99"));
+        assert_eq!(svg.matches("fill-opacity=\"0.40\"").count(), 1, "the last series' legend swatch");
+        assert!(!bar_chart(&bars(&[1.0, 2.0])).contains("fill-opacity"));
     }
 
     #[test]

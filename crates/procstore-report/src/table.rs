@@ -37,17 +37,17 @@ impl Table {
         cells.resize(self.header.len().max(cells.len()), String::new());
         self.rows.push(cells);
     }
+}
 
-    /// A fragment identifier made of the title's letters and digits.
-    pub(crate) fn anchor(&self) -> String {
-        let mut anchor = String::new();
-        for c in self.title.chars() {
-            if c.is_ascii_alphanumeric() {
-                anchor.push(c.to_ascii_lowercase());
-            } else if !anchor.ends_with('-') && !anchor.is_empty() {
-                anchor.push('-');
-            }
+/// A fragment identifier made of `title`'s letters and digits.
+pub(crate) fn anchor(title: &str) -> String {
+    let mut anchor = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            anchor.push(c.to_ascii_lowercase());
+        } else if !anchor.ends_with('-') && !anchor.is_empty() {
+            anchor.push('-');
         }
-        anchor.trim_end_matches('-').to_owned()
     }
+    anchor.trim_end_matches('-').to_owned()
 }

@@ -1,0 +1,443 @@
+//! The supervisor workload: does the micro-benchmark ranking survive a
+//! process manager's real mix, and what happens to tail latency?
+//!
+//! A `procstore-supervisor` table (one store per child, a registry beside
+//! them) takes lifecycle events from real child processes or from a
+//! generator, while `readers` threads query it in a closed loop. Each query
+//! is timed on its own into an HDR histogram (so each includes one clock
+//! read; the `timer only` floor row measures that), and each reader notes
+//! when it is the first to see a new version of a child, which gives the
+//! event's lag: from the event until a reader saw it.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use procstore_core::workload::restart_cycle;
+use procstore_core::{Registry, StateStore};
+use procstore_report::{Kind, Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
+use procstore_supervisor::strategy::{Family, Pairing, PairingVisitor, each_pairing};
+use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor, Table, TableReader};
+
+use crate::profile::Profile;
+use crate::workload::paced;
+
+/// The query mix, one entry per operation in a cycle of 20: 80% status by
+/// name, 10% lookup by pid, 5% list, 5% counts.
+const MIX: [Query; 20] = {
+    let mut mix = [Query::ByName; 20];
+    mix[5] = Query::ByPid;
+    mix[15] = Query::ByPid;
+    mix[10] = Query::List;
+    mix[19] = Query::Counts;
+    mix
+};
+const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Counts];
+
+/// The workload's shape, from the profile.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Supervised children.
+    pub children: usize,
+    /// Reader threads.
+    pub readers: usize,
+    /// Untimed time before each measurement.
+    pub warm_up: Duration,
+    /// Measured time per round.
+    pub measure: Duration,
+    /// Rounds per strategy, interleaved across strategies so that a noisy
+    /// moment of a shared machine is spread over all rows.
+    pub rounds: usize,
+    /// How long a real child lives before it exits and is restarted.
+    pub child_lifetime: Duration,
+    /// The simulated generator's events per second.
+    pub simulated_rate: f64,
+}
+
+impl Settings {
+    /// The settings for `profile`.
+    pub fn for_profile(profile: &Profile) -> Settings {
+        let quick = profile.name == "quick";
+        Settings {
+            children: 16,
+            readers: profile.threads,
+            warm_up: Duration::from_millis(if quick { 200 } else { 500 }),
+            measure: Duration::from_millis(if quick { 500 } else { 1500 }),
+            rounds: if quick { 1 } else { 3 },
+            child_lifetime: Duration::from_millis(50),
+            simulated_rate: profile.paced_rate,
+        }
+    }
+}
+
+/// Runs the workload for every pairing in both modes, plus the timer floor.
+pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
+    let mut records = Vec::new();
+    for mode in [WorkloadMode::Processes, WorkloadMode::Simulated] {
+        let mut rows: Vec<Row> = Vec::new();
+        for round in 0..settings.rounds {
+            let measured = each_pairing(Measure { settings, mode });
+            let floor = timer_floor(settings);
+            for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
+                eprintln!(
+                    "procstore-benches: workload {mode:?} round {}/{}: {} p50 {} ns, {:.2}M queries/s",
+                    round + 1,
+                    settings.rounds,
+                    row.strategy,
+                    measured.latency().value_at_quantile(0.5),
+                    measured.queries as f64 / measured.seconds / 1e6,
+                );
+                match rows.get_mut(index) {
+                    Some(existing) => existing.1.merge(&measured),
+                    None => rows.push((row, measured)),
+                }
+            }
+        }
+        records.extend(rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, settings)));
+    }
+    records
+}
+
+/// A row's identity: label, store, registry, family.
+#[derive(Clone, Debug)]
+struct RowLabel {
+    strategy: String,
+    store: &'static str,
+    registry: &'static str,
+    kind: Kind,
+}
+
+type Row = (RowLabel, Measured);
+
+#[derive(Clone, Copy)]
+struct Measure<'s> {
+    settings: &'s Settings,
+    mode: WorkloadMode,
+}
+
+impl PairingVisitor for Measure<'_> {
+    type Output = Row;
+
+    fn visit<S: StateStore, R: Registry>(self, pairing: Pairing) -> Row {
+        let label = RowLabel {
+            strategy: pairing.label.to_owned(),
+            store: S::NAME,
+            registry: R::NAME,
+            kind: kind(pairing.family),
+        };
+        let measured = match self.mode {
+            WorkloadMode::Processes => with_processes::<S, R>(self.settings),
+            WorkloadMode::Simulated => with_generator::<S, R>(self.settings),
+        };
+        (label, measured)
+    }
+}
+
+fn kind(family: Family) -> Kind {
+    match family {
+        Family::Lock => Kind::Lock,
+        Family::Channel => Kind::Channel,
+        Family::Atomic => Kind::Atomic,
+    }
+}
+
+/// Real children, each `sleep`ing for the child lifetime, restarted at once
+/// whenever they exit.
+fn with_processes<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
+    let lifetime = format!("{}", settings.child_lifetime.as_secs_f64());
+    let config = Config {
+        children: (0..settings.children)
+            .map(|i| ChildSpec::new(format!("child-{i}"), "sleep", [&lifetime]))
+            .collect(),
+        policy: Policy {
+            restart: Restart::Always,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            // Every run of the lifetime is stable, so restarts are immediate.
+            stable_after: settings.child_lifetime / 2,
+            give_up_after: None,
+        },
+        stop_grace: Duration::from_secs(5),
+        output: ChildOutput::Discard,
+    };
+    let (supervisor, events) = Supervisor::<S, R>::start(config).expect("the workload's supervisor starts");
+    drop(events);
+    let measured = measure_readers(supervisor.table(), settings);
+    supervisor.shutdown();
+    measured
+}
+
+/// A generator thread walks every child round the restart cycle at the
+/// simulated rate: a supervisor under more churn than an OS could spawn.
+fn with_generator<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
+    let names = (0..settings.children).map(|i| format!("child-{i}"));
+    let table = Arc::new(Table::<S, R>::new(names).expect("distinct names"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let generator = {
+        let (table, stop, rate) = (Arc::clone(&table), Arc::clone(&stop), settings.simulated_rate);
+        thread::spawn(move || {
+            let mut next = 0;
+            paced(Some(rate), &stop, || {
+                table.publish(next, Instant::now(), restart_cycle).expect("restart cycle steps are valid");
+                next = (next + 1) % table.len();
+            })
+        })
+    };
+    let measured = measure_readers(&table, settings);
+    stop.store(true, Ordering::Release);
+    generator.join().expect("the generator does not panic");
+    measured
+}
+
+const WARMING: u8 = 0;
+const MEASURING: u8 = 1;
+const DONE: u8 = 2;
+
+/// Runs the readers through a warm-up and one measured window.
+fn measure_readers<S: StateStore, R: Registry>(table: &Arc<Table<S, R>>, settings: &Settings) -> Measured {
+    let phase = Arc::new(AtomicU8::new(WARMING));
+    let first_seen: Arc<[AtomicU64]> = (0..table.len()).map(|_| AtomicU64::new(0)).collect();
+    let ready = Arc::new(Barrier::new(settings.readers + 1));
+    let readers: Vec<_> = (0..settings.readers)
+        .map(|thread| {
+            let (table, phase, first_seen, ready) =
+                (Arc::clone(table), Arc::clone(&phase), Arc::clone(&first_seen), Arc::clone(&ready));
+            thread::spawn(move || {
+                let mut reader = TableReader::new(&table);
+                ready.wait();
+                query_loop(&mut reader, thread, &phase, &first_seen)
+            })
+        })
+        .collect();
+    ready.wait();
+    thread::sleep(settings.warm_up);
+    let events_before = table.events();
+    let started = Instant::now();
+    phase.store(MEASURING, Ordering::Relaxed);
+    thread::sleep(settings.measure);
+    phase.store(DONE, Ordering::Relaxed);
+    let mut measured = Measured::new(started.elapsed().as_secs_f64(), table.events() - events_before);
+    for reader in readers {
+        measured.merge(&reader.join().expect("a reader does not panic"));
+    }
+    measured
+}
+
+/// One reader: queries in a closed loop, timing each while measuring.
+fn query_loop<S: StateStore, R: Registry>(
+    reader: &mut TableReader<S, R>,
+    thread: usize,
+    phase: &AtomicU8,
+    first_seen: &[AtomicU64],
+) -> Measured {
+    let children = reader.table().len();
+    let names: Vec<_> =
+        (0..children).map(|i| reader.read(i, |s| s.name_arc().clone()).expect("readable")).collect();
+    let mut seen = vec![0u64; children];
+    let mut pids = vec![0u32; children];
+    let mut measured = Measured::new(0.0, 0);
+    // Readers start at different points of the mix and of the children.
+    for op in thread * 7.. {
+        let now_phase = phase.load(Ordering::Relaxed);
+        if now_phase == DONE {
+            break;
+        }
+        let query = MIX[op % MIX.len()];
+        let child = op % children;
+        let start = Instant::now();
+        let seen_version = match query {
+            Query::ByName => reader.by_name(&names[child], |s| (s.version(), s.pid())).expect("readable"),
+            Query::ByPid => {
+                std::hint::black_box(reader.by_pid(pids[child]).expect("readable"));
+                None
+            }
+            Query::List => {
+                std::hint::black_box(reader.list().expect("readable"));
+                None
+            }
+            Query::Counts => {
+                std::hint::black_box(reader.counts().expect("readable"));
+                None
+            }
+        };
+        let end = Instant::now();
+        if now_phase != MEASURING {
+            continue;
+        }
+        measured.record(query, end - start);
+        let Some((version, pid)) = seen_version else { continue };
+        pids[child] = pid.unwrap_or(0);
+        if version > seen[child] {
+            seen[child] = version;
+            // Only the first reader to see a version records its lag.
+            if first_seen[child].fetch_max(version, Ordering::Relaxed) < version
+                && let Some(age) = reader.table().event_age(child, version, end)
+            {
+                measured.lag.record(age.as_nanos() as u64).expect("auto-resizing histograms take any value");
+            }
+        }
+    }
+    measured
+}
+
+/// The cost of timing a query that does nothing: two clock reads.
+fn timer_floor(settings: &Settings) -> Row {
+    let label = RowLabel { strategy: "timer only".to_owned(), store: "-", registry: "-", kind: Kind::Floor };
+    let phase = Arc::new(AtomicU8::new(WARMING));
+    let readers: Vec<_> = (0..settings.readers)
+        .map(|_| {
+            let phase = Arc::clone(&phase);
+            thread::spawn(move || {
+                let mut measured = Measured::new(0.0, 0);
+                let mut op = 0usize;
+                while phase.load(Ordering::Relaxed) != DONE {
+                    let start = Instant::now();
+                    std::hint::black_box(op);
+                    let end = Instant::now();
+                    if phase.load(Ordering::Relaxed) == MEASURING {
+                        measured.record(MIX[op % MIX.len()], end - start);
+                    }
+                    op += 1;
+                }
+                measured
+            })
+        })
+        .collect();
+    thread::sleep(settings.warm_up);
+    let started = Instant::now();
+    phase.store(MEASURING, Ordering::Relaxed);
+    thread::sleep(settings.measure);
+    phase.store(DONE, Ordering::Relaxed);
+    let mut measured = Measured::new(started.elapsed().as_secs_f64(), 0);
+    for reader in readers {
+        measured.merge(&reader.join().expect("a timer thread does not panic"));
+    }
+    (label, measured)
+}
+
+/// Histograms and totals of one or more measured windows.
+#[derive(Clone, Debug)]
+struct Measured {
+    by_query: [Histogram<u64>; 4],
+    lag: Histogram<u64>,
+    queries: u64,
+    events: u64,
+    seconds: f64,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant figures is a valid precision")
+}
+
+impl Measured {
+    fn new(seconds: f64, events: u64) -> Self {
+        Measured {
+            by_query: std::array::from_fn(|_| histogram()),
+            lag: histogram(),
+            queries: 0,
+            events,
+            seconds,
+        }
+    }
+
+    fn record(&mut self, query: Query, took: Duration) {
+        self.by_query[query as usize]
+            .record(took.as_nanos() as u64)
+            .expect("auto-resizing histograms take any value");
+        self.queries += 1;
+    }
+
+    fn merge(&mut self, other: &Measured) {
+        for (mine, theirs) in self.by_query.iter_mut().zip(&other.by_query) {
+            mine.add(theirs).expect("auto-resizing histograms merge");
+        }
+        self.lag.add(&other.lag).expect("auto-resizing histograms merge");
+        self.queries += other.queries;
+        self.events += other.events;
+        self.seconds += other.seconds;
+    }
+
+    fn latency(&self) -> Histogram<u64> {
+        let mut all = histogram();
+        for h in &self.by_query {
+            all.add(h).expect("auto-resizing histograms merge");
+        }
+        all
+    }
+
+    fn into_record(self, row: RowLabel, mode: WorkloadMode, settings: &Settings) -> WorkloadRecord {
+        WorkloadRecord {
+            mode,
+            strategy: row.strategy,
+            store: row.store.to_owned(),
+            registry: row.registry.to_owned(),
+            kind: row.kind,
+            children: settings.children as u32,
+            readers: settings.readers as u32,
+            seconds: self.seconds,
+            queries: self.queries,
+            events: self.events,
+            target_events_per_sec: (mode == WorkloadMode::Simulated && row.kind != Kind::Floor)
+                .then_some(settings.simulated_rate),
+            latency: percentiles(&self.latency()),
+            by_query: QUERIES
+                .iter()
+                .map(|&query| QueryLatency { query, latency: percentiles(&self.by_query[query as usize]) })
+                .filter(|q| q.latency.count > 0)
+                .collect(),
+            event_lag: (!self.lag.is_empty()).then(|| percentiles(&self.lag)),
+        }
+    }
+}
+
+fn percentiles(h: &Histogram<u64>) -> Percentiles {
+    Percentiles {
+        count: h.len(),
+        p50_ns: h.value_at_quantile(0.5) as f64,
+        p99_ns: h.value_at_quantile(0.99) as f64,
+        p999_ns: h.value_at_quantile(0.999) as f64,
+        max_ns: h.max() as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pairing_runs_in_both_modes_with_lag_and_every_query() {
+        let settings = Settings {
+            children: 3,
+            readers: 2,
+            warm_up: Duration::from_millis(20),
+            measure: Duration::from_millis(100),
+            rounds: 2,
+            child_lifetime: Duration::from_millis(20),
+            simulated_rate: 20_000.0,
+        };
+        let records = run_all(&settings);
+        assert_eq!(records.len(), 2 * 9, "8 pairings and the floor, per mode");
+        for r in &records {
+            let context = format!("{} {:?}", r.strategy, r.mode);
+            assert!(r.queries > 0 && r.latency.count == r.queries, "{context}: {r:?}");
+            assert!((r.seconds - 0.2).abs() < 0.1, "{context}: two rounds of 100 ms, got {}", r.seconds);
+            assert!(
+                r.latency.p50_ns <= r.latency.p99_ns && r.latency.p99_ns <= r.latency.max_ns,
+                "{context}"
+            );
+            if r.kind == Kind::Floor {
+                assert_eq!((r.events, r.event_lag), (0, None), "{context}");
+                continue;
+            }
+            assert_eq!(r.by_query.len(), 4, "{context}: every query kind ran");
+            assert!(r.events > 0, "{context}: churn happened");
+            // Real children publish a few events per 100 ms, which a slow reader (an actor under
+            // qemu) may miss; the simulated stream publishes thousands.
+            if r.mode == WorkloadMode::Simulated {
+                assert!(r.event_lag.is_some_and(|lag| lag.count > 0), "{context}: lag measured");
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The supervisor workload section: per mode, one row per strategy (latency,
+//! event lag, rates), p99 by query, a latency chart, and whether the
+//! micro-benchmark ranking held.
+
+use crate::figures::Figures;
+use crate::format;
+use crate::ranking::{self, Ranked};
+use crate::report::PACED_SHARE;
+use crate::rows::{Column, label};
+use crate::schema::{Kind, Query, Results, WorkloadMode, WorkloadRecord, groups};
+use crate::svg::{Bar, BarChart};
+use crate::table::Table;
+
+/// The section's heading.
+pub(crate) const TITLE: &str = "Supervisor workload";
+
+/// The modes, in reading order.
+const MODES: [WorkloadMode; 2] = [WorkloadMode::Processes, WorkloadMode::Simulated];
+
+/// The queries, in column order.
+const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Counts];
+
+/// The supervisor workload section of a run.
+#[derive(Clone, Debug)]
+pub(crate) struct Workload {
+    /// Paragraphs under the section heading.
+    pub(crate) intro: Vec<String>,
+    /// One part per mode measured, real processes first.
+    pub(crate) modes: Vec<ModePart>,
+}
+
+/// One mode's tables, chart and ranking paragraph.
+#[derive(Clone, Debug)]
+pub(crate) struct ModePart {
+    /// One row per record, in file order.
+    pub(crate) table: Table,
+    /// p50, p99 and p99.9 of every row.
+    pub(crate) chart: BarChart,
+    /// p99 of each kind of query, per row.
+    pub(crate) by_query: Table,
+    /// The heading of `ranking`.
+    pub(crate) ranking_title: String,
+    /// Whether the micro-benchmark ranking held, in words.
+    pub(crate) ranking: String,
+}
+
+impl Workload {
+    /// The section of the run behind `figures`; `None` when it has no
+    /// workload records.
+    pub(crate) fn new(figures: &Figures<'_>) -> Option<Workload> {
+        let workload = &figures.results().workload;
+        if workload.is_empty() {
+            return None;
+        }
+        let modes: Vec<ModePart> = MODES
+            .into_iter()
+            .filter_map(|mode| {
+                let records: Vec<&WorkloadRecord> = workload.iter().filter(|r| r.mode == mode).collect();
+                (!records.is_empty()).then(|| ModePart::new(figures, mode, &records))
+            })
+            .collect();
+        let mut intro = vec![
+            "A process supervisor under churn: one state store per supervised child and one \
+             registry as the process table; children exit and are restarted while reader threads \
+             query the supervisor in a closed loop. Each row pairs a store with a registry of the \
+             same family, whose micro-benchmark figures are in the tables above."
+                .to_owned(),
+        ];
+        intro.extend(
+            MODES
+                .into_iter()
+                .filter(|mode| workload.iter().any(|r| r.mode == *mode))
+                .map(|mode| format!("{}: {}", capitalized(mode.label()), describe(mode))),
+        );
+        Some(Workload { intro, modes })
+    }
+}
+
+/// Where `mode`'s lifecycle events come from.
+fn describe(mode: WorkloadMode) -> &'static str {
+    match mode {
+        WorkloadMode::Processes => {
+            "the supervisor spawns OS child processes, reaps them when they exit and restarts them."
+        }
+        WorkloadMode::Simulated => {
+            "a generator thread publishes the same lifecycle transitions at a set rate, faster than \
+             any OS could spawn processes."
+        }
+    }
+}
+
+impl ModePart {
+    fn new(figures: &Figures<'_>, mode: WorkloadMode, records: &[&WorkloadRecord]) -> ModePart {
+        let stores: Vec<&WorkloadRecord> =
+            records.iter().copied().filter(|r| r.kind != Kind::Floor).collect();
+        let n = figures.n();
+        let ranked: Vec<Ranked<'_>> = stores
+            .iter()
+            .map(|r| Ranked {
+                label: &r.strategy,
+                store: &r.store,
+                kind: r.kind,
+                p50: r.latency.p50_ns,
+                p999: r.latency.p999_ns,
+                micro: figures.ns(groups::CONCURRENT, &r.store, n),
+            })
+            .collect();
+        ModePart {
+            table: main_table(mode, records, &stores),
+            chart: chart(mode, records),
+            by_query: by_query_table(mode, records),
+            ranking_title: format!("Did the micro-benchmark ranking hold? ({})", mode.label()),
+            ranking: ranking::paragraph(&ranked, &Column::Concurrent.label(n)),
+        }
+    }
+}
+
+fn main_table(mode: WorkloadMode, records: &[&WorkloadRecord], stores: &[&WorkloadRecord]) -> Table {
+    let header = [
+        "Strategy",
+        "Family",
+        "Queries/s",
+        "p50",
+        "p99",
+        "p99.9",
+        "Max",
+        "Event lag p50",
+        "Lag p99",
+        "Lag max",
+        "Events/s",
+    ];
+    let mut table = Table::new(capitalized(mode.label()), header.map(str::to_owned).to_vec());
+    table.left = 2;
+    // The setup comes from the store rows; a floor alone is better than nothing.
+    let stores = if stores.is_empty() { records } else { stores };
+    table.note(setup(stores));
+    let mix = mix(stores).map_or_else(String::new, |mix| format!(" (by count: {mix})"));
+    table.note(format!(
+        "p50 to max: latency of every query, all kinds together{mix}, each timed with a clock \
+         read either side, so each figure includes one clock read. Event lag: from a lifecycle \
+         event until a reader first saw the version that published it. Queries/s: all readers \
+         together."
+    ));
+    if let Some(note) = churn_note(stores) {
+        table.note(note);
+    }
+    if records.iter().any(|r| r.kind == Kind::Floor) {
+        table.note(
+            "Rows labelled 'floor:' time the clock reads alone, no query: the measurement floor, \
+             shown for reference and never ranked.",
+        );
+    }
+    for r in records {
+        let lag = r.event_lag.as_ref();
+        table.row(vec![
+            label(&r.strategy, r.kind),
+            r.kind.label().to_owned(),
+            format::per_sec(Some(r.queries_per_sec())),
+            format::duration(Some(r.latency.p50_ns)),
+            format::duration(Some(r.latency.p99_ns)),
+            format::duration(Some(r.latency.p999_ns)),
+            format::duration(Some(r.latency.max_ns)),
+            format::duration(lag.map(|l| l.p50_ns)),
+            format::duration(lag.map(|l| l.p99_ns)),
+            format::duration(lag.map(|l| l.max_ns)),
+            events(r),
+        ]);
+    }
+    table
+}
+
+/// Events/s achieved, flagged when a generator fell short of its target.
+fn events(record: &WorkloadRecord) -> String {
+    let rate = record.events_per_sec();
+    let mut cell = format::per_sec(Some(rate));
+    if let Some(target) = record.target_events_per_sec
+        && record.kind != Kind::Floor
+        && target > 0.0
+        && rate < PACED_SHARE * target
+    {
+        cell += &format!(" ⚠ {} of target", format::percent(rate / target));
+    }
+    cell
+}
+
+/// The mode's setup in one sentence, from the store rows.
+fn setup(stores: &[&WorkloadRecord]) -> String {
+    let whole = |v: f64| v.to_string();
+    let children = span(stores.iter().map(|r| f64::from(r.children)), whole);
+    let readers = span(stores.iter().map(|r| f64::from(r.readers)), whole);
+    let seconds = span(stores.iter().map(|r| r.seconds), format::sig3);
+    let events = span(stores.iter().map(|r| r.events_per_sec()), |v| format::per_sec(Some(v)));
+    let mut text = format!(
+        "{children} supervised children and {readers} reader threads, {seconds} s per row; \
+         lifecycle events published: {events}"
+    );
+    let targets: Vec<&WorkloadRecord> =
+        stores.iter().copied().filter(|r| r.target_events_per_sec.is_some()).collect();
+    if !targets.is_empty() {
+        let target =
+            span(targets.iter().filter_map(|r| r.target_events_per_sec), |v| format::per_sec(Some(v)));
+        let share = span(
+            targets.iter().filter_map(|r| Some(r.events_per_sec() / r.target_events_per_sec?)),
+            format::percent,
+        );
+        text += &format!(
+            " against a target of {target} ({share} of it; ⚠ marks a row under {})",
+            format::percent(PACED_SHARE)
+        );
+    }
+    text.push('.');
+    text
+}
+
+/// When rows sustained very different churn, says so: a writer starved of
+/// its lock or of CPU leaves its readers less to contend with, so a row's
+/// latency must be read beside its events/s.
+fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
+    let by_rate =
+        |a: &&&WorkloadRecord, b: &&&WorkloadRecord| a.events_per_sec().total_cmp(&b.events_per_sec());
+    let least = stores.iter().filter(|r| r.kind != Kind::Floor).min_by(by_rate)?;
+    let most = stores.iter().filter(|r| r.kind != Kind::Floor).max_by(by_rate)?;
+    (most.events_per_sec() > CHURN_SPREAD * least.events_per_sec()).then(|| {
+        format!(
+            "The rows did not sustain the same churn: the writer published {} under {} but {} under {}. \
+             A writer held off by its readers (for its lock, or for a core when readers outnumber \
+             cores) leaves them less to contend with, so read each row's latency beside its events/s.",
+            format::per_sec(Some(least.events_per_sec())),
+            least.strategy,
+            format::per_sec(Some(most.events_per_sec())),
+            most.strategy,
+        )
+    })
+}
+
+/// How far apart two rows' event rates must be for [`churn_note`] to speak.
+const CHURN_SPREAD: f64 = 2.0;
+
+/// `values` as one figure when they agree, else as `min–max`.
+fn span(values: impl Iterator<Item = f64>, show: impl Fn(f64) -> String) -> String {
+    let (min, max) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), v| (min.min(v), max.max(v)));
+    if min > max {
+        format::GAP.to_owned()
+    } else if min == max {
+        show(min)
+    } else {
+        format!("{}–{}", show(min), show(max))
+    }
+}
+
+/// The query mix by count over `stores`: `80% status by name, ...`.
+fn mix(stores: &[&WorkloadRecord]) -> Option<String> {
+    let counts = QUERIES.map(|query| {
+        let count: u64 = stores
+            .iter()
+            .flat_map(|r| &r.by_query)
+            .filter(|q| q.query == query)
+            .map(|q| q.latency.count)
+            .sum();
+        (query, count)
+    });
+    let total: u64 = counts.iter().map(|(_, count)| count).sum();
+    let shares: Vec<String> = counts
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(query, count)| format!("{} {}", format::percent(*count as f64 / total as f64), query.label()))
+        .collect();
+    (!shares.is_empty()).then(|| shares.join(", "))
+}
+
+fn by_query_table(mode: WorkloadMode, records: &[&WorkloadRecord]) -> Table {
+    let mut header = vec!["Strategy".to_owned()];
+    header.extend(QUERIES.map(|q| q.label().to_owned()));
+    let mut table = Table::new(format!("p99 by query ({})", mode.label()), header);
+    table.note("99th percentile latency of each kind of query, one clock read included.");
+    for r in records {
+        let mut cells = vec![label(&r.strategy, r.kind)];
+        cells.extend(QUERIES.map(|query| {
+            format::duration(r.by_query.iter().find(|q| q.query == query).map(|q| q.latency.p99_ns))
+        }));
+        table.row(cells);
+    }
+    table
+}
+
+fn chart(mode: WorkloadMode, records: &[&WorkloadRecord]) -> BarChart {
+    BarChart {
+        title: format!("Supervisor workload ({}): query latency", mode.label()),
+        unit: "ns per query, all queries".to_owned(),
+        series: ["p50", "p99", "p99.9"].map(str::to_owned).to_vec(),
+        log: true,
+        bars: records
+            .iter()
+            .map(|r| Bar {
+                label: label(&r.strategy, r.kind),
+                kind: r.kind,
+                values: [r.latency.p50_ns, r.latency.p99_ns, r.latency.p999_ns]
+                    .map(|ns| (Some(ns), format::duration(Some(ns))))
+                    .to_vec(),
+            })
+            .collect(),
+    }
+}
+
+/// `text` with its first letter upper-case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// One line naming the workload's fastest strategy by p50 (with real
+/// processes when measured), for the cross-architecture summary.
+pub(crate) fn fastest_line(results: &Results) -> Option<String> {
+    let mode = MODES.into_iter().find(|mode| results.workload.iter().any(|r| r.mode == *mode))?;
+    let best = results
+        .workload
+        .iter()
+        .filter(|r| r.mode == mode && r.kind != Kind::Floor)
+        .min_by(|a, b| a.latency.p50_ns.total_cmp(&b.latency.p50_ns))?;
+    Some(format!(
+        "{TITLE} ({}): fastest by p50 is {} ({} p50, {} p99.9).",
+        mode.label(),
+        best.strategy,
+        format::duration(Some(best.latency.p50_ns)),
+        format::duration(Some(best.latency.p999_ns))
+    ))
+}
