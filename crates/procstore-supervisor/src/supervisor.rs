@@ -277,8 +277,7 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
         // A full socket already holds a wake-up, so a failed write loses nothing.
         let _ = (&self.wake).write(&[1]);
         if reaper.join().is_err() {
-            // The reaper panicked: its children's handles are gone, but each
-            // was told to die with the reaper thread (PR_SET_PDEATHSIG).
+            // Unwinding dropped the reaper, which stopped and reaped its children.
             eprintln!("procstore-supervisor: the reaper thread panicked");
         }
     }
@@ -322,7 +321,7 @@ impl Run {
     }
 }
 
-struct Reaper<S, R> {
+struct Reaper<S: StateStore, R: Registry> {
     specs: Vec<ChildSpec>,
     runs: Vec<Run>,
     policy: Policy,
@@ -349,8 +348,7 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
             self.sleep(self.next_deadline());
             self.reap();
         }
-        self.stop_all();
-        signal_hook::low_level::unregister(self.sigchld);
+        // Dropping `self` stops and reaps every child.
     }
 
     /// Publishes `transition` of child `index`; a rejected transition is a
@@ -518,6 +516,15 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
             self.sleep(Instant::now() + Duration::from_millis(50));
             self.reap();
         }
+    }
+}
+
+impl<S: StateStore, R: Registry> Drop for Reaper<S, R> {
+    /// Runs at the end of `run`, and also if the reaper panicked or never
+    /// started: no child outlives its reaper, and the SIGCHLD hook goes.
+    fn drop(&mut self) {
+        self.stop_all();
+        signal_hook::low_level::unregister(self.sigchld);
     }
 }
 
