@@ -3,11 +3,12 @@
 //!
 //! A `procstore-supervisor` table (one store per child, a registry beside
 //! them) takes lifecycle events from real child processes or from a
-//! generator, while `readers` threads query it in a closed loop. Each query
-//! is timed on its own into an HDR histogram (so each includes one clock
-//! read; the `timer only` floor row measures that), and each reader notes
-//! when it is the first to see a new version of a child, which gives the
-//! event's lag: from the event until a reader saw it.
+//! generator, while reader threads query it in a closed loop (as many as
+//! the contention groups use, and one per core). Each query is timed on its
+//! own into an HDR histogram (so each includes one clock read; the `timer
+//! only` floor row measures that), and each reader notes when it is the
+//! first to see a new version of a child, which gives the event's lag: from
+//! the event until a reader saw it.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -41,8 +42,10 @@ const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Co
 pub struct Settings {
     /// Supervised children.
     pub children: usize,
-    /// Reader threads.
-    pub readers: usize,
+    /// Reader counts to run at: the contention groups' count (the Go
+    /// record's 10) and one per core, so an oversubscribed machine shows
+    /// both what oversubscription does and what it does not.
+    pub readers: Vec<usize>,
     /// Untimed time before each measurement.
     pub warm_up: Duration,
     /// Measured time per round.
@@ -62,42 +65,59 @@ impl Settings {
         let quick = profile.name == "quick";
         Settings {
             children: 16,
-            readers: profile.threads,
+            readers: reader_counts(
+                profile.threads,
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
             warm_up: Duration::from_millis(if quick { 200 } else { 500 }),
             measure: Duration::from_millis(if quick { 500 } else { 1500 }),
-            rounds: if quick { 1 } else { 3 },
+            rounds: if quick { 1 } else { 2 },
             child_lifetime: Duration::from_millis(50),
             simulated_rate: profile.paced_rate,
         }
     }
 }
 
-/// Runs the workload for every pairing in both modes, plus the timer floor.
+/// `threads`, and one reader per core if that differs.
+fn reader_counts(threads: usize, cores: usize) -> Vec<usize> {
+    if threads == cores { vec![threads] } else { vec![threads, cores] }
+}
+
+/// Runs the workload for every pairing in both modes at every reader count,
+/// plus the timer floor.
 pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
     let mut records = Vec::new();
     for mode in [WorkloadMode::Processes, WorkloadMode::Simulated] {
-        let mut rows: Vec<Row> = Vec::new();
-        for round in 0..settings.rounds {
-            let measured = each_pairing(Measure { settings, mode });
-            let floor = timer_floor(settings);
-            for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
-                eprintln!(
-                    "procstore-benches: workload {mode:?} round {}/{}: {} p50 {} ns, {:.2}M queries/s",
-                    round + 1,
-                    settings.rounds,
-                    row.strategy,
-                    measured.latency().value_at_quantile(0.5),
-                    measured.queries as f64 / measured.seconds / 1e6,
-                );
-                match rows.get_mut(index) {
-                    Some(existing) => existing.1.merge(&measured),
-                    None => rows.push((row, measured)),
-                }
-            }
+        for &readers in &settings.readers {
+            records.extend(run_setting(settings, mode, readers));
         }
-        records.extend(rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, settings)));
     }
     records
+}
+
+/// Every pairing and the floor in one mode at one reader count, over the rounds.
+fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<WorkloadRecord> {
+    let mut rows: Vec<Row> = Vec::new();
+    for round in 0..settings.rounds {
+        let measured = each_pairing(Measure { settings, mode, readers });
+        let floor = timer_floor(settings, readers);
+        for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
+            eprintln!(
+                "procstore-benches: workload {mode:?}, {readers} readers, round {}/{}: {} p50 {} ns, \
+                 {:.2}M queries/s",
+                round + 1,
+                settings.rounds,
+                row.strategy,
+                measured.latency().value_at_quantile(0.5),
+                measured.queries as f64 / measured.seconds / 1e6,
+            );
+            match rows.get_mut(index) {
+                Some(existing) => existing.1.merge(&measured),
+                None => rows.push((row, measured)),
+            }
+        }
+    }
+    rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, readers, settings)).collect()
 }
 
 /// A row's identity: label, store, registry, family.
@@ -115,6 +135,7 @@ type Row = (RowLabel, Measured);
 struct Measure<'s> {
     settings: &'s Settings,
     mode: WorkloadMode,
+    readers: usize,
 }
 
 impl PairingVisitor for Measure<'_> {
@@ -128,8 +149,8 @@ impl PairingVisitor for Measure<'_> {
             kind: kind(pairing.family),
         };
         let measured = match self.mode {
-            WorkloadMode::Processes => with_processes::<S, R>(self.settings),
-            WorkloadMode::Simulated => with_generator::<S, R>(self.settings),
+            WorkloadMode::Processes => with_processes::<S, R>(self.settings, self.readers),
+            WorkloadMode::Simulated => with_generator::<S, R>(self.settings, self.readers),
         };
         (label, measured)
     }
@@ -145,7 +166,7 @@ fn kind(family: Family) -> Kind {
 
 /// Real children, each `sleep`ing for the child lifetime, restarted at once
 /// whenever they exit.
-fn with_processes<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
+fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
     let lifetime = format!("{}", settings.child_lifetime.as_secs_f64());
     let config = Config {
         children: (0..settings.children)
@@ -164,14 +185,14 @@ fn with_processes<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
     };
     let (supervisor, events) = Supervisor::<S, R>::start(config).expect("the workload's supervisor starts");
     drop(events);
-    let measured = measure_readers(supervisor.table(), settings);
+    let measured = measure_readers(supervisor.table(), settings, readers);
     supervisor.shutdown();
     measured
 }
 
 /// A generator thread walks every child round the restart cycle at the
 /// simulated rate: a supervisor under more churn than an OS could spawn.
-fn with_generator<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
+fn with_generator<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
     let names = (0..settings.children).map(|i| format!("child-{i}"));
     let table = Arc::new(Table::<S, R>::new(names).expect("distinct names"));
     let stop = Arc::new(AtomicBool::new(false));
@@ -185,7 +206,7 @@ fn with_generator<S: StateStore, R: Registry>(settings: &Settings) -> Measured {
             })
         })
     };
-    let measured = measure_readers(&table, settings);
+    let measured = measure_readers(&table, settings, readers);
     stop.store(true, Ordering::Release);
     generator.join().expect("the generator does not panic");
     measured
@@ -196,11 +217,15 @@ const MEASURING: u8 = 1;
 const DONE: u8 = 2;
 
 /// Runs the readers through a warm-up and one measured window.
-fn measure_readers<S: StateStore, R: Registry>(table: &Arc<Table<S, R>>, settings: &Settings) -> Measured {
+fn measure_readers<S: StateStore, R: Registry>(
+    table: &Arc<Table<S, R>>,
+    settings: &Settings,
+    readers: usize,
+) -> Measured {
     let phase = Arc::new(AtomicU8::new(WARMING));
     let first_seen: Arc<[AtomicU64]> = (0..table.len()).map(|_| AtomicU64::new(0)).collect();
-    let ready = Arc::new(Barrier::new(settings.readers + 1));
-    let readers: Vec<_> = (0..settings.readers)
+    let ready = Arc::new(Barrier::new(readers + 1));
+    let readers: Vec<_> = (0..readers)
         .map(|thread| {
             let (table, phase, first_seen, ready) =
                 (Arc::clone(table), Arc::clone(&phase), Arc::clone(&first_seen), Arc::clone(&ready));
@@ -283,10 +308,10 @@ fn query_loop<S: StateStore, R: Registry>(
 }
 
 /// The cost of timing a query that does nothing: two clock reads.
-fn timer_floor(settings: &Settings) -> Row {
+fn timer_floor(settings: &Settings, readers: usize) -> Row {
     let label = RowLabel { strategy: "timer only".to_owned(), store: "-", registry: "-", kind: Kind::Floor };
     let phase = Arc::new(AtomicU8::new(WARMING));
-    let readers: Vec<_> = (0..settings.readers)
+    let readers: Vec<_> = (0..readers)
         .map(|_| {
             let phase = Arc::clone(&phase);
             thread::spawn(move || {
@@ -367,7 +392,13 @@ impl Measured {
         all
     }
 
-    fn into_record(self, row: RowLabel, mode: WorkloadMode, settings: &Settings) -> WorkloadRecord {
+    fn into_record(
+        self,
+        row: RowLabel,
+        mode: WorkloadMode,
+        readers: usize,
+        settings: &Settings,
+    ) -> WorkloadRecord {
         WorkloadRecord {
             mode,
             strategy: row.strategy,
@@ -375,7 +406,7 @@ impl Measured {
             registry: row.registry.to_owned(),
             kind: row.kind,
             children: settings.children as u32,
-            readers: settings.readers as u32,
+            readers: readers as u32,
             seconds: self.seconds,
             queries: self.queries,
             events: self.events,
@@ -407,10 +438,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn readers_run_at_the_go_count_and_at_one_per_core() {
+        assert_eq!(reader_counts(10, 2), vec![10, 2]);
+        assert_eq!(reader_counts(10, 64), vec![10, 64]);
+        assert_eq!(reader_counts(4, 4), vec![4]);
+    }
+
+    #[test]
     fn every_pairing_runs_in_both_modes_with_lag_and_every_query() {
         let settings = Settings {
             children: 3,
-            readers: 2,
+            readers: vec![2],
             warm_up: Duration::from_millis(20),
             measure: Duration::from_millis(100),
             rounds: 2,

@@ -1,4 +1,4 @@
-//! The supervisor workload section: per mode, one row per strategy (latency,
+//! The supervisor workload section: per mode and reader count, one row per strategy (latency,
 //! event lag, rates), p99 by query, a latency chart, and whether the
 //! micro-benchmark ranking held.
 
@@ -25,11 +25,11 @@ const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Co
 pub(crate) struct Workload {
     /// Paragraphs under the section heading.
     pub(crate) intro: Vec<String>,
-    /// One part per mode measured, real processes first.
+    /// One part per mode and reader count measured, real processes first.
     pub(crate) modes: Vec<ModePart>,
 }
 
-/// One mode's tables, chart and ranking paragraph.
+/// One setting's tables, chart and ranking paragraph.
 #[derive(Clone, Debug)]
 pub(crate) struct ModePart {
     /// One row per record, in file order.
@@ -52,11 +52,12 @@ impl Workload {
         if workload.is_empty() {
             return None;
         }
-        let modes: Vec<ModePart> = MODES
+        let modes: Vec<ModePart> = settings(workload)
             .into_iter()
-            .filter_map(|mode| {
-                let records: Vec<&WorkloadRecord> = workload.iter().filter(|r| r.mode == mode).collect();
-                (!records.is_empty()).then(|| ModePart::new(figures, mode, &records))
+            .map(|setting| {
+                let records: Vec<&WorkloadRecord> =
+                    workload.iter().filter(|r| (r.mode, r.readers) == setting).collect();
+                ModePart::new(figures, &setting_label(setting), &records)
             })
             .collect();
         let mut intro = vec![
@@ -76,6 +77,24 @@ impl Workload {
     }
 }
 
+/// The (mode, readers) settings measured: real processes first, reader
+/// counts in the order the run measured them.
+fn settings(workload: &[WorkloadRecord]) -> Vec<(WorkloadMode, u32)> {
+    let mut settings: Vec<(WorkloadMode, u32)> = Vec::new();
+    for record in workload {
+        if !settings.contains(&(record.mode, record.readers)) {
+            settings.push((record.mode, record.readers));
+        }
+    }
+    settings.sort_by_key(|(mode, _)| MODES.iter().position(|m| m == mode));
+    settings
+}
+
+/// `real child processes, 10 readers`.
+fn setting_label((mode, readers): (WorkloadMode, u32)) -> String {
+    format!("{}, {readers} readers", mode.label())
+}
+
 /// Where `mode`'s lifecycle events come from.
 fn describe(mode: WorkloadMode) -> &'static str {
     match mode {
@@ -90,7 +109,7 @@ fn describe(mode: WorkloadMode) -> &'static str {
 }
 
 impl ModePart {
-    fn new(figures: &Figures<'_>, mode: WorkloadMode, records: &[&WorkloadRecord]) -> ModePart {
+    fn new(figures: &Figures<'_>, setting: &str, records: &[&WorkloadRecord]) -> ModePart {
         let stores: Vec<&WorkloadRecord> =
             records.iter().copied().filter(|r| r.kind != Kind::Floor).collect();
         let n = figures.n();
@@ -106,16 +125,16 @@ impl ModePart {
             })
             .collect();
         ModePart {
-            table: main_table(mode, records, &stores),
-            chart: chart(mode, records),
-            by_query: by_query_table(mode, records),
-            ranking_title: format!("Did the micro-benchmark ranking hold? ({})", mode.label()),
+            table: main_table(setting, records, &stores),
+            chart: chart(setting, records),
+            by_query: by_query_table(setting, records),
+            ranking_title: format!("Did the micro-benchmark ranking hold? ({setting})"),
             ranking: ranking::paragraph(&ranked, &Column::Concurrent.label(n)),
         }
     }
 }
 
-fn main_table(mode: WorkloadMode, records: &[&WorkloadRecord], stores: &[&WorkloadRecord]) -> Table {
+fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRecord]) -> Table {
     let header = [
         "Strategy",
         "Family",
@@ -129,7 +148,7 @@ fn main_table(mode: WorkloadMode, records: &[&WorkloadRecord], stores: &[&Worklo
         "Lag max",
         "Events/s",
     ];
-    let mut table = Table::new(capitalized(mode.label()), header.map(str::to_owned).to_vec());
+    let mut table = Table::new(capitalized(setting), header.map(str::to_owned).to_vec());
     table.left = 2;
     // The setup comes from the store rows; a floor alone is better than nothing.
     let stores = if stores.is_empty() { records } else { stores };
@@ -269,10 +288,10 @@ fn mix(stores: &[&WorkloadRecord]) -> Option<String> {
     (!shares.is_empty()).then(|| shares.join(", "))
 }
 
-fn by_query_table(mode: WorkloadMode, records: &[&WorkloadRecord]) -> Table {
+fn by_query_table(setting: &str, records: &[&WorkloadRecord]) -> Table {
     let mut header = vec!["Strategy".to_owned()];
     header.extend(QUERIES.map(|q| q.label().to_owned()));
-    let mut table = Table::new(format!("p99 by query ({})", mode.label()), header);
+    let mut table = Table::new(format!("p99 by query ({setting})"), header);
     table.note("99th percentile latency of each kind of query, one clock read included.");
     for r in records {
         let mut cells = vec![label(&r.strategy, r.kind)];
@@ -284,9 +303,9 @@ fn by_query_table(mode: WorkloadMode, records: &[&WorkloadRecord]) -> Table {
     table
 }
 
-fn chart(mode: WorkloadMode, records: &[&WorkloadRecord]) -> BarChart {
+fn chart(setting: &str, records: &[&WorkloadRecord]) -> BarChart {
     BarChart {
-        title: format!("Supervisor workload ({}): query latency", mode.label()),
+        title: format!("Supervisor workload ({setting}): query latency"),
         unit: "ns per query, all queries".to_owned(),
         series: ["p50", "p99", "p99.9"].map(str::to_owned).to_vec(),
         log: true,
@@ -309,18 +328,18 @@ fn capitalized(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
-/// One line naming the workload's fastest strategy by p50 (with real
-/// processes when measured), for the cross-architecture summary.
+/// One line naming the workload's fastest strategy by p50 in its first
+/// setting (real processes when measured), for the cross-architecture summary.
 pub(crate) fn fastest_line(results: &Results) -> Option<String> {
-    let mode = MODES.into_iter().find(|mode| results.workload.iter().any(|r| r.mode == *mode))?;
+    let setting = *settings(&results.workload).first()?;
     let best = results
         .workload
         .iter()
-        .filter(|r| r.mode == mode && r.kind != Kind::Floor)
+        .filter(|r| (r.mode, r.readers) == setting && r.kind != Kind::Floor)
         .min_by(|a, b| a.latency.p50_ns.total_cmp(&b.latency.p50_ns))?;
     Some(format!(
         "{TITLE} ({}): fastest by p50 is {} ({} p50, {} p99.9).",
-        mode.label(),
+        setting_label(setting),
         best.strategy,
         format::duration(Some(best.latency.p50_ns)),
         format::duration(Some(best.latency.p999_ns))
