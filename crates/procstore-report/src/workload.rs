@@ -112,7 +112,11 @@ impl ModePart {
     fn new(figures: &Figures<'_>, setting: &str, records: &[&WorkloadRecord]) -> ModePart {
         let stores: Vec<&WorkloadRecord> =
             records.iter().copied().filter(|r| r.kind != Kind::Floor).collect();
-        let n = figures.n();
+        // Compare with the micro-benchmark at the workload's reader count
+        // when the sweep measured it, else at the Concurrent (N) column.
+        let readers = records.first().map_or(figures.n(), |r| r.readers);
+        let swept = stores.iter().any(|r| figures.ns(groups::CONCURRENT, &r.store, readers).is_some());
+        let n = if swept { readers } else { figures.n() };
         let ranked: Vec<Ranked<'_>> = stores
             .iter()
             .map(|r| Ranked {

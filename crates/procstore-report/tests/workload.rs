@@ -49,7 +49,7 @@ fn markdown_has_the_section_after_the_registry() {
     );
     assert!(rows[5].starts_with("| haphazard + copy-on-write | atomic |"));
     assert!(processes.contains(
-        "8 supervised children and 4 reader threads, 2.00 s per row; lifecycle events published: 150/s."
+        "8 supervised children and 3 reader threads, 2.00 s per row; lifecycle events published: 150/s."
     ));
     assert!(
         processes
@@ -70,7 +70,7 @@ fn markdown_has_the_section_after_the_registry() {
     );
     assert!(rows[1].ends_with("| 99.0k/s |"));
 
-    let by_query = between(&md, "#### p99 by query (real child processes, 4 readers)", "####");
+    let by_query = between(&md, "#### p99 by query (real child processes, 3 readers)", "####");
     assert!(by_query.contains("| Strategy | status by name | lookup by pid | list all | counts by status |"));
     let rows = table_rows(by_query);
     assert_eq!(rows.len(), 6);
@@ -82,7 +82,7 @@ fn markdown_has_the_section_after_the_registry() {
 fn ranking_paragraph_follows_the_numbers() {
     let md = render_markdown(&results("x86_64", false));
     let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 4 readers)", "###");
+        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
     assert!(processes.contains(
         "Ranked by workload p50 (all queries) and by their store's Concurrent (10) ns/op in the \
          micro-benchmark, 2 of 4 rows keep their rank; Spearman's rank correlation is 0.80 (1: the same \
@@ -103,7 +103,7 @@ fn ranking_paragraph_follows_the_numbers() {
 
     // std Mutex and std RwLock tie at p50: average ranks.
     let simulated =
-        between(&md, "#### Did the micro-benchmark ranking hold? (simulated event stream, 4 readers)", "##");
+        between(&md, "#### Did the micro-benchmark ranking hold? (simulated event stream, 3 readers)", "##");
     assert!(simulated.contains("2 of 4 rows keep their rank; Spearman's rank correlation is 0.95"));
     assert!(simulated.contains("4 of 4 rows keep their micro-benchmark rank (Spearman's 1.00)"));
 
@@ -112,7 +112,7 @@ fn ranking_paragraph_follows_the_numbers() {
     fixture::scale(&mut r, procstore_report::groups::CONCURRENT, "arc-swap Cache", 10_000.0);
     let md = render_markdown(&r);
     let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 4 readers)", "###");
+        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
     assert!(processes.contains(
         "The fastest row is arc-swap Cache + DashMap in the workload (150 ns p50) but std Mutex in the \
          micro-benchmark (std Mutex: 70.0 ns)."
@@ -128,17 +128,17 @@ fn html_has_the_section_tables_and_charts() {
     let html = render_html(&r);
     let section = between(&html, "<h2 id=\"supervisor-workload\">", "<h2 ");
     for id in [
-        "real-child-processes-4-readers",
-        "p99-by-query-real-child-processes-4-readers",
-        "did-the-micro-benchmark-ranking-hold-real-child-processes-4-readers",
-        "simulated-event-stream-4-readers",
+        "real-child-processes-3-readers",
+        "p99-by-query-real-child-processes-3-readers",
+        "did-the-micro-benchmark-ranking-hold-real-child-processes-3-readers",
+        "simulated-event-stream-3-readers",
     ] {
         assert!(section.contains(&format!(" id=\"{id}\">")), "{id}");
     }
-    let processes = between(section, "<h3 id=\"real-child-processes-4-readers\">", "</table>");
+    let processes = between(section, "<h3 id=\"real-child-processes-3-readers\">", "</table>");
     assert_eq!(processes.matches("<tr>").count(), 1 + 6);
     assert!(processes.contains("<td class=\"l\">floor: timer only</td><td class=\"l\">floor</td>"));
-    let by_query = between(section, "<h4 id=\"p99-by-query-simulated-event-stream-4-readers\">", "</table>");
+    let by_query = between(section, "<h4 id=\"p99-by-query-simulated-event-stream-3-readers\">", "</table>");
     assert_eq!(by_query.matches("<tr>").count(), 1 + 6);
     assert!(section.contains("<p class=\"ranking\">Ranked by workload p50"));
 
@@ -243,11 +243,11 @@ fn the_summary_names_the_fastest_workload_row() {
     render_all(&reports).unwrap();
 
     let readme = fs::read_to_string(reports.join("README.md")).unwrap();
-    let line = "Supervisor workload (real child processes, 4 readers): fastest by p50 is haphazard + copy-on-write (120 ns \
+    let line = "Supervisor workload (real child processes, 3 readers): fastest by p50 is haphazard + copy-on-write (120 ns \
                 p50, 10.0 µs p99.9).";
     assert!(between(&readme, "## x86_64-linux", "## ").contains(line), "{readme}");
     assert!(between(&readme, "## aarch64-linux", "## ").contains(
-        "Supervisor workload (simulated event stream, 4 readers): fastest by p50 is haphazard + copy-on-write (90.0 ns p50"
+        "Supervisor workload (simulated event stream, 3 readers): fastest by p50 is haphazard + copy-on-write (90.0 ns p50"
     ));
     assert!(!between(&readme, "## riscv64-linux", "## ").contains("Supervisor workload"));
     let index = fs::read_to_string(reports.join("index.html")).unwrap();
@@ -282,8 +282,23 @@ fn each_reader_count_gets_its_own_part() {
     let md = render_markdown(&results);
     let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("no {heading}"));
     // Real processes first, then each reader count in the order measured.
-    assert!(at("### Real child processes, 4 readers") < at("### Real child processes, 16 readers"));
-    assert!(at("### Real child processes, 16 readers") < at("### Simulated event stream, 4 readers"));
-    assert!(at("### Simulated event stream, 4 readers") < at("### Simulated event stream, 16 readers"));
+    assert!(at("### Real child processes, 3 readers") < at("### Real child processes, 16 readers"));
+    assert!(at("### Real child processes, 16 readers") < at("### Simulated event stream, 3 readers"));
+    assert!(at("### Simulated event stream, 3 readers") < at("### Simulated event stream, 16 readers"));
     assert_eq!(table_rows(between(&md, "### Real child processes, 16 readers", "####")).len(), 6);
+}
+
+#[test]
+fn a_reader_count_the_sweep_measured_is_compared_at_that_count() {
+    let mut results = results("x86_64", false);
+    for r in &mut results.workload {
+        r.readers = 2;
+    }
+    let md = render_markdown(&results);
+    let processes =
+        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 2 readers)", "###");
+    assert!(
+        processes.contains("by their store's Concurrent (2) ns/op in the micro-benchmark"),
+        "{processes}"
+    );
 }
