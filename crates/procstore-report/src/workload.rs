@@ -161,8 +161,8 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
     table.note(format!(
         "p50 to max: latency of every query, all kinds together{mix}, each timed with a clock \
          read either side, so each figure includes one clock read. Event lag: from a lifecycle \
-         event until a reader first saw the version that published it. Queries/s: all readers \
-         together."
+         event until a reader first saw the version that published it (a version replaced \
+         before any reader looked has no sample). Queries/s: all readers together."
     ));
     if let Some(note) = churn_note(stores) {
         table.note(note);

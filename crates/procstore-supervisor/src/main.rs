@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Ctrl-C (or SIGTERM, SIGHUP) stops every child (SIGTERM, then SIGKILL
-//! after the grace period), reaps them all and exits.
+//! after the grace period), reaps them all and exits; a second one exits at
+//! once, and the children die with the supervisor.
 
 mod view;
 
@@ -78,9 +79,9 @@ impl Args {
             return Err(format!("command not found: {}", program.to_string_lossy()));
         }
         if let Some(secs) = self.duration
-            && !(secs.is_finite() && secs > 0.0)
+            && !(secs > 0.0 && secs <= MAX_DURATION_SECS)
         {
-            return Err(format!("--duration must be a positive number of seconds, got {secs}"));
+            return Err(format!("--duration must be between 0 and {MAX_DURATION_SECS} seconds, got {secs}"));
         }
         let policy = Policy {
             restart: self.restart,
@@ -102,6 +103,9 @@ impl Args {
         })
     }
 }
+
+/// The longest `--duration`: a year, far below where an `Instant` overflows.
+const MAX_DURATION_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
 /// Whether `program` names an executable file, directly or on `PATH`, so a
 /// typo fails at once instead of as a crash loop.
@@ -142,7 +146,12 @@ impl PairingVisitor for Live {
         let interrupted = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP]
         {
-            if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&interrupted)) {
+            // The first signal asks for an orderly stop; a second one, while
+            // stopping, exits at once (the children die with us: PDEATHSIG).
+            let registered =
+                signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&interrupted))
+                    .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&interrupted)));
+            if let Err(error) = registered {
                 eprintln!("procstore-supervisor: cannot handle signal {signal}: {error}");
                 return ExitCode::FAILURE;
             }
@@ -175,7 +184,7 @@ impl PairingVisitor for Live {
             let left = deadline.map_or(refresh, |at| at.saturating_duration_since(Instant::now()));
             sleep_unless(&interrupted, refresh.min(left));
         };
-        eprintln!("procstore-supervisor: {why}; stopping every child");
+        eprintln!("procstore-supervisor: {why}; stopping every child (Ctrl-C again to exit at once)");
         queries.stop();
         supervisor.shutdown();
         view.absorb(events.try_iter());

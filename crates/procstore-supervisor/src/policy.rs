@@ -134,6 +134,10 @@ impl Policy {
         if self.initial_backoff.is_zero() {
             return Err("the initial backoff must be above zero, or a restart storm would spin".to_owned());
         }
+        if self.stable_after.is_zero() {
+            // Then every exit, even a failed spawn, would count as stable and restart at once.
+            return Err("stable-after must be above zero, or a restart storm would spin".to_owned());
+        }
         if self.initial_backoff > self.max_backoff {
             return Err(format!(
                 "the initial backoff ({:?}) is longer than the maximum ({:?})",
@@ -214,6 +218,7 @@ mod tests {
         assert!(p.validate().unwrap_err().contains("longer than the maximum"));
         assert!(Policy { give_up_after: Some(0), ..policy(Restart::Always) }.validate().is_err());
         assert!(Policy { initial_backoff: Duration::ZERO, ..policy(Restart::Always) }.validate().is_err());
+        assert!(Policy { stable_after: Duration::ZERO, ..policy(Restart::Always) }.validate().is_err());
         assert_eq!(Policy::default().validate(), Ok(()));
         assert_eq!(
             "sometimes".parse::<Restart>().unwrap_err(),

@@ -12,8 +12,14 @@
 //! a supervisor killed outright leaves no orphan.
 //!
 //! The SIGCHLD handler is process-wide and chains to any handler installed
-//! before it; a program that relied on ignoring SIGCHLD to auto-reap its
-//! own other children must reap them itself while a supervisor runs.
+//! before it. Unregistering it (when the supervisor stops) does not restore
+//! the previous disposition, so a program that relied on ignoring SIGCHLD
+//! to auto-reap its other children must reap them itself once it has
+//! started a supervisor.
+//!
+//! Only the children themselves are tracked: shutdown signals each child's
+//! process group while the child lives, but a grandchild that outlives its
+//! parent is left to it.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -229,6 +235,8 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
         let table =
             Arc::new(Table::new(config.children.iter().map(|c| c.name.as_str())).map_err(StartError::Table)?);
         let (wake_rx, wake) = UnixStream::pair().map_err(StartError::Io)?;
+        // A full socket already holds a wake-up: writers must not block on it.
+        wake.set_nonblocking(true).map_err(StartError::Io)?;
         let sigchld = signal_hook::low_level::pipe::register(
             signal_hook::consts::SIGCHLD,
             wake.try_clone().map_err(StartError::Io)?,
@@ -274,7 +282,7 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
     fn stop_and_join(&mut self) {
         let Some(reaper) = self.reaper.take() else { return };
         self.stop.store(true, Ordering::Release);
-        // A full socket already holds a wake-up, so a failed write loses nothing.
+        // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
         let _ = (&self.wake).write(&[1]);
         if reaper.join().is_err() {
             // Unwinding dropped the reaper, which stopped and reaped its children.
@@ -512,9 +520,19 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
                 run.killed = true;
             }
         }
-        while self.runs.iter().any(|run| run.process.is_some()) {
-            self.sleep(Instant::now() + Duration::from_millis(50));
+        // SIGKILL ends any process but one stuck in the kernel (D state):
+        // wait for that a while, then give up on it rather than hang.
+        let deadline = Instant::now() + KILL_PATIENCE;
+        while self.runs.iter().any(|run| run.process.is_some()) && Instant::now() < deadline {
+            self.sleep(deadline.min(Instant::now() + Duration::from_millis(50)));
             self.reap();
+        }
+        for index in 0..self.runs.len() {
+            if let Some(process) = self.runs[index].process.take() {
+                let message =
+                    format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
+                self.report(index, EventKind::Problem(message));
+            }
         }
     }
 }
@@ -528,13 +546,21 @@ impl<S: StateStore, R: Registry> Drop for Reaper<S, R> {
     }
 }
 
+/// How long shutdown waits for SIGKILLed children before giving up on them.
+const KILL_PATIENCE: Duration = Duration::from_secs(10);
+
 /// Sends `signal` to the process group led by `pid`, a child the reaper has
-/// not reaped yet (so the pid cannot have been recycled).
+/// not reaped yet (so the pid cannot have been recycled), or to the child
+/// alone if it has left its group.
 fn signal_group(pid: u32, signal: libc::c_int) {
-    let group = -(pid as libc::pid_t);
-    // SAFETY: kill(2) has no memory-safety preconditions. The group is our
-    // unreaped child's own (it was spawned with process_group(0)).
-    let _ = unsafe { libc::kill(group, signal) };
+    let pid = pid as libc::pid_t;
+    // SAFETY: kill(2) has no memory-safety preconditions. The group and the
+    // pid are our unreaped child's own (spawned with process_group(0)).
+    let sent = unsafe { libc::kill(-pid, signal) };
+    if sent != 0 {
+        // SAFETY: as above.
+        let _ = unsafe { libc::kill(pid, signal) };
+    }
 }
 
 /// Asks the kernel to SIGKILL the child when the thread that spawned it
@@ -549,9 +575,10 @@ fn die_with_parent(command: &mut Command) {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            // The parent may have died before prctl took effect.
+            // The parent may have died before prctl took effect. (No
+            // allocation here: only async-signal-safe work after fork.)
             if libc::getppid() != parent {
-                return Err(io::Error::other("the supervisor exited while starting this child"));
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
             Ok(())
         });

@@ -116,7 +116,15 @@ impl<S: StateStore, R: Registry> Table<S, R> {
             transition(current)
         })?;
         self.registry
-            .update(slot.id, |_| Ok::<_, Infallible>(published.clone()))
+            .update(slot.id, |current| {
+                // Equal versions hold while one thread at a time publishes each child.
+                debug_assert_eq!(
+                    current.version() + 1,
+                    published.version(),
+                    "two writers published one child"
+                );
+                Ok::<_, Infallible>(published.clone())
+            })
             .map_err(|e| UpdateError::Store(store_error(e)))?;
         self.events.fetch_add(1, Ordering::Relaxed);
         Ok(published)

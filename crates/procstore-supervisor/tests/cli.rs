@@ -38,9 +38,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Whether `pid` is a live `sleep` process (a recycled pid would be something else, most likely).
+/// Whether `pid` is a live `sleep` process: not a zombie (a container whose
+/// init never reaps keeps those), and not a recycled pid, most likely.
 fn sleep_is_running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "sleep")
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // `pid (comm) state ...`
+    stat.contains("(sleep) ") && !stat.contains(") Z ")
 }
 
 /// Starts the binary supervising three `sleep 30`s and reads its log until
@@ -138,11 +141,13 @@ fn a_duration_ends_the_run_cleanly() {
 
 #[test]
 fn bad_input_is_a_clear_error() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--", "procstore-test-no-such-command"], "command not found: procstore-test-no-such-command"),
         (&["--children", "0"], "0 is not in 1..=10000"),
         (&["--store", "bogus"], "invalid value 'bogus' for '--store <STORE>'"),
-        (&["--duration=0"], "--duration must be a positive number of seconds"),
+        (&["--duration=0"], "--duration must be between 0 and 31536000 seconds, got 0"),
+        (&["--duration=1e300"], "--duration must be between 0 and"),
+        (&["--stable-after-ms", "0"], "stable-after must be above zero"),
         (&["--backoff-ms", "500", "--max-backoff-ms", "100"], "is longer than the maximum"),
     ];
     for (args, message) in cases {

@@ -120,7 +120,9 @@ fn missing_program_is_reported_and_given_up<S: StateStore, R: Registry>() {
 /// readers query: every exit becomes exactly one restart, and no reader
 /// sees a version go backwards or the registry run ahead of the store.
 fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>() {
-    let policy = Policy { stable_after: Duration::ZERO, give_up_after: None, ..storm_policy(1) };
+    // `true` runs for about a millisecond, always longer than this: every
+    // run is stable, so every exit restarts at once.
+    let policy = Policy { stable_after: Duration::from_nanos(1), give_up_after: None, ..storm_policy(1) };
     let (supervisor, events) = Supervisor::<S, R>::start(config(2, "true", &[], policy)).unwrap();
     let table = supervisor.table().clone();
     let readers: Vec<_> = (0..2)
@@ -128,7 +130,9 @@ fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>(
             let mut reader = procstore_supervisor::TableReader::new(&table);
             thread::spawn(move || {
                 let mut last = [0u64; 2];
+                let start = Instant::now();
                 while last.iter().any(|&v| v < 30) {
+                    assert!(start.elapsed() < PATIENCE, "churn stalled at versions {last:?}");
                     for (index, last) in last.iter_mut().enumerate() {
                         let in_registry = reader.list().unwrap()[index].version();
                         let in_store = reader.read(index, ProcessState::version).unwrap();
@@ -144,9 +148,12 @@ fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>(
         reader.join().expect("reader invariants hold");
     }
     supervisor.shutdown();
-    let final_states = procstore_supervisor::TableReader::new(&table).list().unwrap();
+    let mut reader = procstore_supervisor::TableReader::new(&table);
+    let final_states = reader.list().unwrap();
     let by_child = events_by_child(&events);
     for state in final_states {
+        // At rest, the registry holds exactly what the store published last.
+        assert_eq!(reader.read(state.id().0 as usize, ProcessState::clone).unwrap(), state);
         let events = &by_child[&(state.id().0 as usize)];
         let spawned = spawned_pids(events);
         let exits =
@@ -250,6 +257,8 @@ fn unusable_configs_are_clear_errors() {
     assert!(
         error(config(1, "true", &[], spinning)).starts_with("invalid restart policy: the initial backoff")
     );
+    let never_quick = Policy { stable_after: Duration::ZERO, ..Policy::default() };
+    assert!(error(config(1, "true", &[], never_quick)).contains("stable-after must be above zero"));
 }
 
 #[test]
