@@ -186,9 +186,16 @@ pub enum EventKind {
 }
 
 impl fmt::Display for Event {
+    /// `web-0: started as pid 4242`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.name)?;
-        match &self.kind {
+        write!(f, "{}: {}", self.name, self.kind)
+    }
+}
+
+impl fmt::Display for EventKind {
+    /// What happened, without the child's name: `started as pid 4242`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             EventKind::Spawned { pid } => write!(f, "started as pid {pid}"),
             EventKind::SpawnFailed { error } => write!(f, "could not start: {error}"),
             EventKind::Exited { pid, status, ran } => {

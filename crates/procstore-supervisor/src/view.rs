@@ -38,8 +38,7 @@ impl<S: StateStore, R: Registry> View<S, R> {
             if !self.terminal {
                 let _ = writeln!(out, "{event}");
             }
-            let line = event.to_string();
-            self.last_event[event.child] = line[event.name.len() + 2..].to_owned();
+            self.last_event[event.child] = event.kind.to_string();
         }
     }
 
