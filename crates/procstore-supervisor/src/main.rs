@@ -184,7 +184,9 @@ impl PairingVisitor for Live {
             let left = deadline.map_or(refresh, |at| at.saturating_duration_since(Instant::now()));
             sleep_unless(&interrupted, refresh.min(left));
         };
-        eprintln!("procstore-supervisor: {why}; stopping every child (Ctrl-C again to exit at once)");
+        // Only after a first signal does the next one exit at once.
+        let hint = if interrupted.load(Ordering::Relaxed) { " (Ctrl-C again to exit at once)" } else { "" };
+        eprintln!("procstore-supervisor: {why}; stopping every child{hint}");
         queries.stop();
         supervisor.shutdown();
         view.absorb(events.try_iter());
