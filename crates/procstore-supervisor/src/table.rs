@@ -87,11 +87,6 @@ impl<S: StateStore, R: Registry> Table<S, R> {
         self.slots.is_empty()
     }
 
-    /// The id of child `index` (ids are `0..len` in the order given to `new`).
-    pub fn id(&self, index: usize) -> ProcessId {
-        self.slots[index].id
-    }
-
     /// Lifecycle transitions published so far.
     pub fn events(&self) -> u64 {
         self.events.load(Ordering::Relaxed)
