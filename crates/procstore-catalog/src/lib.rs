@@ -12,10 +12,8 @@
 //!   [`with_registries!`] (this crate's `tests/conformance.rs`).
 //!
 //! Adding a strategy is one line in [`with_stores!`] or [`with_registries!`]
-//! (and one in [`PAIRS`] if the supervisor should run on it) plus its
+//! (and one in [`with_pairs!`] if the supervisor should run on it) plus its
 //! implementation; docs/BENCHMARKS.md walks through it.
-
-use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
@@ -157,8 +155,36 @@ macro_rules! with_registries {
     };
 }
 
+/// Calls `$callback! { module: "id", "label", Family, store_module: StoreType, registry_module: RegistryType; ... }`
+/// with every store and registry pair the supervisor runs on, in table order
+/// (see [`with_stores!`]; `store_module` and `registry_module` name the
+/// halves' entries).
+#[macro_export]
+macro_rules! with_pairs {
+    ($($callback:ident)::+) => {
+        $($callback)::+! {
+            std_mutex: "std-mutex", "std Mutex", Lock,
+                std_mutex: $crate::stores::std_mutex, std_mutex_map: $crate::registries::std_mutex_map;
+            std_rwlock: "std-rwlock", "std RwLock", Lock,
+                std_rwlock: $crate::stores::std_rwlock, std_rwlock_map: $crate::registries::std_rwlock_map;
+            parking_lot_mutex: "parking-lot-mutex", "parking_lot Mutex", Lock,
+                parking_lot_mutex: $crate::stores::parking_lot_mutex, parking_lot_mutex_map: $crate::registries::parking_lot_mutex_map;
+            parking_lot_rwlock: "parking-lot-rwlock", "parking_lot RwLock", Lock,
+                parking_lot_rwlock: $crate::stores::parking_lot_rwlock, parking_lot_rwlock_map: $crate::registries::parking_lot_rwlock_map;
+            crossbeam: "crossbeam", "actor/crossbeam", Channel,
+                crossbeam_reused_reply: $crate::stores::crossbeam_reused_reply, crossbeam_actor_map: $crate::registries::crossbeam_actor_map;
+            flume: "flume", "actor/flume", Channel,
+                flume_reused_reply: $crate::stores::flume_reused_reply, flume_actor_map: $crate::registries::flume_actor_map;
+            arc_swap: "arc-swap", "arc-swap Cache + DashMap", Atomic,
+                arc_swap_cache: $crate::stores::arc_swap_cache, dashmap: $crate::registries::dashmap;
+            hazard: "hazard", "haphazard + copy-on-write map", Atomic,
+                haphazard: $crate::stores::haphazard, cow_map: $crate::registries::cow_map;
+        }
+    };
+}
+
 macro_rules! define_list {
-    ($list:ident, $each:ident, $visitor:ident, $doc:literal;
+    ($list:ident, $types:ident, $each:ident, $visitor:ident, $doc:literal;
      $($module:ident: $id:literal, $label:literal, $family:ident, $ty:ty;)+) => {
         #[doc = concat!("Every ", $doc, ", in table order.")]
         pub const $list: &[Entry] = &[$(Entry { id: $id, label: $label, family: Family::$family }),+];
@@ -168,14 +194,21 @@ macro_rules! define_list {
             let mut entries = $list.iter();
             $(visitor.visit::<$ty>(entries.next().expect(concat!("listed: ", $id)));)+
         }
+
+        #[doc = concat!("Every ", $doc, "'s type, by its id in snake_case (for [`with_pairs!`]).")]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub mod $types {
+            $(pub type $module = $ty;)+
+        }
     };
 }
 
 macro_rules! store_list {
-    ($($rest:tt)+) => { define_list! { STORES, each_store, StoreVisitor, "store"; $($rest)+ } };
+    ($($rest:tt)+) => { define_list! { STORES, stores, each_store, StoreVisitor, "store"; $($rest)+ } };
 }
 macro_rules! registry_list {
-    ($($rest:tt)+) => { define_list! { REGISTRIES, each_registry, RegistryVisitor, "registry"; $($rest)+ } };
+    ($($rest:tt)+) => { define_list! { REGISTRIES, registries, each_registry, RegistryVisitor, "registry"; $($rest)+ } };
 }
 with_stores!(store_list);
 with_registries!(registry_list);
@@ -204,59 +237,58 @@ pub mod floors {
     pub const ALL: [&Entry; 4] = [&LEAKY_ATOMIC_PTR, &CROSSBEAM_ROUND_TRIP, &FLUME_ROUND_TRIP, &TIMER];
 }
 
-const fn store(id: &str) -> &'static Entry {
-    &STORES[position(STORES, id)]
-}
-
-const fn registry(id: &str) -> &'static Entry {
-    &REGISTRIES[position(REGISTRIES, id)]
-}
-
-/// The index of `id` in `entries`; a compile error (in const context) if absent.
-const fn position(entries: &[Entry], id: &str) -> usize {
+/// The entry in `entries` whose id is `module` with `_` for `-`; a compile
+/// error (the lists are consts) if there is none.
+const fn entry(entries: &'static [Entry], module: &str) -> &'static Entry {
     let mut i = 0;
     while i < entries.len() {
-        if entries[i].id.eq_ignore_ascii_case(id) {
-            return i;
+        if same_id(entries[i].id.as_bytes(), module.as_bytes()) {
+            return &entries[i];
         }
         i += 1;
     }
-    panic!("no catalogue entry with this id")
+    panic!("a pair names a store or registry the catalogue does not list")
 }
 
-/// Every store and registry pair the supervisor can run on, in table order.
-pub const PAIRS: &[Pair] = &[
-    pair("std-mutex", "std Mutex", Family::Lock, "std-mutex", "std-mutex-map"),
-    pair("std-rwlock", "std RwLock", Family::Lock, "std-rwlock", "std-rwlock-map"),
-    pair(
-        "parking-lot-mutex",
-        "parking_lot Mutex",
-        Family::Lock,
-        "parking-lot-mutex",
-        "parking-lot-mutex-map",
-    ),
-    pair(
-        "parking-lot-rwlock",
-        "parking_lot RwLock",
-        Family::Lock,
-        "parking-lot-rwlock",
-        "parking-lot-rwlock-map",
-    ),
-    pair("crossbeam", "actor/crossbeam", Family::Channel, "crossbeam-reused-reply", "crossbeam-actor-map"),
-    pair("flume", "actor/flume", Family::Channel, "flume-reused-reply", "flume-actor-map"),
-    pair("arc-swap", "arc-swap Cache + DashMap", Family::Atomic, "arc-swap-cache", "dashmap"),
-    pair("hazard", "haphazard + copy-on-write map", Family::Atomic, "haphazard", "cow-map"),
-];
-
-const fn pair(
-    id: &'static str,
-    label: &'static str,
-    family: Family,
-    store_id: &str,
-    registry_id: &str,
-) -> Pair {
-    Pair { id, label, family, store: store(store_id), registry: registry(registry_id) }
+const fn same_id(id: &[u8], module: &[u8]) -> bool {
+    if id.len() != module.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < id.len() {
+        let expected = if module[i] == b'_' { b'-' } else { module[i] };
+        if id[i] != expected {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
+
+macro_rules! pair_list {
+    ($($module:ident: $id:literal, $label:literal, $family:ident,
+       $store:ident: $store_ty:ty, $registry:ident: $registry_ty:ty;)+) => {
+        /// Every store and registry pair the supervisor can run on, in table order.
+        pub const PAIRS: &[Pair] = &[$(Pair {
+            id: $id,
+            label: $label,
+            family: Family::$family,
+            store: entry(STORES, stringify!($store)),
+            registry: entry(REGISTRIES, stringify!($registry)),
+        }),+];
+
+        /// Runs `visitor` with the types of the pair called `name` (an id of
+        /// [`PAIRS`] or an alias of [`ALIASES`]); `None` for an unknown name.
+        pub fn with_pair<V: PairVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+            let pair = pair_named(name)?;
+            $(if pair.id == $id {
+                return Some(visitor.visit::<$store_ty, $registry_ty>(pair));
+            })+
+            unreachable!("every listed pair has a branch")
+        }
+    };
+}
+with_pairs!(pair_list);
 
 /// Names for the pair each `procstore` facade feature selects: `atomic`
 /// (the default), `mutex` (the fallback) and `channel`. The facade's tests
@@ -268,54 +300,6 @@ pub const ALIASES: [(&str, &str); 3] =
 pub fn pair_named(name: &str) -> Option<&'static Pair> {
     let id = ALIASES.iter().find(|(alias, _)| *alias == name).map_or(name, |(_, id)| id);
     PAIRS.iter().find(|pair| pair.id == id)
-}
-
-/// Runs `visitor` with the types of the pair called `name` (see
-/// [`pair_named`]); `None` for an unknown name.
-pub fn with_pair<V: PairVisitor>(name: &str, visitor: V) -> Option<V::Output> {
-    let pair = pair_named(name)?;
-    let mut found = None;
-    let mut finder = FindStore { id: pair.store.id, visitor: Some((pair, visitor)), found: &mut found };
-    each_store(&mut finder);
-    found
-}
-
-/// Finds a pair's store type, then hands it to [`FindRegistry`].
-struct FindStore<'f, V: PairVisitor> {
-    id: &'static str,
-    visitor: Option<(&'static Pair, V)>,
-    found: &'f mut Option<V::Output>,
-}
-
-impl<V: PairVisitor> StoreVisitor for FindStore<'_, V> {
-    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
-        if entry.id == self.id
-            && let Some((pair, visitor)) = self.visitor.take()
-        {
-            let mut finder =
-                FindRegistry::<S, V> { pair, visitor: Some(visitor), found: None, store: PhantomData };
-            each_registry(&mut finder);
-            *self.found = finder.found;
-        }
-    }
-}
-
-/// Finds a pair's registry type, with its store type `S` already known.
-struct FindRegistry<S, V: PairVisitor> {
-    pair: &'static Pair,
-    visitor: Option<V>,
-    found: Option<V::Output>,
-    store: PhantomData<fn() -> S>,
-}
-
-impl<S: StateStore, V: PairVisitor> RegistryVisitor for FindRegistry<S, V> {
-    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
-        if entry.id == self.pair.registry.id
-            && let Some(visitor) = self.visitor.take()
-        {
-            self.found = Some(visitor.visit::<S, R>(self.pair));
-        }
-    }
 }
 
 /// The entry (store, registry, floor or pair) a row label names, for
@@ -391,6 +375,31 @@ mod tests {
             std::any::type_name::<strategies::ArcSwapCacheStore>()
         );
         assert!(with_pair("actor", TypeNames).is_none());
+    }
+
+    struct StoreTypes(Vec<(&'static str, &'static str)>);
+    impl StoreVisitor for StoreTypes {
+        fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
+            self.0.push((entry.id, std::any::type_name::<S>()));
+        }
+    }
+    impl RegistryVisitor for StoreTypes {
+        fn visit<R: Registry>(&mut self, entry: &'static Entry) {
+            self.0.push((entry.id, std::any::type_name::<R>()));
+        }
+    }
+
+    #[test]
+    fn every_pair_runs_the_types_of_the_entries_it_names() {
+        let mut types = StoreTypes(Vec::new());
+        each_store(&mut types);
+        each_registry(&mut types);
+        let type_of = |id| types.0.iter().find(|(known, _)| *known == id).map(|(_, ty)| *ty);
+        for pair in PAIRS {
+            let (store, registry) = with_pair(pair.id, TypeNames).unwrap();
+            assert_eq!(Some(store), type_of(pair.store.id), "{}", pair.id);
+            assert_eq!(Some(registry), type_of(pair.registry.id), "{}", pair.id);
+        }
     }
 
     #[test]
