@@ -15,17 +15,18 @@ use std::time::Instant;
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, measurement::WallTime};
 use procstore_benches::alloc::{CountingAllocator, count_allocations};
+use procstore_benches::floor::each_store_and_floor;
 use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
 use procstore_benches::pool::{Job, Pool, Round};
 use procstore_benches::profile::Profile;
-use procstore_benches::strategies::{RegistryVisitor, StoreVisitor, each_registry, each_store};
 use procstore_benches::supervision::{self, Settings};
 use procstore_benches::workload::{
     RegistryOp, background_reader, background_writer, initial_state, populated, read_job, registry_job,
     write_job,
 };
+use procstore_catalog::{Entry, Family, RegistryVisitor, StoreVisitor, each_registry, floors};
 use procstore_core::{Registry, StateStore};
-use procstore_report::{Kind, Record, groups};
+use procstore_report::{Record, groups};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -44,12 +45,12 @@ impl Recorder {
     fn bench(
         &mut self,
         group: &mut Group<'_>,
-        (name, kind, threads): (&str, Kind, usize),
+        (entry, threads): (&Entry, usize),
         mut routine: impl FnMut(u64) -> Round,
     ) {
         self.registered += 1;
         let calls = RefCell::new(Vec::<(u64, Round)>::new());
-        group.criterion.bench_function(BenchmarkId::new(name, threads), |b| {
+        group.criterion.bench_function(BenchmarkId::new(entry.id, threads), |b| {
             b.iter_custom(|iters| {
                 let round = routine(iters);
                 calls.borrow_mut().push((iters, round));
@@ -77,8 +78,9 @@ impl Recorder {
         let background: u64 = samples.iter().map(|(_, r)| r.background_ops).sum();
         self.records.push(Record {
             group: group.name.to_owned(),
-            strategy: name.to_owned(),
-            kind,
+            id: entry.id.to_owned(),
+            strategy: entry.label.to_owned(),
+            kind: entry.family,
             threads: threads as u32,
             ns_per_op: Some(median(&per_op)),
             samples: samples.len() as u32,
@@ -123,10 +125,10 @@ struct SingleReader<'r, 'c> {
 }
 
 impl StoreVisitor for SingleReader<'_, '_> {
-    fn visit<S: StateStore>(&mut self, kind: Kind) {
+    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
         let store = S::new(initial_state());
         let mut job = read_job(&store);
-        self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+        self.rec.bench(&mut self.group, (entry, 1), on_this_thread(&mut job));
     }
 }
 
@@ -138,10 +140,10 @@ struct Concurrent<'r, 'c> {
 }
 
 impl StoreVisitor for Concurrent<'_, '_> {
-    fn visit<S: StateStore>(&mut self, kind: Kind) {
+    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
         let store = S::new(initial_state());
         let pool = Pool::new((0..self.threads).map(|_| read_job(&store)).collect(), vec![]);
-        self.rec.bench(&mut self.group, (S::NAME, kind, self.threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (entry, self.threads), |iters| pool.run(iters));
     }
 }
 
@@ -153,19 +155,20 @@ struct Contention<'r, 'c> {
 }
 
 impl StoreVisitor for Contention<'_, '_> {
-    fn visit<S: StateStore>(&mut self, kind: Kind) {
-        if kind == Kind::Floor && self.rate.is_none() {
+    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
+        if entry.family == Family::Floor && self.rate.is_none() {
             return; // the leaky floor would keep every state a free-running writer makes
         }
         let store = Arc::new(S::new(initial_state()));
         let readers = (0..self.rec.profile.threads).map(|_| read_job(&*store)).collect();
         let pool = Pool::new(readers, vec![background_writer(&store, self.rate)]);
         let threads = self.rec.profile.threads;
-        self.rec.bench(&mut self.group, (S::NAME, kind, threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (entry, threads), |iters| pool.run(iters));
     }
 }
 
-/// One writer, alone (`readers: 0`) or under background readers.
+/// One writer, alone (`readers: 0`) or under background readers; stores
+/// only (the floor is a read bound: its writes only leak).
 struct Write<'r, 'c> {
     rec: &'r mut Recorder,
     group: Group<'c>,
@@ -173,18 +176,15 @@ struct Write<'r, 'c> {
 }
 
 impl StoreVisitor for Write<'_, '_> {
-    fn visit<S: StateStore>(&mut self, kind: Kind) {
-        if kind == Kind::Floor {
-            return; // the floor is a read bound; its writes only leak
-        }
+    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
         let store = Arc::new(S::new(initial_state()));
         if self.readers == 0 {
             let mut job = write_job(&store);
-            self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+            self.rec.bench(&mut self.group, (entry, 1), on_this_thread(&mut job));
         } else {
             let readers = (0..self.readers).map(|_| background_reader(&*store)).collect();
             let pool = Pool::new(vec![write_job(&store)], readers);
-            self.rec.bench(&mut self.group, (S::NAME, kind, 1), |iters| pool.run(iters));
+            self.rec.bench(&mut self.group, (entry, 1), |iters| pool.run(iters));
         }
     }
 }
@@ -197,12 +197,12 @@ struct RegistryGroup<'r, 'c> {
 }
 
 impl RegistryVisitor for RegistryGroup<'_, '_> {
-    fn visit<R: Registry>(&mut self, kind: Kind) {
+    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
         let size = self.rec.profile.registry_size;
         let registry = populated::<R>(size);
         let jobs = (0..self.threads).map(|t| registry_job(&registry, self.op, t as u64, size)).collect();
         let pool = Pool::new(jobs, vec![]);
-        self.rec.bench(&mut self.group, (R::NAME, kind, self.threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (entry, self.threads), |iters| pool.run(iters));
     }
 }
 
@@ -212,14 +212,15 @@ struct Memory<'r> {
 }
 
 impl Memory<'_> {
-    fn record(&mut self, group: &str, name: &str, kind: Kind, mut job: Job) {
+    fn record(&mut self, group: &str, entry: &Entry, mut job: Job) {
         job(16); // warm: first-use allocations (thread locals, hazard records) are not per-op
         let ops = self.rec.profile.memory_ops;
         let use_ = count_allocations(ops, |n| assert_eq!(black_box(job(n)), n, "broken memory pass"));
         self.rec.records.push(Record {
             group: group.to_owned(),
-            strategy: name.to_owned(),
-            kind,
+            id: entry.id.to_owned(),
+            strategy: entry.label.to_owned(),
+            kind: entry.family,
             threads: 1,
             ns_per_op: None,
             samples: 0,
@@ -231,37 +232,37 @@ impl Memory<'_> {
 }
 
 impl StoreVisitor for Memory<'_> {
-    fn visit<S: StateStore>(&mut self, kind: Kind) {
+    fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
         let store = Arc::new(S::new(initial_state()));
-        self.record(groups::MEMORY_READ, S::NAME, kind, read_job(&*store));
-        if kind != Kind::Floor {
-            self.record(groups::MEMORY_WRITE, S::NAME, kind, write_job(&store));
+        self.record(groups::MEMORY_READ, entry, read_job(&*store));
+        if entry.family != Family::Floor {
+            self.record(groups::MEMORY_WRITE, entry, write_job(&store));
         }
     }
 }
 
 impl RegistryVisitor for Memory<'_> {
-    fn visit<R: Registry>(&mut self, kind: Kind) {
+    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
         let size = self.rec.profile.registry_size;
         let job = registry_job(&populated::<R>(size), RegistryOp::GetHit, 0, size);
-        self.record(groups::MEMORY_READ, R::NAME, kind, job);
+        self.record(groups::MEMORY_READ, entry, job);
     }
 }
 
-fn echo_jobs(threads: usize) -> [(&'static str, Vec<Job>); 2] {
+fn echo_jobs(threads: usize) -> [(&'static Entry, Vec<Job>); 2] {
     let crossbeam = CrossbeamEcho::start();
     let flume = FlumeEcho::start();
     let jobs = |make: &dyn Fn() -> Job| (0..threads).map(|_| make()).collect();
     [
         (
-            CrossbeamEcho::NAME,
+            &floors::CROSSBEAM_ROUND_TRIP,
             jobs(&|| {
                 let mut client = crossbeam.client();
                 Box::new(move |n| (0..n).map(|_| u64::from(client.round_trip())).sum())
             }),
         ),
         (
-            FlumeEcho::NAME,
+            &floors::FLUME_ROUND_TRIP,
             jobs(&|| {
                 let mut client = flume.client();
                 Box::new(move |n| (0..n).map(|_| u64::from(client.round_trip())).sum())
@@ -290,15 +291,15 @@ fn main() {
     );
 
     let mut memory = Memory { rec: &mut rec };
-    each_store(&mut memory, true);
+    each_store_and_floor(&mut memory);
     each_registry(&mut memory);
 
     {
         let mut single = SingleReader { group: open(&mut c, groups::SINGLE_READER), rec: &mut rec };
-        each_store(&mut single, true);
+        each_store_and_floor(&mut single);
         for (name, mut jobs) in echo_jobs(1) {
             let mut job = jobs.pop().expect("one job");
-            single.rec.bench(&mut single.group, (name, Kind::Floor, 1), on_this_thread(&mut job));
+            single.rec.bench(&mut single.group, (name, 1), on_this_thread(&mut job));
         }
         single.group.criterion.finish();
     }
@@ -308,12 +309,10 @@ fn main() {
             Concurrent { group: open(&mut c, groups::CONCURRENT), rec: &mut rec, threads: 0 };
         for &threads in &profile.sweep {
             concurrent.threads = threads;
-            each_store(&mut concurrent, true);
+            each_store_and_floor(&mut concurrent);
             for (name, jobs) in echo_jobs(threads) {
                 let pool = Pool::new(jobs, vec![]);
-                concurrent
-                    .rec
-                    .bench(&mut concurrent.group, (name, Kind::Floor, threads), |iters| pool.run(iters));
+                concurrent.rec.bench(&mut concurrent.group, (name, threads), |iters| pool.run(iters));
             }
         }
         concurrent.group.criterion.finish();
@@ -321,13 +320,13 @@ fn main() {
 
     for (name, rate) in [(groups::CONTENTION, None), (groups::CONTENTION_PACED, Some(profile.paced_rate))] {
         let mut contention = Contention { group: open(&mut c, name), rec: &mut rec, rate };
-        each_store(&mut contention, true);
+        each_store_and_floor(&mut contention);
         contention.group.criterion.finish();
     }
 
     for (name, readers) in [(groups::WRITE, 0), (groups::WRITE_UNDER_READERS, profile.threads)] {
         let mut write = Write { group: open(&mut c, name), rec: &mut rec, readers };
-        each_store(&mut write, false);
+        procstore_catalog::each_store(&mut write);
         write.group.criterion.finish();
     }
 

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use procstore_catalog::{StoreVisitor, floors};
 use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
 /// A raw `AtomicPtr` whose replaced states are kept until the store is
@@ -30,7 +31,6 @@ pub struct LeakyFloorReader {
 }
 
 impl StateStore for LeakyFloor {
-    const NAME: &'static str = "floor: leaky AtomicPtr load";
     type Reader = LeakyFloorReader;
 
     fn new(initial: ProcessState) -> Self {
@@ -90,14 +90,11 @@ pub struct EchoServer<S> {
 }
 
 macro_rules! echo_flavor {
-    ($server:ident, $client:ident, $krate:ident, $name:literal) => {
+    ($server:ident, $client:ident, $krate:ident) => {
         /// The echo server of this flavor.
         pub type $server = EchoServer<$krate::Sender<$krate::Sender<u64>>>;
 
         impl $server {
-            /// Row label.
-            pub const NAME: &'static str = $name;
-
             /// Starts the echo thread.
             pub fn start() -> Self {
                 let (requests, inbox) =
@@ -135,5 +132,11 @@ macro_rules! echo_flavor {
     };
 }
 
-echo_flavor!(CrossbeamEcho, CrossbeamEchoClient, crossbeam_channel, "floor: bare crossbeam round trip");
-echo_flavor!(FlumeEcho, FlumeEchoClient, flume, "floor: bare flume round trip");
+echo_flavor!(CrossbeamEcho, CrossbeamEchoClient, crossbeam_channel);
+echo_flavor!(FlumeEcho, FlumeEchoClient, flume);
+
+/// Calls `visitor` with every catalogue store, then the leaky floor.
+pub fn each_store_and_floor(visitor: &mut impl StoreVisitor) {
+    procstore_catalog::each_store(visitor);
+    visitor.visit::<LeakyFloor>(&floors::LEAKY_ATOMIC_PTR);
+}

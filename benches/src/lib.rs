@@ -1,6 +1,7 @@
 //! The benchmark harness behind `cargo bench`: persistent worker pools, a
-//! counting allocator, the benchmark-only floors, machine description, the
-//! list of strategies and the supervisor workload. `benches/comparison.rs`
+//! counting allocator, the benchmark-only floors, machine description and
+//! provenance, and the supervisor workload. The strategies come from
+//! `procstore-catalog`. `benches/comparison.rs`
 //! drives it with criterion.
 
 pub mod alloc;
@@ -9,6 +10,6 @@ pub mod machine;
 pub mod output;
 pub mod pool;
 pub mod profile;
-pub mod strategies;
+pub mod provenance;
 pub mod supervision;
 pub mod workload;

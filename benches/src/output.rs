@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use procstore_report::{Record, Results, RunConfig, SCHEMA_VERSION, WorkloadRecord};
 
-use crate::machine;
 use crate::profile::Profile;
+use crate::{machine, provenance};
 
 /// The workspace root (the parent of this package).
 pub fn workspace_root() -> PathBuf {
@@ -32,6 +32,8 @@ pub fn finish(profile: &Profile, records: Vec<Record>, workload: Vec<WorkloadRec
         },
         records,
         workload,
+        commit: provenance::commit(),
+        versions: provenance::strategy_crate_versions(),
     };
     let root = workspace_root();
     if timed < registered {

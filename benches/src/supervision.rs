@@ -16,11 +16,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use procstore_catalog::{Entry, Family, PAIRS, Pair, PairVisitor, floors, with_pair};
 use procstore_core::workload::restart_cycle;
 use procstore_core::{Registry, StateStore};
-use procstore_report::{Kind, Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
-use procstore_supervisor::strategy::{Family, Pairing, PairingVisitor, each_pairing};
-use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor, Table, TableReader};
+use procstore_report::{Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
+use procstore_supervisor::{
+    ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Supervisor, Table, TableReader,
+};
 
 use crate::profile::Profile;
 use crate::workload::paced;
@@ -99,7 +101,9 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
 fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<WorkloadRecord> {
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..settings.rounds {
-        let measured = each_pairing(Measure { settings, mode, readers });
+        let measure = Measure { settings, mode, readers };
+        let measured: Vec<Row> =
+            PAIRS.iter().map(|pair| with_pair(pair.id, measure).expect("listed pairs resolve")).collect();
         let floor = timer_floor(settings, readers);
         for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
             eprintln!(
@@ -107,7 +111,7 @@ fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<W
                  {:.2}M queries/s",
                 round + 1,
                 settings.rounds,
-                row.strategy,
+                row.label,
                 measured.latency().value_at_quantile(0.5),
                 measured.queries as f64 / measured.seconds / 1e6,
             );
@@ -120,13 +124,13 @@ fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<W
     rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, readers, settings)).collect()
 }
 
-/// A row's identity: label, store, registry, family.
-#[derive(Clone, Debug)]
+/// A row's identity: a catalogue pair, or the timer floor.
+#[derive(Clone, Copy, Debug)]
 struct RowLabel {
-    strategy: String,
-    store: &'static str,
-    registry: &'static str,
-    kind: Kind,
+    id: &'static str,
+    label: &'static str,
+    family: Family,
+    halves: Option<(&'static Entry, &'static Entry)>,
 }
 
 type Row = (RowLabel, Measured);
@@ -138,15 +142,15 @@ struct Measure<'s> {
     readers: usize,
 }
 
-impl PairingVisitor for Measure<'_> {
+impl PairVisitor for Measure<'_> {
     type Output = Row;
 
-    fn visit<S: StateStore, R: Registry>(self, pairing: Pairing) -> Row {
+    fn visit<S: StateStore, R: Registry>(self, pair: &'static Pair) -> Row {
         let label = RowLabel {
-            strategy: pairing.label.to_owned(),
-            store: S::NAME,
-            registry: R::NAME,
-            kind: kind(pairing.family),
+            id: pair.id,
+            label: pair.label,
+            family: pair.family,
+            halves: Some((pair.store, pair.registry)),
         };
         let measured = match self.mode {
             WorkloadMode::Processes => with_processes::<S, R>(self.settings, self.readers),
@@ -156,18 +160,11 @@ impl PairingVisitor for Measure<'_> {
     }
 }
 
-fn kind(family: Family) -> Kind {
-    match family {
-        Family::Lock => Kind::Lock,
-        Family::Channel => Kind::Channel,
-        Family::Atomic => Kind::Atomic,
-    }
-}
-
 /// Real children, each `sleep`ing for the child lifetime, restarted at once
 /// whenever they exit.
 fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
     let lifetime = format!("{}", settings.child_lifetime.as_secs_f64());
+    let clock = Arc::new(EventClock::new(settings.children));
     let config = Config {
         children: (0..settings.children)
             .map(|i| ChildSpec::new(format!("child-{i}"), "sleep", [&lifetime]))
@@ -182,10 +179,11 @@ fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usiz
         },
         stop_grace: Duration::from_secs(5),
         output: ChildOutput::Discard,
+        publish_hook: Some(Arc::clone(&clock) as Arc<dyn PublishHook>),
     };
     let (supervisor, events) = Supervisor::<S, R>::start(config).expect("the workload's supervisor starts");
     drop(events);
-    let measured = measure_readers(supervisor.table(), settings, readers);
+    let measured = measure_readers(supervisor.table(), &clock, settings, readers);
     supervisor.shutdown();
     measured
 }
@@ -194,7 +192,9 @@ fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usiz
 /// simulated rate: a supervisor under more churn than an OS could spawn.
 fn with_generator<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
     let names = (0..settings.children).map(|i| format!("child-{i}"));
-    let table = Arc::new(Table::<S, R>::new(names).expect("distinct names"));
+    let clock = Arc::new(EventClock::new(settings.children));
+    let table = Table::<S, R>::new(names).expect("distinct names");
+    let table = Arc::new(table.with_publish_hook(Arc::clone(&clock) as Arc<dyn PublishHook>));
     let stop = Arc::new(AtomicBool::new(false));
     let generator = {
         let (table, stop, rate) = (Arc::clone(&table), Arc::clone(&stop), settings.simulated_rate);
@@ -206,7 +206,7 @@ fn with_generator<S: StateStore, R: Registry>(settings: &Settings, readers: usiz
             })
         })
     };
-    let measured = measure_readers(&table, settings, readers);
+    let measured = measure_readers(&table, &clock, settings, readers);
     stop.store(true, Ordering::Release);
     generator.join().expect("the generator does not panic");
     measured
@@ -219,6 +219,7 @@ const DONE: u8 = 2;
 /// Runs the readers through a warm-up and one measured window.
 fn measure_readers<S: StateStore, R: Registry>(
     table: &Arc<Table<S, R>>,
+    clock: &Arc<EventClock>,
     settings: &Settings,
     readers: usize,
 ) -> Measured {
@@ -227,12 +228,17 @@ fn measure_readers<S: StateStore, R: Registry>(
     let ready = Arc::new(Barrier::new(readers + 1));
     let readers: Vec<_> = (0..readers)
         .map(|thread| {
-            let (table, phase, first_seen, ready) =
-                (Arc::clone(table), Arc::clone(&phase), Arc::clone(&first_seen), Arc::clone(&ready));
+            let (table, clock, phase, first_seen, ready) = (
+                Arc::clone(table),
+                Arc::clone(clock),
+                Arc::clone(&phase),
+                Arc::clone(&first_seen),
+                Arc::clone(&ready),
+            );
             thread::spawn(move || {
                 let mut reader = TableReader::new(&table);
                 ready.wait();
-                query_loop(&mut reader, thread, &phase, &first_seen)
+                query_loop(&mut reader, &clock, thread, &phase, &first_seen)
             })
         })
         .collect();
@@ -253,6 +259,7 @@ fn measure_readers<S: StateStore, R: Registry>(
 /// One reader: queries in a closed loop, timing each while measuring.
 fn query_loop<S: StateStore, R: Registry>(
     reader: &mut TableReader<S, R>,
+    clock: &EventClock,
     thread: usize,
     phase: &AtomicU8,
     first_seen: &[AtomicU64],
@@ -301,7 +308,7 @@ fn query_loop<S: StateStore, R: Registry>(
             // Only the first reader to see a version records its lag.
             if first_seen[child].fetch_max(version, Ordering::Relaxed) < version
                 && measuring
-                && let Some(age) = reader.table().event_age(child, version, end)
+                && let Some(age) = clock.event_age(child, version, end)
             {
                 measured.lag.record(age.as_nanos() as u64).expect("auto-resizing histograms take any value");
             }
@@ -312,7 +319,8 @@ fn query_loop<S: StateStore, R: Registry>(
 
 /// The cost of timing a query that does nothing: two clock reads.
 fn timer_floor(settings: &Settings, readers: usize) -> Row {
-    let label = RowLabel { strategy: "timer only".to_owned(), store: "-", registry: "-", kind: Kind::Floor };
+    let timer = &floors::TIMER;
+    let label = RowLabel { id: timer.id, label: timer.label, family: timer.family, halves: None };
     let phase = Arc::new(AtomicU8::new(WARMING));
     let readers: Vec<_> = (0..readers)
         .map(|_| {
@@ -343,6 +351,51 @@ fn timer_floor(settings: &Settings, readers: usize) -> Row {
         measured.merge(&reader.join().expect("a timer thread does not panic"));
     }
     (label, measured)
+}
+
+/// When recent versions' events happened, per child, for measuring how long
+/// they take to become visible: the table's publish hook. A ring indexed by
+/// version: each entry packs the version's low bits with the event's time,
+/// so a reader can tell a stale entry from its own.
+#[derive(Debug)]
+struct EventClock {
+    epoch: Instant,
+    rings: Box<[[AtomicU64; EventClock::RING]]>,
+}
+
+impl EventClock {
+    const RING: usize = 64;
+    /// Nanoseconds since the epoch, modulo 2^40 (about 18 minutes): enough
+    /// for any lag, and leaves 24 bits for the version tag.
+    const NANOS_BITS: u32 = 40;
+    const NANOS_MASK: u64 = (1 << Self::NANOS_BITS) - 1;
+
+    fn new(children: usize) -> Self {
+        let rings = (0..children).map(|_| std::array::from_fn(|_| AtomicU64::new(0))).collect();
+        EventClock { epoch: Instant::now(), rings }
+    }
+
+    fn nanos(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_nanos() as u64 & Self::NANOS_MASK
+    }
+
+    /// How long ago, as of `now`, the event behind `version` of child
+    /// `index` happened; `None` once a much later version (a reader 64
+    /// versions behind) overwrote its entry.
+    fn event_age(&self, index: usize, version: u64, now: Instant) -> Option<Duration> {
+        let entry = self.rings[index][version as usize % Self::RING].load(Ordering::Relaxed);
+        let tag_matches = entry >> Self::NANOS_BITS == version & (u64::MAX >> Self::NANOS_BITS);
+        let at = entry & Self::NANOS_MASK;
+        tag_matches.then(|| Duration::from_nanos(self.nanos(now).wrapping_sub(at) & Self::NANOS_MASK))
+    }
+}
+
+impl PublishHook for EventClock {
+    fn before_publish(&self, index: usize, version: u64, at: Instant) {
+        let entry = version << Self::NANOS_BITS | self.nanos(at);
+        // Relaxed: the store's publish (release) orders it before the version becomes visible.
+        self.rings[index][version as usize % Self::RING].store(entry, Ordering::Relaxed);
+    }
 }
 
 /// Histograms and totals of one or more measured windows.
@@ -402,18 +455,25 @@ impl Measured {
         readers: usize,
         settings: &Settings,
     ) -> WorkloadRecord {
+        let (store, registry) = row.halves.unzip();
+        let name = |entry: Option<&'static Entry>, of: fn(&'static Entry) -> &'static str| {
+            entry.map_or("-", of).to_owned()
+        };
         WorkloadRecord {
             mode,
-            strategy: row.strategy,
-            store: row.store.to_owned(),
-            registry: row.registry.to_owned(),
-            kind: row.kind,
+            id: row.id.to_owned(),
+            strategy: row.label.to_owned(),
+            store_id: name(store, |e| e.id),
+            store: name(store, |e| e.label),
+            registry_id: name(registry, |e| e.id),
+            registry: name(registry, |e| e.label),
+            kind: row.family,
             children: settings.children as u32,
             readers: readers as u32,
             seconds: self.seconds,
             queries: self.queries,
             events: self.events,
-            target_events_per_sec: (mode == WorkloadMode::Simulated && row.kind != Kind::Floor)
+            target_events_per_sec: (mode == WorkloadMode::Simulated && row.family != Family::Floor)
                 .then_some(settings.simulated_rate),
             latency: percentiles(&self.latency()),
             by_query: QUERIES
@@ -441,6 +501,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn event_age_is_known_for_recent_versions_only() {
+        let clock = EventClock::new(1);
+        let at = Instant::now();
+        for version in 1..=EventClock::RING as u64 + 1 {
+            clock.before_publish(0, version, at);
+        }
+        let later = at + Duration::from_millis(5);
+        assert_eq!(clock.event_age(0, EventClock::RING as u64 + 1, later), Some(Duration::from_millis(5)));
+        assert_eq!(clock.event_age(0, 1, later), None, "overwritten by version {}", 1 + EventClock::RING);
+    }
+
+    #[test]
     fn readers_run_at_the_go_count_and_at_one_per_core() {
         assert_eq!(reader_counts(10, 2), vec![10, 2]);
         assert_eq!(reader_counts(10, 64), vec![10, 64]);
@@ -459,7 +531,15 @@ mod tests {
             simulated_rate: 20_000.0,
         };
         let records = run_all(&settings);
-        assert_eq!(records.len(), 2 * 9, "8 pairings and the floor, per mode");
+        assert_eq!(records.len(), 2 * (PAIRS.len() + 1), "every pair and the floor, per mode");
+        for pair in PAIRS {
+            assert_eq!(
+                records.iter().filter(|r| r.id == pair.id).count(),
+                2,
+                "{} runs in both modes",
+                pair.id
+            );
+        }
         for r in &records {
             let context = format!("{} {:?}", r.strategy, r.mode);
             assert!(r.queries > 0 && r.latency.count == r.queries, "{context}: {r:?}");
@@ -468,7 +548,7 @@ mod tests {
                 r.latency.p50_ns <= r.latency.p99_ns && r.latency.p99_ns <= r.latency.max_ns,
                 "{context}"
             );
-            if r.kind == Kind::Floor {
+            if r.kind == Family::Floor {
                 assert_eq!((r.events, r.event_lag), (0, None), "{context}");
                 continue;
             }

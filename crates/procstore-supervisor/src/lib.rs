@@ -8,10 +8,11 @@
 //!   pid, list all, counts by status.
 //! - [`Supervisor`]: spawns the children and runs the reaper thread that
 //!   watches them; dropping it stops and reaps every child.
-//! - [`strategy`]: the store and registry pairs, by command-line name.
 //!
-//! The `procstore-supervisor` binary is a live view over all of it, and the
-//! workload benchmark in `benches/` measures it under churn.
+//! The `procstore-supervisor` binary (the default `cli` feature) is a live
+//! view over all of it, on any pair in `procstore-catalog`; the library
+//! alone depends on no strategy and no command-line parser. The workload
+//! benchmark in `benches/` measures it under churn.
 //!
 //! ```no_run
 //! use procstore_atomic::{ArcSwapCacheStore, DashMapRegistry};
@@ -34,9 +35,7 @@ mod policy;
 mod supervisor;
 mod table;
 
-pub mod strategy;
-
 pub use format::duration as format_duration;
 pub use policy::{Decision, Ending, Policy, Restart, Streak};
 pub use supervisor::{ChildOutput, ChildSpec, Config, Event, EventKind, StartError, Supervisor};
-pub use table::{StatusCounts, Table, TableError, TableReader};
+pub use table::{PublishHook, StatusCounts, Table, TableError, TableReader};

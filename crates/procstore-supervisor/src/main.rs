@@ -20,8 +20,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use procstore_catalog::{ALIASES, PAIRS, Pair, PairVisitor, with_pair};
 use procstore_core::{Registry, StateStore, Status};
-use procstore_supervisor::strategy::{NAMES, Pairing, PairingVisitor, with_pairing};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
 use crate::view::View;
@@ -32,7 +32,7 @@ use crate::view::View;
 #[command(version, after_help = "Example: procstore-supervisor --store atomic --children 20 -- sleep 1")]
 struct Args {
     /// The store and registry pair (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
-    #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
+    #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(store_names()))]
     store: String,
     /// How many copies of the command to supervise.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -93,13 +93,13 @@ impl Args {
         policy.validate()?;
         let name =
             Path::new(program).file_name().unwrap_or(program.as_os_str()).to_string_lossy().into_owned();
+        let children =
+            (0..self.children).map(|i| ChildSpec::new(format!("{name}-{i}"), program, args)).collect();
         Ok(Config {
-            children: (0..self.children)
-                .map(|i| ChildSpec::new(format!("{name}-{i}"), program, args))
-                .collect(),
             policy,
             stop_grace: Duration::from_millis(self.stop_grace_ms),
             output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
+            ..Config::new(children)
         })
     }
 }
@@ -130,19 +130,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    with_pairing(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
+    with_pair(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
 }
 
-/// Runs the supervisor on the chosen pairing.
+/// Every pair's id, then the facade's aliases: the `--store` choices.
+fn store_names() -> impl Iterator<Item = &'static str> {
+    PAIRS.iter().map(|pair| pair.id).chain(ALIASES.iter().map(|(alias, _)| *alias))
+}
+
+/// Runs the supervisor on the chosen pair.
 struct Live {
     args: Args,
     config: Config,
 }
 
-impl PairingVisitor for Live {
+impl PairVisitor for Live {
     type Output = ExitCode;
 
-    fn visit<S: StateStore, R: Registry>(self, pairing: Pairing) -> ExitCode {
+    fn visit<S: StateStore, R: Registry>(self, pair: &'static Pair) -> ExitCode {
         let interrupted = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP]
         {
@@ -165,7 +170,7 @@ impl PairingVisitor for Live {
             }
         };
         let queries = Queries::start(&supervisor, self.args.readers);
-        let mut view = View::new(pairing, supervisor.reader(), self.args.readers);
+        let mut view = View::new(pair, supervisor.reader(), self.args.readers);
         let started = Instant::now();
         let deadline = self.args.duration.map(|secs| started + Duration::from_secs_f64(secs));
         let refresh = Duration::from_millis(self.args.refresh_ms);
@@ -264,5 +269,23 @@ impl Queries {
         for thread in self.threads {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn every_catalogue_pair_and_facade_alias_is_a_store_choice() {
+        let command = Args::command();
+        let store = command.get_arguments().find(|arg| arg.get_id() == "store").expect("--store");
+        let choices: Vec<String> =
+            store.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect();
+        let expected: Vec<&str> =
+            PAIRS.iter().map(|pair| pair.id).chain(ALIASES.iter().map(|(alias, _)| *alias)).collect();
+        assert_eq!(choices, expected);
     }
 }

@@ -37,7 +37,7 @@ use procstore_core::{ProcessState, Registry, StateStore, Status, TransitionError
 use signal_hook::SigId;
 
 use crate::policy::{Decision, Ending, Policy, Streak};
-use crate::table::{Table, TableError, TableReader};
+use crate::table::{PublishHook, Table, TableError, TableReader};
 
 /// What to run for one child.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +86,8 @@ pub struct Config {
     pub stop_grace: Duration,
     /// Where the children's output goes.
     pub output: ChildOutput,
+    /// Instrumentation called on every publish (see [`PublishHook`]); none by default.
+    pub publish_hook: Option<Arc<dyn PublishHook>>,
 }
 
 impl Config {
@@ -96,6 +98,7 @@ impl Config {
             policy: Policy::default(),
             stop_grace: Duration::from_secs(2),
             output: ChildOutput::default(),
+            publish_hook: None,
         }
     }
 }
@@ -239,8 +242,12 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
     /// not want them.
     pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
         config.policy.validate().map_err(StartError::Policy)?;
-        let table =
-            Arc::new(Table::new(config.children.iter().map(|c| c.name.as_str())).map_err(StartError::Table)?);
+        let mut table =
+            Table::new(config.children.iter().map(|c| c.name.as_str())).map_err(StartError::Table)?;
+        if let Some(hook) = config.publish_hook {
+            table = table.with_publish_hook(hook);
+        }
+        let table = Arc::new(table);
         let (wake_rx, wake) = UnixStream::pair().map_err(StartError::Io)?;
         // A full socket already holds a wake-up: writers must not block on it.
         wake.set_nonblocking(true).map_err(StartError::Io)?;

@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use procstore_core::{
     Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
@@ -46,14 +46,25 @@ pub struct Table<S, R> {
     slots: Box<[Slot<S>]>,
     registry: R,
     by_name: HashMap<Arc<str>, usize>,
-    epoch: Instant,
     events: AtomicU64,
+    hook: Option<Arc<dyn PublishHook>>,
 }
 
 struct Slot<S> {
     id: ProcessId,
     store: S,
-    event_times: EventTimes,
+}
+
+/// Instrumentation called as each transition is published, for benchmarks
+/// that measure how long an event takes to reach readers. A table without
+/// one does nothing extra.
+pub trait PublishHook: fmt::Debug + Send + Sync + 'static {
+    /// Child `index`'s `version`, for an event that happened at `at`, is
+    /// about to be published. Called inside the store's update, before the
+    /// store publishes, so a reader that sees `version` also sees what the
+    /// hook stored (the store's publish orders it); it may run more than once
+    /// per version when a CAS loop retries.
+    fn before_publish(&self, index: usize, version: u64, at: Instant);
 }
 
 impl<S: StateStore, R: Registry> Table<S, R> {
@@ -69,12 +80,18 @@ impl<S: StateStore, R: Registry> Table<S, R> {
             }
             let initial = ProcessState::new(ProcessId(index as u64), name);
             registry.insert(initial.clone()).expect("ids are fresh");
-            slots.push(Slot { id: initial.id(), store: S::new(initial), event_times: EventTimes::default() });
+            slots.push(Slot { id: initial.id(), store: S::new(initial) });
         }
         if slots.is_empty() {
             return Err(TableError::NoChildren);
         }
-        Ok(Table { slots: slots.into(), registry, by_name, epoch: Instant::now(), events: AtomicU64::new(0) })
+        Ok(Table { slots: slots.into(), registry, by_name, events: AtomicU64::new(0), hook: None })
+    }
+
+    /// The same table, calling `hook` on every publish.
+    pub fn with_publish_hook(mut self, hook: Arc<dyn PublishHook>) -> Self {
+        self.hook = Some(hook);
+        self
     }
 
     /// How many children the table holds.
@@ -103,11 +120,10 @@ impl<S: StateStore, R: Registry> Table<S, R> {
         mut transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
     ) -> Result<ProcessState, UpdateError<TransitionError>> {
         let slot = &self.slots[index];
-        let stamp = self.nanos_since_epoch(at);
         let published = slot.store.update(|current| {
-            // Stamped before the store publishes, so a reader that sees the
-            // version also sees its time.
-            slot.event_times.stamp(current.version() + 1, stamp);
+            if let Some(hook) = &self.hook {
+                hook.before_publish(index, current.version() + 1, at);
+            }
             transition(current)
         })?;
         self.registry
@@ -124,18 +140,6 @@ impl<S: StateStore, R: Registry> Table<S, R> {
         self.events.fetch_add(1, Ordering::Relaxed);
         Ok(published)
     }
-
-    /// How long ago, as of `now`, the event behind `version` of child
-    /// `index` happened; `None` once that record was overwritten by a much
-    /// later version (a reader 64 versions behind).
-    pub fn event_age(&self, index: usize, version: u64, now: Instant) -> Option<Duration> {
-        let at = self.slots[index].event_times.get(version)?;
-        Some(Duration::from_nanos(self.nanos_since_epoch(now).wrapping_sub(at) & EventTimes::NANOS_MASK))
-    }
-
-    fn nanos_since_epoch(&self, at: Instant) -> u64 {
-        at.saturating_duration_since(self.epoch).as_nanos() as u64 & EventTimes::NANOS_MASK
-    }
 }
 
 fn store_error(error: UpdateError<Infallible>) -> Error {
@@ -148,37 +152,6 @@ fn store_error(error: UpdateError<Infallible>) -> Error {
 impl<S, R> fmt::Debug for Table<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Table").field("children", &self.slots.len()).finish_non_exhaustive()
-    }
-}
-
-/// When recent versions' events happened, for measuring how long they take
-/// to become visible. A ring indexed by version: each entry packs the
-/// version's low bits with the event's time, so a reader can tell a stale
-/// entry from its own.
-struct EventTimes([AtomicU64; EventTimes::RING]);
-
-impl Default for EventTimes {
-    fn default() -> Self {
-        EventTimes(std::array::from_fn(|_| AtomicU64::new(0)))
-    }
-}
-
-impl EventTimes {
-    const RING: usize = 64;
-    /// Nanoseconds since the table's epoch, modulo 2^40 (about 18 minutes):
-    /// enough for any lag, and leaves 24 bits for the version tag.
-    const NANOS_BITS: u32 = 40;
-    const NANOS_MASK: u64 = (1 << Self::NANOS_BITS) - 1;
-
-    fn stamp(&self, version: u64, nanos: u64) {
-        // Relaxed: the store's publish (release) orders it before the version becomes visible.
-        self.0[version as usize % Self::RING].store(version << Self::NANOS_BITS | nanos, Ordering::Relaxed);
-    }
-
-    fn get(&self, version: u64) -> Option<u64> {
-        let entry = self.0[version as usize % Self::RING].load(Ordering::Relaxed);
-        let tag_matches = entry >> Self::NANOS_BITS == version & (u64::MAX >> Self::NANOS_BITS);
-        tag_matches.then_some(entry & Self::NANOS_MASK)
     }
 }
 
@@ -335,16 +308,20 @@ mod tests {
         assert_eq!(table.events(), 0);
     }
 
-    #[test]
-    fn event_age_is_known_for_recent_versions_only() {
-        let table = TestTable::new(["web"]).unwrap();
-        let at = Instant::now();
-        let mut version = 0;
-        for _ in 0..EventTimes::RING + 1 {
-            version = table.publish(0, at, procstore_core::workload::restart_cycle).unwrap().version();
+    #[derive(Debug, Default)]
+    struct Seen(std::sync::Mutex<Vec<(usize, u64)>>);
+    impl PublishHook for Seen {
+        fn before_publish(&self, index: usize, version: u64, _: Instant) {
+            self.0.lock().unwrap().push((index, version));
         }
-        let later = at + Duration::from_millis(5);
-        assert_eq!(table.event_age(0, version, later), Some(Duration::from_millis(5)));
-        assert_eq!(table.event_age(0, 1, later), None, "overwritten by version {}", 1 + EventTimes::RING);
+    }
+
+    #[test]
+    fn the_hook_sees_every_published_version_before_readers_do() {
+        let seen = Arc::new(Seen::default());
+        let table = TestTable::new(["web", "db"]).unwrap().with_publish_hook(Arc::clone(&seen) as _);
+        table.publish(1, Instant::now(), |s| s.running(42)).unwrap();
+        table.publish(1, Instant::now(), |s| s.exited(Some(0))).unwrap();
+        assert_eq!(*seen.0.lock().unwrap(), [(1, 1), (1, 2)]);
     }
 }

@@ -3,12 +3,12 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
+use procstore_catalog::Pair;
 use procstore_core::{ProcessState, Registry, StateStore};
-use procstore_supervisor::strategy::Pairing;
 use procstore_supervisor::{Event, StatusCounts, TableReader, format_duration};
 
 pub(crate) struct View<S: StateStore, R: Registry> {
-    pairing: Pairing,
+    pair: &'static Pair,
     reader: TableReader<S, R>,
     readers: u32,
     /// A terminal gets a redrawn table; a pipe or file gets one line per event.
@@ -19,10 +19,10 @@ pub(crate) struct View<S: StateStore, R: Registry> {
 }
 
 impl<S: StateStore, R: Registry> View<S, R> {
-    pub(crate) fn new(pairing: Pairing, reader: TableReader<S, R>, readers: u32) -> Self {
+    pub(crate) fn new(pair: &'static Pair, reader: TableReader<S, R>, readers: u32) -> Self {
         let children = reader.table().len();
         View {
-            pairing,
+            pair,
             reader,
             readers,
             terminal: std::io::stdout().is_terminal(),
@@ -77,7 +77,7 @@ impl<S: StateStore, R: Registry> View<S, R> {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let mut line = format!(
             "{} | {} | {} children: {} | {restarts} restarts | {events} events ({:.0}/s)",
-            self.pairing.label,
+            self.pair.label,
             format_duration(elapsed),
             states.len(),
             StatusCounts::of(states),

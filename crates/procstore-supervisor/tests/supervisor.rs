@@ -15,11 +15,12 @@ const MS: Duration = Duration::from_millis(1);
 const PATIENCE: Duration = Duration::from_secs(30);
 
 fn config(children: usize, program: &str, args: &[&str], policy: Policy) -> Config {
+    let children = (0..children).map(|i| ChildSpec::new(format!("child-{i}"), program, args)).collect();
     Config {
-        children: (0..children).map(|i| ChildSpec::new(format!("child-{i}"), program, args)).collect(),
         policy,
         stop_grace: Duration::from_secs(5),
         output: ChildOutput::Discard,
+        ..Config::new(children)
     }
 }
 
@@ -187,10 +188,11 @@ fn shutdown_stops_and_reaps_running_children<S: StateStore, R: Registry>() {
 }
 
 macro_rules! supervisor_tests {
-    ($($module:ident: $store:ty, $registry:ty;)*) => {$(
+    ($($module:ident: $id:literal, $label:literal, $family:ident,
+       $store:ident: $store_ty:ty, $registry:ident: $registry_ty:ty;)+) => {$(
         mod $module {
-            type S = $store;
-            type R = $registry;
+            type S = $store_ty;
+            type R = $registry_ty;
 
             #[test]
             fn failing_children_back_off_then_give_up() {
@@ -209,19 +211,10 @@ macro_rules! supervisor_tests {
                 super::shutdown_stops_and_reaps_running_children::<S, R>();
             }
         }
-    )*};
+    )+};
 }
 
-supervisor_tests! {
-    std_mutex: procstore_mutex::StdMutexStore, procstore_mutex::StdMutexRegistry;
-    std_rwlock: procstore_mutex::StdRwLockStore, procstore_mutex::StdRwLockRegistry;
-    parking_lot_mutex: procstore_mutex::ParkingLotMutexStore, procstore_mutex::ParkingLotMutexRegistry;
-    parking_lot_rwlock: procstore_mutex::ParkingLotRwLockStore, procstore_mutex::ParkingLotRwLockRegistry;
-    crossbeam: procstore_channel::CrossbeamReusedReplyStore, procstore_channel::CrossbeamActorRegistry;
-    flume: procstore_channel::FlumeReusedReplyStore, procstore_channel::FlumeActorRegistry;
-    arc_swap: procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry;
-    hazard: procstore_atomic::HazardStore, procstore_atomic::CowRegistry;
-}
+procstore_catalog::with_pairs!(supervisor_tests);
 
 #[test]
 fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
