@@ -145,11 +145,13 @@ fn side_by_side(runs: &[(String, Results)]) -> Table {
             Column::Contention => format!("{slug} contention"),
         }));
     }
-    let per_run: Vec<Vec<(String, [Option<f64>; 3])>> = runs.iter().map(|(_, r)| main_figures(r)).collect();
-    let mut labels: Vec<&str> = Vec::new();
-    for (label, _) in per_run.iter().flatten() {
-        if !labels.contains(&label.as_str()) {
-            labels.push(label);
+    let per_run: Vec<Vec<(String, String, [Option<f64>; 3])>> =
+        runs.iter().map(|(_, r)| main_figures(r)).collect();
+    // One row per id, labelled as the first run that has it labels it.
+    let mut rows: Vec<(&str, &str)> = Vec::new();
+    for (id, label, _) in per_run.iter().flatten() {
+        if !rows.iter().any(|(known, _)| known == id) {
+            rows.push((id, label));
         }
     }
     let mut table = Table::new("Side by side", header);
@@ -157,11 +159,11 @@ fn side_by_side(runs: &[(String, Results)]) -> Table {
         "ns per read in the Go record's columns; EMULATED columns come from an emulator and are \
          not hardware figures.",
     );
-    for label in labels {
+    for (id, label) in rows {
         let mut cells = vec![label.to_owned()];
         for figures in &per_run {
-            let row = figures.iter().find(|(l, _)| l == label);
-            cells.extend((0..3).map(|i| format::ns(row.and_then(|(_, f)| f[i]))));
+            let row = figures.iter().find(|(known, ..)| known == id);
+            cells.extend((0..3).map(|i| format::ns(row.and_then(|(.., f)| f[i]))));
         }
         table.row(cells);
     }

@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 
 use crate::claims::Verdict;
+use crate::doc::slug;
 use crate::escape::html as esc;
 use crate::markdown::CRITERION_REPORT;
 use crate::report::{EMULATED, Report};
 use crate::schema::Results;
 use crate::svg;
-use crate::table::{Table, anchor};
+use crate::table::Table;
 use crate::workload::{self, Workload};
 
 const STYLE: &str = "\
@@ -120,7 +121,7 @@ fn heading(out: &mut String, title: &str, marker: &str, level: usize) {
     } else {
         format!(" <span class=\"marker\">⚠ {}</span>", esc(marker))
     };
-    let _ = writeln!(out, "<h{level} id=\"{}\">{}{marker}</h{level}>", esc(&anchor(title)), esc(title));
+    let _ = writeln!(out, "<h{level} id=\"{}\">{}{marker}</h{level}>", esc(&slug(title)), esc(title));
 }
 
 fn write_workload(out: &mut String, workload: &Workload, marker: &str) {

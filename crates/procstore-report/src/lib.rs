@@ -15,6 +15,7 @@
 mod add;
 mod claims;
 mod compare;
+mod doc;
 mod escape;
 mod figures;
 mod format;
@@ -38,6 +39,6 @@ pub use load::{LoadError, load};
 pub use markdown::render_markdown;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
-    Kind, Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION,
-    WorkloadMode, WorkloadRecord, groups,
+    Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION, WorkloadMode,
+    WorkloadRecord, groups,
 };

@@ -2,14 +2,15 @@
 //! results; [`crate::markdown`] and [`crate::html`] only lay it out.
 
 use crate::claims::{Claim, claims};
-use crate::figures::{Figures, REGISTRY_GROUPS};
+use crate::figures::{Figures, REGISTRY_GROUPS, floors_last};
 use crate::format::{self, GAP};
 use crate::go_record::{GO_TABLE, GO_THREADS};
-use crate::rows::{Column, MUTEX, MainRow, label, main_rows, ratio};
-use crate::schema::{Kind, Results, groups};
+use crate::rows::{BASELINE_ID, Column, MainRow, main_rows, ratio};
+use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
 use crate::workload::Workload;
+use procstore_catalog::Family;
 
 /// The banner of a run under an emulator, repeated in every table heading.
 pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
@@ -122,7 +123,7 @@ impl Report {
 
 fn machine_info(results: &Results) -> Vec<(&'static str, String)> {
     let (m, c) = (&results.machine, &results.config);
-    vec![
+    let mut info = vec![
         ("CPU", m.cpu_model.clone()),
         ("Cores", m.cores.to_string()),
         ("Architecture", format!("{} ({})", m.arch, m.os)),
@@ -137,7 +138,16 @@ fn machine_info(results: &Results) -> Vec<(&'static str, String)> {
             ),
         ),
         ("Finished", format::utc(m.finished_unix)),
-    ]
+    ];
+    if let Some(commit) = &results.commit {
+        info.push(("Commit", commit.clone()));
+    }
+    if !results.versions.is_empty() {
+        let crates: Vec<String> =
+            results.versions.iter().map(|(name, version)| format!("{name} {version}")).collect();
+        info.push(("Crates", crates.join(", ")));
+    }
+    info
 }
 
 fn main_header(n: u32) -> Vec<String> {
@@ -155,7 +165,7 @@ fn main_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
          Concurrent ({n}): {n} reader threads. Under Contention: {n} readers and one writer \
          updating back to back. Memory/Op: heap bytes and allocations per read."
     ));
-    if rows.iter().any(|r| r.kind == Kind::Floor) {
+    if rows.iter().any(|r| r.kind == Family::Floor) {
         table.note("Rows labelled 'floor:' are lower bounds measured beside the stores, not stores.");
     }
     for row in rows {
@@ -183,13 +193,14 @@ fn speedup_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
     let n = figures.n();
     let mut header = vec!["Approach".to_owned()];
     header.extend(Column::ALL.map(|c| c.label(n)));
-    let mut table = Table::new(format!("Speedup vs {MUTEX}"), header);
-    let mutex = rows.iter().find(|r| r.name == MUTEX);
+    let baseline = figures.label_of(BASELINE_ID);
+    let mut table = Table::new(format!("Speedup vs {baseline}"), header);
+    let mutex = rows.iter().find(|r| r.id == BASELINE_ID);
     match mutex {
         Some(_) => table.note(format!(
-            "{MUTEX}'s ns/op divided by the row's: above 1x is faster than {MUTEX}, below 1x slower."
+            "{baseline}'s ns/op divided by the row's: above 1x is faster than {baseline}, below 1x slower."
         )),
-        None => table.note(format!("No '{MUTEX}' row was measured: nothing to compare against.")),
+        None => table.note(format!("No '{baseline}' row was measured: nothing to compare against.")),
     }
     for row in rows {
         let mut cells = vec![row.label()];
@@ -212,9 +223,9 @@ fn contention_table(figures: &Figures<'_>) -> Table {
     ));
     let mut flagged = 0;
     let strategies = figures.strategies(&[groups::CONTENTION, groups::CONTENTION_PACED]);
-    for (name, kind) in floors_last(strategies) {
-        let fast = figures.record(groups::CONTENTION, name, n);
-        let paced = figures.record(groups::CONTENTION_PACED, name, n);
+    for strategy in floors_last(strategies) {
+        let fast = figures.record(groups::CONTENTION, strategy.id, n);
+        let paced = figures.record(groups::CONTENTION_PACED, strategy.id, n);
         let paced_rate = paced.and_then(|r| r.writer_updates_per_sec);
         let mut paced_cell = format::per_sec(paced_rate);
         if let Some(rate) = paced_rate
@@ -225,7 +236,7 @@ fn contention_table(figures: &Figures<'_>) -> Table {
             paced_cell += &format!(" ⚠ {} of target", format::percent(rate / target));
         }
         table.row(vec![
-            label(name, kind),
+            strategy.row_label(),
             format::ns(fast.and_then(|r| r.ns_per_op)),
             format::per_sec(fast.and_then(|r| r.writer_updates_per_sec)),
             format::ns(paced.and_then(|r| r.ns_per_op)),
@@ -251,23 +262,19 @@ fn writes_table(figures: &Figures<'_>) -> Table {
     ];
     let mut table = Table::new("Writes", header);
     table.note("ns per update by one writer, alone or while readers read; memory per update.");
-    for (name, kind) in
+    for strategy in
         floors_last(figures.strategies(&[groups::WRITE, groups::WRITE_UNDER_READERS, groups::MEMORY_WRITE]))
     {
-        let memory = figures.any(groups::MEMORY_WRITE, name);
+        let id = strategy.id;
+        let memory = figures.any(groups::MEMORY_WRITE, id);
         table.row(vec![
-            label(name, kind),
-            format::ns(figures.any(groups::WRITE, name).and_then(|r| r.ns_per_op)),
-            format::ns(figures.any(groups::WRITE_UNDER_READERS, name).and_then(|r| r.ns_per_op)),
+            strategy.row_label(),
+            format::ns(figures.any(groups::WRITE, id).and_then(|r| r.ns_per_op)),
+            format::ns(figures.any(groups::WRITE_UNDER_READERS, id).and_then(|r| r.ns_per_op)),
             format::memory(memory.and_then(|r| r.bytes_per_op), memory.and_then(|r| r.allocs_per_op)),
         ]);
     }
     table
-}
-
-fn floors_last(mut strategies: Vec<(&str, Kind)>) -> Vec<(&str, Kind)> {
-    strategies.sort_by_key(|(_, kind)| *kind == Kind::Floor);
-    strategies
 }
 
 /// The sweep's thread counts: the configured ones, else those recorded.
@@ -293,9 +300,9 @@ fn sweep_table(figures: &Figures<'_>) -> Table {
     header.extend(threads.iter().map(|&t| threads_label(t)));
     let mut table = Table::new("Thread sweep (concurrent readers)", header);
     table.note("ns per read (wall time / total reads) with that many reader threads.");
-    for (name, kind) in floors_last(figures.strategies(&[groups::CONCURRENT])) {
-        let mut cells = vec![label(name, kind)];
-        cells.extend(threads.iter().map(|&t| format::ns(figures.ns(groups::CONCURRENT, name, t))));
+    for strategy in floors_last(figures.strategies(&[groups::CONCURRENT])) {
+        let mut cells = vec![strategy.row_label()];
+        cells.extend(threads.iter().map(|&t| format::ns(figures.ns(groups::CONCURRENT, strategy.id, t))));
         table.row(cells);
     }
     table
@@ -320,12 +327,14 @@ fn registry_table(figures: &Figures<'_>) -> Table {
          every process. Memory/get: heap use of one get hit.",
         figures.results().config.registry_size
     ));
-    for (name, kind) in figures.registries() {
-        let mut cells = vec![label(name, kind)];
+    for registry in figures.registries() {
+        let mut cells = vec![registry.row_label()];
         for (group, _) in REGISTRY_GROUPS {
-            cells.extend(registry_threads(n).into_iter().map(|t| format::ns(figures.ns(group, name, t))));
+            cells.extend(
+                registry_threads(n).into_iter().map(|t| format::ns(figures.ns(group, registry.id, t))),
+            );
         }
-        let memory = figures.any(groups::MEMORY_READ, name);
+        let memory = figures.any(groups::MEMORY_READ, registry.id);
         cells.push(format::memory(memory.and_then(|r| r.bytes_per_op), memory.and_then(|r| r.allocs_per_op)));
         table.row(cells);
     }
@@ -351,10 +360,10 @@ fn floor_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
         "Lower bounds measured beside the stores, never stores: a leaky atomic pointer load \
          (its replaced states are never freed) and bare channel round trips.",
     );
-    for row in rows.iter().filter(|r| r.kind == Kind::Floor) {
+    for row in rows.iter().filter(|r| r.kind == Family::Floor) {
         let mut cells = vec![row.label()];
         cells.extend(
-            floor_columns(n).map(|(_, group, threads)| format::ns(figures.ns(group, row.name, threads))),
+            floor_columns(n).map(|(_, group, threads)| format::ns(figures.ns(group, row.id, threads))),
         );
         cells.push(format::memory(row.bytes, row.allocs));
         table.row(cells);
@@ -367,13 +376,13 @@ fn floor_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
 
 /// The floor the atomic readers are held to: the fastest floor in the
 /// first floor column that has one (the leaky pointer load).
-fn leaky_floor<'r>(figures: &Figures<'r>, rows: &[MainRow<'r>]) -> Option<&'r str> {
+fn leaky_floor<'a, 'r>(figures: &Figures<'r>, rows: &'a [MainRow<'r>]) -> Option<&'a MainRow<'r>> {
     floor_columns(figures.n()).iter().find_map(|(_, group, threads)| {
         rows.iter()
-            .filter(|r| r.kind == Kind::Floor)
-            .filter_map(|r| Some((r.name, figures.ns(group, r.name, *threads)?)))
+            .filter(|r| r.kind == Family::Floor)
+            .filter_map(|r| Some((r, figures.ns(group, r.id, *threads)?)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(name, _)| name)
+            .map(|(row, _)| row)
     })
 }
 
@@ -392,15 +401,15 @@ fn floor_gap_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
     let floor = leaky_floor(figures, rows);
     table.note(format!(
         "The fastest safe atomic store over the leaky floor ({}): the target is {target} or less.",
-        floor.unwrap_or("not measured")
+        floor.map_or("not measured", |f| f.name)
     ));
     for (heading, group, threads) in floor_columns(n) {
         let best = rows
             .iter()
-            .filter(|r| r.kind == Kind::Atomic)
-            .filter_map(|r| Some((r.name, figures.ns(group, r.name, threads)?)))
+            .filter(|r| r.kind == Family::Atomic)
+            .filter_map(|r| Some((r.name, figures.ns(group, r.id, threads)?)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
-        let floor_ns = floor.and_then(|f| figures.ns(group, f, threads));
+        let floor_ns = floor.and_then(|f| figures.ns(group, f.id, threads));
         let gap = ratio(best.map(|b| b.1), floor_ns);
         let verdict = match gap {
             Some(g) if g <= FLOOR_TARGET => "yes",
@@ -445,19 +454,19 @@ fn sweep_chart(figures: &Figures<'_>) -> LineChart {
         y_label: "ns/op".to_owned(),
         series: floors_last(figures.strategies(&[groups::CONCURRENT]))
             .into_iter()
-            .map(|(name, kind)| Series {
-                name: label(name, kind),
-                kind,
+            .map(|strategy| Series {
+                name: strategy.row_label(),
+                kind: strategy.kind,
                 points: threads
                     .iter()
-                    .filter_map(|&t| Some((f64::from(t), figures.ns(groups::CONCURRENT, name, t)?)))
+                    .filter_map(|&t| Some((f64::from(t), figures.ns(groups::CONCURRENT, strategy.id, t)?)))
                     .collect(),
             })
             .collect(),
     }
 }
 
-fn ns_bar(name: String, kind: Kind, ns: Option<f64>) -> Bar {
+fn ns_bar(name: String, kind: Family, ns: Option<f64>) -> Bar {
     Bar::one(name, kind, ns, format::ns(ns))
 }
 
@@ -494,15 +503,21 @@ fn registry_charts(figures: &Figures<'_>) -> Vec<BarChart> {
             bars: figures
                 .registries()
                 .into_iter()
-                .map(|(name, kind)| ns_bar(label(name, kind), kind, figures.ns(group, name, n)))
+                .map(|registry| {
+                    ns_bar(registry.row_label(), registry.kind, figures.ns(group, registry.id, n))
+                })
                 .collect(),
             ..BarChart::default()
         })
         .collect()
 }
 
-/// The main row of each store, for the cross-architecture comparison.
-pub(crate) fn main_figures(results: &Results) -> Vec<(String, [Option<f64>; 3])> {
+/// The main row of each store as (id, label, figures), for the
+/// cross-architecture comparison.
+pub(crate) fn main_figures(results: &Results) -> Vec<(String, String, [Option<f64>; 3])> {
     let figures = Figures::new(results);
-    main_rows(&figures).iter().map(|row| (row.label(), Column::ALL.map(|c| c.of(row)))).collect()
+    main_rows(&figures)
+        .iter()
+        .map(|row| (row.id.to_owned(), row.label(), Column::ALL.map(|c| c.of(row))))
+        .collect()
 }

@@ -38,16 +38,3 @@ impl Table {
         self.rows.push(cells);
     }
 }
-
-/// A fragment identifier made of `title`'s letters and digits.
-pub(crate) fn anchor(title: &str) -> String {
-    let mut anchor = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            anchor.push(c.to_ascii_lowercase());
-        } else if !anchor.ends_with('-') && !anchor.is_empty() {
-            anchor.push('-');
-        }
-    }
-    anchor.trim_end_matches('-').to_owned()
-}

@@ -7,9 +7,10 @@ use crate::format;
 use crate::ranking::{self, Ranked};
 use crate::report::PACED_SHARE;
 use crate::rows::{Column, label};
-use crate::schema::{Kind, Query, Results, WorkloadMode, WorkloadRecord, groups};
+use crate::schema::{Query, Results, WorkloadMode, WorkloadRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
+use procstore_catalog::Family;
 
 /// The section's heading.
 pub(crate) const TITLE: &str = "Supervisor workload";
@@ -111,11 +112,11 @@ fn describe(mode: WorkloadMode) -> &'static str {
 impl ModePart {
     fn new(figures: &Figures<'_>, setting: &str, records: &[&WorkloadRecord]) -> ModePart {
         let stores: Vec<&WorkloadRecord> =
-            records.iter().copied().filter(|r| r.kind != Kind::Floor).collect();
+            records.iter().copied().filter(|r| r.kind != Family::Floor).collect();
         // Compare with the micro-benchmark at the workload's reader count
         // when the sweep measured it, else at the Concurrent (N) column.
         let readers = records.first().map_or(figures.n(), |r| r.readers);
-        let swept = stores.iter().any(|r| figures.ns(groups::CONCURRENT, &r.store, readers).is_some());
+        let swept = stores.iter().any(|r| figures.ns(groups::CONCURRENT, &r.store_id, readers).is_some());
         let n = if swept { readers } else { figures.n() };
         let ranked: Vec<Ranked<'_>> = stores
             .iter()
@@ -125,7 +126,7 @@ impl ModePart {
                 kind: r.kind,
                 p50: r.latency.p50_ns,
                 p999: r.latency.p999_ns,
-                micro: figures.ns(groups::CONCURRENT, &r.store, n),
+                micro: figures.ns(groups::CONCURRENT, &r.store_id, n),
             })
             .collect();
         ModePart {
@@ -167,7 +168,7 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
     if let Some(note) = churn_note(stores) {
         table.note(note);
     }
-    if records.iter().any(|r| r.kind == Kind::Floor) {
+    if records.iter().any(|r| r.kind == Family::Floor) {
         table.note(
             "Rows labelled 'floor:' time the clock reads alone, no query: the measurement floor, \
              shown for reference and never ranked.",
@@ -197,7 +198,7 @@ fn events(record: &WorkloadRecord) -> String {
     let rate = record.events_per_sec();
     let mut cell = format::per_sec(Some(rate));
     if let Some(target) = record.target_events_per_sec
-        && record.kind != Kind::Floor
+        && record.kind != Family::Floor
         && target > 0.0
         && rate < PACED_SHARE * target
     {
@@ -241,8 +242,8 @@ fn setup(stores: &[&WorkloadRecord]) -> String {
 fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
     let by_rate =
         |a: &&&WorkloadRecord, b: &&&WorkloadRecord| a.events_per_sec().total_cmp(&b.events_per_sec());
-    let least = stores.iter().filter(|r| r.kind != Kind::Floor).min_by(by_rate)?;
-    let most = stores.iter().filter(|r| r.kind != Kind::Floor).max_by(by_rate)?;
+    let least = stores.iter().filter(|r| r.kind != Family::Floor).min_by(by_rate)?;
+    let most = stores.iter().filter(|r| r.kind != Family::Floor).max_by(by_rate)?;
     (most.events_per_sec() > CHURN_SPREAD * least.events_per_sec()).then(|| {
         format!(
             "The rows did not sustain the same churn: the writer published {} under {} but {} under {}. \
@@ -339,7 +340,7 @@ pub(crate) fn fastest_line(results: &Results) -> Option<String> {
     let best = results
         .workload
         .iter()
-        .filter(|r| (r.mode, r.readers) == setting && r.kind != Kind::Floor)
+        .filter(|r| (r.mode, r.readers) == setting && r.kind != Family::Floor)
         .min_by(|a, b| a.latency.p50_ns.total_cmp(&b.latency.p50_ns))?;
     Some(format!(
         "{TITLE} ({}): fastest by p50 is {} ({} p50, {} p99.9).",
