@@ -6,10 +6,11 @@ use crate::escape;
 use crate::format;
 use crate::html;
 use crate::markdown;
-use crate::report::{EMULATED, main_figures};
+use crate::report::main_figures;
 use crate::rows::Column;
 use crate::schema::Results;
 use crate::table::Table;
+use crate::thresholds::EMULATED;
 use crate::workload;
 
 /// One architecture in the comparison.

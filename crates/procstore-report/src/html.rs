@@ -7,10 +7,11 @@ use crate::claims::Verdict;
 use crate::doc::slug;
 use crate::escape::html as esc;
 use crate::markdown::CRITERION_REPORT;
-use crate::report::{EMULATED, Report};
+use crate::report::Report;
 use crate::schema::Results;
 use crate::svg;
 use crate::table::Table;
+use crate::thresholds::EMULATED;
 use crate::workload::{self, Workload};
 
 const STYLE: &str = "\

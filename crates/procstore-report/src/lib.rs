@@ -30,6 +30,7 @@ mod rows;
 mod schema;
 mod svg;
 mod table;
+mod thresholds;
 mod workload;
 
 pub use add::{AddError, add_results};

@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::escape::markdown as esc;
-use crate::report::{EMULATED, Report};
+use crate::report::Report;
 use crate::schema::Results;
 use crate::table::Table;
+use crate::thresholds::EMULATED;
 use crate::workload::{self, Workload};
 
 /// The criterion report, relative to `reports/<slug>/`.

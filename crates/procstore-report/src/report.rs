@@ -9,18 +9,9 @@ use crate::rows::{BASELINE_ID, Column, MainRow, main_rows, ratio};
 use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
+use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE};
 use crate::workload::Workload;
 use procstore_catalog::Family;
-
-/// The banner of a run under an emulator, repeated in every table heading.
-pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
-
-/// The best safe atomic reader should be within this factor of the floor.
-const FLOOR_TARGET: f64 = 1.5;
-
-/// A paced writer (or event generator) under this share of its target rate
-/// is flagged.
-pub(crate) const PACED_SHARE: f64 = 0.95;
 
 /// One architecture's report.
 #[derive(Clone, Debug)]
@@ -73,13 +64,7 @@ impl Report {
         Report {
             title: format!("procstore benchmark report: {}", machine.slug()),
             machine: machine_info(results),
-            emulated: machine.emulated.then(|| {
-                if machine.emulation_evidence.is_empty() {
-                    "the harness detected an emulator".to_owned()
-                } else {
-                    machine.emulation_evidence.clone()
-                }
-            }),
+            emulated: thresholds::emulation(machine),
             main: main_table(&figures, &rows),
             go: go_table(),
             speedup: speedup_table(&figures, &rows),
@@ -226,15 +211,9 @@ fn contention_table(figures: &Figures<'_>) -> Table {
     for strategy in floors_last(strategies) {
         let fast = figures.record(groups::CONTENTION, strategy.id, n);
         let paced = figures.record(groups::CONTENTION_PACED, strategy.id, n);
-        let paced_rate = paced.and_then(|r| r.writer_updates_per_sec);
-        let mut paced_cell = format::per_sec(paced_rate);
-        if let Some(rate) = paced_rate
-            && target > 0.0
-            && rate < PACED_SHARE * target
-        {
-            flagged += 1;
-            paced_cell += &format!(" ⚠ {} of target", format::percent(rate / target));
-        }
+        let (paced_cell, short) =
+            thresholds::rate_against_target(paced.and_then(|r| r.writer_updates_per_sec), Some(target));
+        flagged += usize::from(short);
         table.row(vec![
             strategy.row_label(),
             format::ns(fast.and_then(|r| r.ns_per_op)),
@@ -412,7 +391,7 @@ fn floor_gap_table(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Table {
         let floor_ns = floor.and_then(|f| figures.ns(group, f.id, threads));
         let gap = ratio(best.map(|b| b.1), floor_ns);
         let verdict = match gap {
-            Some(g) if g <= FLOOR_TARGET => "yes",
+            Some(g) if thresholds::within_floor_target(g) => "yes",
             Some(_) => "no",
             None => "not measured",
         };

@@ -5,11 +5,11 @@
 use crate::figures::Figures;
 use crate::format;
 use crate::ranking::{self, Ranked};
-use crate::report::PACED_SHARE;
 use crate::rows::{Column, label};
 use crate::schema::{Query, Results, WorkloadMode, WorkloadRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
+use crate::thresholds::{self, CHURN_SPREAD, PACED_SHARE};
 use procstore_catalog::Family;
 
 /// The section's heading.
@@ -195,16 +195,8 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
 
 /// Events/s achieved, flagged when a generator fell short of its target.
 fn events(record: &WorkloadRecord) -> String {
-    let rate = record.events_per_sec();
-    let mut cell = format::per_sec(Some(rate));
-    if let Some(target) = record.target_events_per_sec
-        && record.kind != Family::Floor
-        && target > 0.0
-        && rate < PACED_SHARE * target
-    {
-        cell += &format!(" ⚠ {} of target", format::percent(rate / target));
-    }
-    cell
+    let target = record.target_events_per_sec.filter(|_| record.kind != Family::Floor);
+    thresholds::rate_against_target(Some(record.events_per_sec()), target).0
 }
 
 /// The mode's setup in one sentence, from the store rows.
@@ -256,9 +248,6 @@ fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
         )
     })
 }
-
-/// How far apart two rows' event rates must be for [`churn_note`] to speak.
-const CHURN_SPREAD: f64 = 2.0;
 
 /// `values` as one figure when they agree, else as `min–max`.
 fn span(values: impl Iterator<Item = f64>, show: impl Fn(f64) -> String) -> String {
