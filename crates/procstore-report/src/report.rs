@@ -1,7 +1,8 @@
-//! Everything one architecture's report shows, computed once from its
-//! results; [`crate::markdown`] and [`crate::html`] only lay it out.
+//! One architecture's report as a [`Document`]: every section computed once
+//! from its results, in reading order.
 
 use crate::claims::{Claim, claims};
+use crate::doc::{Block, Chart, Document, Inline, Style};
 use crate::figures::{Figures, REGISTRY_GROUPS, floors_last};
 use crate::format::{self, GAP};
 use crate::go_record::{GO_TABLE, GO_THREADS};
@@ -10,100 +11,59 @@ use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
 use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE};
-use crate::workload::Workload;
+use crate::workload;
 use procstore_catalog::Family;
 
-/// One architecture's report.
-#[derive(Clone, Debug)]
-pub(crate) struct Report {
-    /// The page title.
-    pub(crate) title: String,
-    /// Where and how the run was made, as (label, value) pairs.
-    pub(crate) machine: Vec<(&'static str, String)>,
-    /// The emulation banner's evidence, when the run was emulated.
-    pub(crate) emulated: Option<String>,
-    /// The Go record's columns, measured.
-    pub(crate) main: Table,
-    /// The Go record's own table.
-    pub(crate) go: Table,
-    /// std Mutex's figure over each row's.
-    pub(crate) speedup: Table,
-    /// Both writer variants.
-    pub(crate) contention: Table,
-    /// Writes and their memory.
-    pub(crate) writes: Table,
-    /// The concurrent group over thread counts.
-    pub(crate) sweep: Table,
-    /// Every registry group at 1 and N threads.
-    pub(crate) registry: Table,
-    /// The floor rows.
-    pub(crate) floor: Table,
-    /// How far the best atomic reader is from the floor.
-    pub(crate) floor_gap: Table,
-    /// The Go record's claims, checked.
-    pub(crate) claims: Table,
-    /// The claims, as data.
-    pub(crate) claim_list: Vec<Claim>,
-    /// The sweep as lines.
-    pub(crate) sweep_chart: LineChart,
-    /// One bar chart per main column.
-    pub(crate) main_charts: Vec<BarChart>,
-    /// get hit and mix at N threads.
-    pub(crate) registry_charts: Vec<BarChart>,
-    /// The supervisor workload, when the run has one.
-    pub(crate) workload: Option<Workload>,
-}
+/// Criterion's own report, relative to `reports/<slug>/`.
+const CRITERION_REPORT: &str = "../../target/criterion/report/index.html";
 
-impl Report {
-    /// Computes the report of `results`.
-    pub(crate) fn new(results: &Results) -> Report {
-        let figures = Figures::new(results);
-        let rows = main_rows(&figures);
-        let claim_list = claims(&figures, &rows);
-        let machine = &results.machine;
-        Report {
-            title: format!("procstore benchmark report: {}", machine.slug()),
-            machine: machine_info(results),
-            emulated: thresholds::emulation(machine),
-            main: main_table(&figures, &rows),
-            go: go_table(),
-            speedup: speedup_table(&figures, &rows),
-            contention: contention_table(&figures),
-            writes: writes_table(&figures),
-            sweep: sweep_table(&figures),
-            registry: registry_table(&figures),
-            floor: floor_table(&figures, &rows),
-            floor_gap: floor_gap_table(&figures, &rows),
-            claims: claims_table(&claim_list),
-            claim_list,
-            sweep_chart: sweep_chart(&figures),
-            main_charts: main_charts(&figures, &rows),
-            registry_charts: registry_charts(&figures),
-            workload: Workload::new(&figures),
-        }
+/// One architecture's report, every section in reading order.
+pub(crate) fn document(results: &Results) -> Document {
+    let figures = Figures::new(results);
+    let rows = main_rows(&figures);
+    let machine = &results.machine;
+    let emulated = thresholds::emulation(machine);
+    let mut doc = Document::new(
+        format!("procstore benchmark report: {}", machine.slug()),
+        emulated.is_some().then_some(EMULATED),
+    );
+    if let Some(detail) = emulated {
+        doc.push(Block::Banner { title: EMULATED, detail });
     }
+    doc.push(Block::Facts(machine_info(results)));
+    let link = |text: &str, href: &str| Inline::Link { text: text.to_owned(), href: href.to_owned() };
+    doc.push(Block::Paragraph(
+        Style::Plain,
+        vec![
+            Inline::Text("Also as ".to_owned()),
+            link("REPORT.md", "REPORT.md"),
+            Inline::Text(" (tables) and ".to_owned()),
+            link("index.html", "index.html"),
+            Inline::Text(
+                " (tables and charts). Criterion's own report (per-benchmark distributions): ".to_owned(),
+            ),
+            link("target/criterion/report/index.html", CRITERION_REPORT),
+            Inline::Text(".".to_owned()),
+        ],
+    ));
 
-    /// Every table but the workload's, in reading order: those before the
-    /// workload section, and those after it.
-    pub(crate) fn tables(&self) -> ([&Table; 7], [&Table; 3]) {
-        (
-            [
-                &self.main,
-                &self.go,
-                &self.speedup,
-                &self.contention,
-                &self.writes,
-                &self.sweep,
-                &self.registry,
-            ],
-            [&self.floor, &self.floor_gap, &self.claims],
-        )
-    }
-
-    /// The marker every table heading carries (empty when not emulated).
-    pub(crate) fn marker(&self) -> &'static str {
-        if self.emulated.is_some() { EMULATED } else { "" }
-    }
+    doc.table(2, main_table(&figures, &rows));
+    doc.charts(main_charts(&figures, &rows).into_iter().map(Chart::Bar));
+    doc.table(2, go_table());
+    doc.table(2, speedup_table(&figures, &rows));
+    doc.table(2, contention_table(&figures));
+    doc.table(2, writes_table(&figures));
+    doc.table(2, sweep_table(&figures));
+    doc.charts([Chart::Line(sweep_chart(&figures))]);
+    doc.table(2, registry_table(&figures));
+    doc.charts(registry_charts(&figures).into_iter().map(Chart::Bar));
+    workload::section(&figures, &mut doc);
+    doc.table(2, floor_table(&figures, &rows));
+    doc.table(2, floor_gap_table(&figures, &rows));
+    let claims = claims(&figures, &rows);
+    doc.table(2, claims_table(&claims));
+    doc.push(Block::Verdicts(claims));
+    doc
 }
 
 fn machine_info(results: &Results) -> Vec<(&'static str, String)> {

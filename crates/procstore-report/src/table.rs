@@ -1,4 +1,5 @@
-//! A table computed once and rendered by both markdown and HTML.
+//! A titled table as a section builds it; [`crate::doc::Document::table`]
+//! turns it into a heading, notes and cells.
 
 /// A titled table of plain (unescaped) text cells: the first `left` columns
 /// are text (left-aligned), the others figures (right-aligned).
@@ -20,11 +21,6 @@ impl Table {
     /// An empty table with `title` and `header`.
     pub(crate) fn new(title: impl Into<String>, header: Vec<String>) -> Self {
         Table { title: title.into(), notes: Vec::new(), header, rows: Vec::new(), left: 1 }
-    }
-
-    /// Whether column `index` is text (left-aligned).
-    pub(crate) fn is_left(&self, index: usize) -> bool {
-        index < self.left
     }
 
     /// Adds a paragraph under the heading.

@@ -10,6 +10,9 @@ use procstore_report::{
     render_all, render_html, render_markdown,
 };
 
+/// The committed run every change must keep rendering.
+const COMMITTED: &str = "../../reports/x86_64-linux/results.json";
+
 /// The markdown table row whose first cell is `label`.
 fn row<'a>(markdown: &'a str, label: &str) -> &'a str {
     let start = format!("| {label} |");
@@ -352,4 +355,52 @@ fn the_header_names_the_commit_and_the_crates() {
     let md = render_markdown(&results("x86_64", false));
     assert!(md.contains(" · Commit: abc1234-dirty · Crates: arc-swap 1.9.5, dashmap 6.2.1\n"), "{md}");
     assert!(render_html(&results("x86_64", false)).contains("<dd>arc-swap 1.9.5, dashmap 6.2.1</dd>"));
+}
+
+/// Every heading of a markdown text as (level, text), marker removed.
+fn markdown_headings(md: &str) -> Vec<(usize, String)> {
+    md.lines()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| {
+            let level = line.chars().take_while(|&c| c == '#').count();
+            let text = line[level..].trim().split(" — ⚠").next().unwrap_or_default();
+            (level, text.replace('\\', ""))
+        })
+        .collect()
+}
+
+/// Every heading of an HTML page as (level, text), marker and escapes removed.
+fn html_headings(html: &str) -> Vec<(usize, String)> {
+    let mut headings = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<h") {
+        rest = &rest[at + 2..];
+        let Some(level) = rest.chars().next().and_then(|c| c.to_digit(10)) else { continue };
+        let open = rest.find('>').unwrap() + 1;
+        let close = rest.find("</h").unwrap();
+        let text = rest[open..close].split(" <span").next().unwrap_or_default();
+        let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+        headings.push((level as usize, text.replace("&amp;", "&")));
+    }
+    headings
+}
+
+#[test]
+fn markdown_and_html_have_the_same_sections_in_the_same_order() {
+    let committed = load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED)).unwrap();
+    for results in [results("x86_64", false), results("aarch64", true), committed] {
+        let md = markdown_headings(&render_markdown(&results));
+        assert!(md.len() > 10, "{md:?}");
+        assert_eq!(md, html_headings(&render_html(&results)));
+    }
+
+    let scratch = Scratch::new("same-sections");
+    let reports = scratch.path().join("reports");
+    scratch.write_results("reports/x86_64-linux/results.json", &results("x86_64", false));
+    scratch.write_results("reports/aarch64-linux/results.json", &results("aarch64", true));
+    scratch.write("reports/riscv64-linux/results.json", "{");
+    assert!(render_all(&reports).is_err(), "riscv64 is not rendered");
+    let readme = markdown_headings(&fs::read_to_string(reports.join("README.md")).unwrap());
+    assert!(readme.iter().any(|(_, text)| text == "Not rendered"), "{readme:?}");
+    assert_eq!(readme, html_headings(&fs::read_to_string(reports.join("index.html")).unwrap()));
 }
