@@ -379,7 +379,8 @@ fn html_headings(html: &str) -> Vec<(usize, String)> {
         let open = rest.find('>').unwrap() + 1;
         let close = rest.find("</h").unwrap();
         let text = rest[open..close].split(" <span").next().unwrap_or_default();
-        let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+        let text =
+            text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
         headings.push((level as usize, text.replace("&amp;", "&")));
     }
     headings
