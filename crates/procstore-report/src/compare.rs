@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::doc::{Block, Document, Inline, Style};
 use crate::format;
-use crate::report::main_figures;
+use crate::report::{MainFigures, main_figures};
 use crate::rows::Column;
 use crate::schema::Results;
 use crate::table::Table;
@@ -67,13 +67,12 @@ fn side_by_side(runs: &[(String, Results)]) -> Table {
             Column::Contention => format!("{slug} contention"),
         }));
     }
-    let per_run: Vec<Vec<(String, String, [Option<f64>; 3])>> =
-        runs.iter().map(|(_, r)| main_figures(r)).collect();
+    let per_run: Vec<Vec<MainFigures>> = runs.iter().map(|(_, r)| main_figures(r)).collect();
     // One row per id, labelled as the first run that has it labels it.
-    let mut rows: Vec<(&str, &str)> = Vec::new();
-    for (id, label, _) in per_run.iter().flatten() {
-        if !rows.iter().any(|(known, _)| known == id) {
-            rows.push((id, label));
+    let mut rows: Vec<&MainFigures> = Vec::new();
+    for row in per_run.iter().flatten() {
+        if !rows.iter().any(|known| known.id == row.id) {
+            rows.push(row);
         }
     }
     let mut table = Table::new("Side by side", header);
@@ -81,11 +80,11 @@ fn side_by_side(runs: &[(String, Results)]) -> Table {
         "ns per read in the Go record's columns; EMULATED columns come from an emulator and are \
          not hardware figures.",
     );
-    for (id, label) in rows {
-        let mut cells = vec![label.to_owned()];
+    for first in rows {
+        let mut cells = vec![first.label.clone()];
         for figures in &per_run {
-            let row = figures.iter().find(|(known, ..)| known == id);
-            cells.extend((0..3).map(|i| format::ns(row.and_then(|(.., f)| f[i]))));
+            let row = figures.iter().find(|row| row.id == first.id);
+            cells.extend((0..3).map(|i| format::ns(row.and_then(|row| row.ns[i]))));
         }
         table.row(cells);
     }
