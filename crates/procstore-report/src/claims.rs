@@ -7,8 +7,9 @@ use crate::format;
 use crate::go_record::{
     ATOMIC_FASTER, CHANNELS_SLOWER, CONCURRENT_IMPROVEMENT, CONCURRENT_MAP_FASTER, GoClaim,
 };
-use crate::rows::{Column, LOCKED_MAP, MUTEX, MainRow, fastest, main_rows, ratio};
-use crate::schema::{Kind, Results, groups};
+use crate::rows::{BASELINE_ID, Column, LOCKED_MAP_ID, MainRow, fastest, main_rows, ratio};
+use crate::schema::{Results, groups};
+use procstore_catalog::Family;
 
 /// Whether a claim holds on the measured numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,12 +59,13 @@ pub fn check_claims(results: &Results) -> Vec<Claim> {
 /// Checks each claim against the run behind `figures` and its main rows.
 pub(crate) fn claims(figures: &Figures<'_>, rows: &[MainRow<'_>]) -> Vec<Claim> {
     let n = figures.n();
-    let mutex = rows.iter().find(|row| row.name == MUTEX);
+    let mutex = rows.iter().find(|row| row.id == BASELINE_ID);
+    let baseline = figures.label_of(BASELINE_ID);
     vec![
-        channels_slower(rows, mutex, n),
-        atomic_faster(rows, mutex, n),
+        channels_slower(rows, mutex, baseline, n),
+        atomic_faster(rows, mutex, baseline, n),
         concurrent_map_faster(figures),
-        concurrent_improvement(rows, mutex, n),
+        concurrent_improvement(rows, mutex, baseline, n),
     ]
 }
 
@@ -136,37 +138,42 @@ impl Evidence {
     }
 }
 
-fn channels_slower(rows: &[MainRow<'_>], mutex: Option<&MainRow<'_>>, n: u32) -> Claim {
+fn channels_slower(rows: &[MainRow<'_>], mutex: Option<&MainRow<'_>>, baseline: &str, n: u32) -> Claim {
     let mut evidence = Evidence::default();
     for column in Column::ALL {
         let base = mutex.and_then(|m| column.of(m));
         let ratios: Vec<f64> = rows
             .iter()
-            .filter(|row| row.kind == Kind::Channel)
+            .filter(|row| row.kind == Family::Channel)
             .filter_map(|row| ratio(column.of(row), base))
             .collect();
         evidence.add(column.label(n), &ratios, "");
     }
     let mut claim = evidence.judge(CHANNELS_SLOWER, "slower");
-    claim.measured = format!("channel rows / {MUTEX}: {}", claim.measured);
+    claim.measured = format!("channel rows / {baseline}: {}", claim.measured);
     claim
 }
 
-fn atomic_faster(rows: &[MainRow<'_>], mutex: Option<&MainRow<'_>>, n: u32) -> Claim {
+fn atomic_faster(rows: &[MainRow<'_>], mutex: Option<&MainRow<'_>>, baseline: &str, n: u32) -> Claim {
     let mut evidence = Evidence::default();
     for column in Column::ALL {
         best_atomic_speedup(&mut evidence, rows, mutex, column, n);
     }
     let mut claim = evidence.judge(ATOMIC_FASTER, "faster");
-    claim.measured = format!("{MUTEX} / best atomic row: {}", claim.measured);
+    claim.measured = format!("{baseline} / best atomic row: {}", claim.measured);
     claim
 }
 
-fn concurrent_improvement(rows: &[MainRow<'_>], mutex: Option<&MainRow<'_>>, n: u32) -> Claim {
+fn concurrent_improvement(
+    rows: &[MainRow<'_>],
+    mutex: Option<&MainRow<'_>>,
+    baseline: &str,
+    n: u32,
+) -> Claim {
     let mut evidence = Evidence::default();
     best_atomic_speedup(&mut evidence, rows, mutex, Column::Concurrent, n);
     let mut claim = evidence.judge(CONCURRENT_IMPROVEMENT, "faster");
-    claim.measured = format!("{MUTEX} / best atomic row: {}", claim.measured);
+    claim.measured = format!("{baseline} / best atomic row: {}", claim.measured);
     claim
 }
 
@@ -177,7 +184,7 @@ fn best_atomic_speedup(
     column: Column,
     n: u32,
 ) {
-    let best = fastest(rows, Kind::Atomic, column);
+    let best = fastest(rows, Family::Atomic, column);
     let speedup = ratio(mutex.and_then(|m| column.of(m)), best.map(|(_, ns)| ns));
     match (speedup, best) {
         (Some(speedup), Some((row, _))) => evidence.add(column.label(n), &[speedup], row.name),
@@ -187,22 +194,20 @@ fn best_atomic_speedup(
 
 fn concurrent_map_faster(figures: &Figures<'_>) -> Claim {
     let n = figures.n();
-    let maps: Vec<&str> = figures
-        .registries()
-        .into_iter()
-        .filter(|(_, kind)| *kind == Kind::ConcurrentMap)
-        .map(|(name, _)| name)
-        .collect();
+    let maps: Vec<_> =
+        figures.registries().into_iter().filter(|map| map.kind == Family::ConcurrentMap).collect();
     let mut evidence = Evidence::default();
     for (group, label) in [(groups::REGISTRY_GET_HIT, "get hit"), (groups::REGISTRY_MIX, "mix")] {
-        let locked = figures.ns(group, LOCKED_MAP, n);
-        let measured: Vec<(f64, &str)> =
-            maps.iter().filter_map(|map| Some((ratio(locked, figures.ns(group, map, n))?, *map))).collect();
+        let locked = figures.ns(group, LOCKED_MAP_ID, n);
+        let measured: Vec<(f64, &str)> = maps
+            .iter()
+            .filter_map(|map| Some((ratio(locked, figures.ns(group, map.id, n))?, map.label)))
+            .collect();
         let ratios: Vec<f64> = measured.iter().map(|(r, _)| *r).collect();
         let names: Vec<&str> = measured.iter().map(|(_, name)| *name).collect();
         evidence.add(format!("{label} ({n})"), &ratios, &names.join(", "));
     }
     let mut claim = evidence.judge(CONCURRENT_MAP_FASTER, "faster");
-    claim.measured = format!("{LOCKED_MAP} / concurrent map: {}", claim.measured);
+    claim.measured = format!("{} / concurrent map: {}", figures.label_of(LOCKED_MAP_ID), claim.measured);
     claim
 }

@@ -1,23 +1,21 @@
-//! `index.html`: one architecture's report as a single self-contained page
-//! (inline CSS and SVG, no script, nothing loaded from anywhere).
+//! The HTML encoding of a [`Document`]: one self-contained page (inline CSS
+//! and SVG, no script, nothing loaded from anywhere).
 
 use std::fmt::Write as _;
 
 use crate::claims::Verdict;
+use crate::doc::{Block, Chart, Document, Grid, Inline, Style, slug};
 use crate::escape::html as esc;
-use crate::markdown::CRITERION_REPORT;
-use crate::report::{EMULATED, Report};
+use crate::report;
 use crate::schema::Results;
 use crate::svg;
-use crate::table::{Table, anchor};
-use crate::workload::{self, Workload};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 main{max-width:1100px;margin:0 auto;padding:1rem 1.5rem 3rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 h3{font-size:1.1rem;margin-top:1.8rem}h4{font-size:1rem;margin-top:1.4rem}
-p.ranking{max-width:60rem}
+p.finding{max-width:60rem}
 .marker{color:#b00020;font-size:.8em;font-weight:600}
 .banner{background:#b00020;color:#fff;padding:.8rem 1rem;font-weight:700;font-size:1.1rem;border-radius:4px}
 .banner span{display:block;font-weight:400;font-size:.9rem}
@@ -38,120 +36,105 @@ ul.verdicts li{margin:.3rem 0}.v-holds{color:#1b6e20}.v-partly{color:#8a5a00}
 
 /// Renders `results` as the text of `index.html`.
 pub fn render_html(results: &Results) -> String {
-    render(&Report::new(results))
+    encode(&report::document(results))
 }
 
-pub(crate) fn render(report: &Report) -> String {
-    let marker = report.marker();
-    let mut body = format!("<h1>{}</h1>\n", esc(&report.title));
-    if let Some(evidence) = &report.emulated {
-        let _ = writeln!(body, "<p class=\"banner\">⚠ {}<span>{}</span></p>", esc(EMULATED), esc(evidence));
+/// `document` as a complete page.
+pub(crate) fn encode(document: &Document) -> String {
+    let mut body = format!("<h1>{}</h1>\n", esc(&document.title));
+    for block in &document.blocks {
+        match block {
+            Block::Heading { level, text, marker } => {
+                let marker = marker
+                    .map_or_else(String::new, |m| format!(" <span class=\"marker\">⚠ {}</span>", esc(m)));
+                let _ =
+                    writeln!(body, "<h{level} id=\"{}\">{}{marker}</h{level}>", esc(&slug(text)), esc(text));
+            }
+            Block::Banner { title, detail } => {
+                let _ =
+                    writeln!(body, "<p class=\"banner\">⚠ {}<span>{}</span></p>", esc(title), esc(detail));
+            }
+            Block::Facts(facts) => {
+                body.push_str("<dl class=\"machine\">\n");
+                for (label, value) in facts {
+                    let _ = writeln!(body, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(value));
+                }
+                body.push_str("</dl>\n");
+            }
+            Block::Paragraph(style, inlines) => {
+                let class = match style {
+                    Style::Plain => "",
+                    Style::Note => " class=\"note\"",
+                    Style::Finding => " class=\"finding\"",
+                };
+                let _ = writeln!(body, "<p{class}>{}</p>", inline(inlines));
+            }
+            Block::Grid(grid) => write_grid(&mut body, grid),
+            Block::Chart(chart) => {
+                let svg = match chart {
+                    Chart::Bar(chart) => svg::bar_chart(chart),
+                    Chart::Line(chart) => svg::line_chart(chart),
+                };
+                let _ = writeln!(body, "<figure>{svg}</figure>");
+            }
+            Block::List(items) => {
+                body.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(body, "<li>{}</li>", inline(item));
+                }
+                body.push_str("</ul>\n");
+            }
+            Block::Verdicts(claims) => {
+                body.push_str("<ul class=\"verdicts\">\n");
+                for claim in claims {
+                    let class = match claim.verdict {
+                        Verdict::Holds => "v-holds",
+                        Verdict::Partly => "v-partly",
+                        Verdict::DoesNotHold => "v-does-not-hold",
+                        Verdict::NotMeasured => "v-not-measured",
+                    };
+                    let _ = writeln!(
+                        body,
+                        "<li class=\"{class}\"><strong>{}</strong>: {}. {}</li>",
+                        esc(&claim.verdict.to_string()),
+                        esc(&claim.statement),
+                        esc(&claim.reason)
+                    );
+                }
+                body.push_str("</ul>\n");
+            }
+        }
     }
-    body.push_str("<dl class=\"machine\">\n");
-    for (label, value) in &report.machine {
-        let _ = writeln!(body, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(value));
-    }
-    body.push_str("</dl>\n");
-    let _ = writeln!(
-        body,
-        "<p>Tables as markdown: <a href=\"REPORT.md\">REPORT.md</a>. Criterion's own report \
-         (per-benchmark distributions): <a href=\"{}\">target/criterion/report/index.html</a>.</p>",
-        esc(CRITERION_REPORT)
-    );
-
-    write_table(&mut body, &report.main, marker, 2);
-    charts(&mut body, report.main_charts.iter().map(svg::bar_chart));
-    write_table(&mut body, &report.go, marker, 2);
-    write_table(&mut body, &report.speedup, marker, 2);
-    write_table(&mut body, &report.sweep, marker, 2);
-    charts(&mut body, [svg::line_chart(&report.sweep_chart)]);
-    write_table(&mut body, &report.contention, marker, 2);
-    write_table(&mut body, &report.writes, marker, 2);
-    write_table(&mut body, &report.registry, marker, 2);
-    charts(&mut body, report.registry_charts.iter().map(svg::bar_chart));
-    if let Some(workload) = &report.workload {
-        write_workload(&mut body, workload, marker);
-    }
-    write_table(&mut body, &report.floor, marker, 2);
-    write_table(&mut body, &report.floor_gap, marker, 2);
-
-    write_table(&mut body, &report.claims, marker, 2);
-    body.push_str("<ul class=\"verdicts\">\n");
-    for claim in &report.claim_list {
-        let class = match claim.verdict {
-            Verdict::Holds => "v-holds",
-            Verdict::Partly => "v-partly",
-            Verdict::DoesNotHold => "v-does-not-hold",
-            Verdict::NotMeasured => "v-not-measured",
-        };
-        let _ = writeln!(
-            body,
-            "<li class=\"{class}\"><strong>{}</strong>: {}. {}</li>",
-            esc(&claim.verdict.to_string()),
-            esc(&claim.statement),
-            esc(&claim.reason)
-        );
-    }
-    body.push_str("</ul>\n");
-    page(&report.title, &body)
-}
-
-/// A complete page around `body` (already HTML).
-pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n\
          </body>\n</html>\n",
-        esc(title)
+        esc(&document.title)
     )
 }
 
-fn charts(out: &mut String, charts: impl IntoIterator<Item = String>) {
-    for chart in charts {
-        let _ = writeln!(out, "<figure>{chart}</figure>");
-    }
+fn inline(inlines: &[Inline]) -> String {
+    inlines
+        .iter()
+        .map(|run| match run {
+            Inline::Text(text) => esc(text),
+            Inline::Code(code) => format!("<code>{}</code>", esc(code)),
+            Inline::Link { text, href } => format!("<a href=\"{}\">{}</a>", esc(href), esc(text)),
+        })
+        .collect()
 }
 
-/// Appends an `<h{level}>` of `title` with `marker`, its id made from `title`.
-fn heading(out: &mut String, title: &str, marker: &str, level: usize) {
-    let marker = if marker.is_empty() {
-        String::new()
-    } else {
-        format!(" <span class=\"marker\">⚠ {}</span>", esc(marker))
-    };
-    let _ = writeln!(out, "<h{level} id=\"{}\">{}{marker}</h{level}>", esc(&anchor(title)), esc(title));
-}
-
-fn write_workload(out: &mut String, workload: &Workload, marker: &str) {
-    heading(out, workload::TITLE, marker, 2);
-    for paragraph in &workload.intro {
-        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(paragraph));
-    }
-    for part in &workload.modes {
-        write_table(out, &part.table, marker, 3);
-        charts(out, [svg::bar_chart(&part.chart)]);
-        write_table(out, &part.by_query, marker, 4);
-        heading(out, &part.ranking_title, marker, 4);
-        let _ = writeln!(out, "<p class=\"ranking\">{}</p>", esc(&part.ranking));
-    }
-}
-
-/// Appends `table` as an `<h{level}>` with `marker`, its notes and the table.
-pub(crate) fn write_table(out: &mut String, table: &Table, marker: &str, level: usize) {
-    heading(out, &table.title, marker, level);
-    for note in &table.notes {
-        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(note));
-    }
+fn write_grid(out: &mut String, grid: &Grid) {
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
-    for heading in &table.header {
+    for heading in &grid.header {
         let _ = write!(out, "<th>{}</th>", esc(heading));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for row in &table.rows {
+    for row in &grid.rows {
         out.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let class = if table.is_left(i) { " class=\"l\"" } else { "" };
+            let class = if grid.is_left(i) { " class=\"l\"" } else { "" };
             let _ = write!(out, "<td{class}>{}</td>", esc(cell));
         }
         out.push_str("</tr>\n");

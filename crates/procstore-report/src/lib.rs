@@ -15,6 +15,7 @@
 mod add;
 mod claims;
 mod compare;
+mod doc;
 mod escape;
 mod figures;
 mod format;
@@ -29,6 +30,7 @@ mod rows;
 mod schema;
 mod svg;
 mod table;
+mod thresholds;
 mod workload;
 
 pub use add::{AddError, add_results};
@@ -38,6 +40,6 @@ pub use load::{LoadError, load};
 pub use markdown::render_markdown;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
-    Kind, Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION,
-    WorkloadMode, WorkloadRecord, groups,
+    Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION, WorkloadMode,
+    WorkloadRecord, groups,
 };

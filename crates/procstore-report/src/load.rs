@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::doc::slug;
 use crate::schema::{Percentiles, Results, SCHEMA_VERSION};
+
+/// The oldest schema this renderer still reads.
+const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// Why a `results.json` could not be used. Every variant names the file.
 #[derive(Debug)]
@@ -77,8 +81,8 @@ impl LoadError {
                 format!("line {line}, column {column}: {problem}")
             }
             LoadError::Schema { found: Some(found), expected, .. } => format!(
-                "written by schema {found}, this renderer reads schema {expected}; \
-                 re-run cargo bench"
+                "written by schema {found}, this renderer reads schemas \
+                 {OLDEST_SCHEMA_VERSION} to {expected}; re-run cargo bench"
             ),
             LoadError::Schema { found: None, expected, .. } => format!(
                 "no schema_version field (this renderer reads schema {expected}): \
@@ -123,16 +127,34 @@ fn parse(path: &Path, text: &str) -> Result<Results, LoadError> {
     }
 
     let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
-    if version.schema_version != Some(SCHEMA_VERSION) {
-        return Err(LoadError::Schema {
-            path: path.to_owned(),
-            found: version.schema_version,
-            expected: SCHEMA_VERSION,
-        });
+    let found = version.schema_version;
+    if !found.is_some_and(|v| (OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&v)) {
+        return Err(LoadError::Schema { path: path.to_owned(), found, expected: SCHEMA_VERSION });
     }
-    let results: Results = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    let mut results: Results = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    if found == Some(OLDEST_SCHEMA_VERSION) {
+        assign_ids(&mut results);
+    }
     validate(&results).map_err(|problem| LoadError::Invalid { path: path.to_owned(), problem })?;
     Ok(results)
+}
+
+/// Schema 1 named strategies by label only: give each record the id of its
+/// label, once, so nothing downstream ever matches on a label.
+fn assign_ids(results: &mut Results) {
+    for record in &mut results.records {
+        record.id = id_for(&record.strategy);
+    }
+    for record in &mut results.workload {
+        record.id = id_for(&record.strategy);
+        record.store_id = id_for(&record.store);
+        record.registry_id = id_for(&record.registry);
+    }
+}
+
+/// The catalogue id of `label`, else a slug of it.
+fn id_for(label: &str) -> String {
+    procstore_catalog::id_for_label(label).map_or_else(|| slug(label), str::to_owned)
 }
 
 fn json_error(path: &Path, error: &serde_json::Error) -> LoadError {
@@ -166,8 +188,17 @@ fn validate(results: &Results) -> Result<(), String> {
     if results.config.concurrent_threads == 0 {
         return Err("config.concurrent_threads is 0".to_owned());
     }
+    for (i, record) in results.records.iter().enumerate() {
+        if record.id.is_empty() {
+            return Err(format!("records[{i}].id (strategy `{}`) is empty", record.strategy));
+        }
+    }
     for (i, record) in results.workload.iter().enumerate() {
         let field = |name: &str| format!("workload[{i}].{name} (strategy `{}`)", record.strategy);
+        // A floor row has no store or registry, so only the pair id is required.
+        if record.id.is_empty() {
+            return Err(format!("{} is empty", field("id")));
+        }
         // Rates divide by it.
         if !(record.seconds.is_finite() && record.seconds > 0.0) {
             return Err(format!(

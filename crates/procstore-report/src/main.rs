@@ -5,31 +5,26 @@
 //! cargo run -p procstore-report -- [--reports DIR] [--add RESULTS.json ...]
 //! ```
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: procstore-report [--reports DIR] [--add RESULTS.json ...]
+use clap::Parser;
+use clap::error::ErrorKind;
 
-Renders DIR/<arch>-<os>/REPORT.md and index.html for every
-DIR/<arch>-<os>/results.json, then DIR/README.md and DIR/index.html
-comparing the architectures.
-
-options:
-  --reports DIR          the reports directory (default: the workspace's reports/)
-  --add FILE [FILE ...]  validate each results.json (e.g. one downloaded from an
-                         ARM CI runner) and copy it to DIR/<its machine>/results.json
-                         before rendering; may be repeated
-  -h, --help             print this help";
-
-/// What the command line asks for.
-#[derive(Debug, PartialEq)]
-enum Command {
-    /// Print the usage.
-    Help,
-    /// Add `add`, then render `reports`.
-    Render { reports: PathBuf, add: Vec<PathBuf> },
+/// Renders DIR/<arch>-<os>/REPORT.md and index.html for every
+/// DIR/<arch>-<os>/results.json, then DIR/README.md and DIR/index.html
+/// comparing the architectures.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "procstore-report")]
+struct Cli {
+    /// The reports directory [default: the workspace's reports/]
+    #[arg(long, value_name = "DIR")]
+    reports: Option<PathBuf>,
+    /// Validate each results.json (e.g. one downloaded from an ARM CI
+    /// runner) and copy it to DIR/<its machine>/results.json before
+    /// rendering; may be repeated
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    add: Vec<PathBuf>,
 }
 
 /// The workspace's `reports/`, two levels above this package.
@@ -38,60 +33,26 @@ fn default_reports() -> PathBuf {
     manifest.parent().and_then(Path::parent).unwrap_or(manifest).join("reports")
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
-    let mut reports = None;
-    let mut add = Vec::new();
-    let mut args = args.into_iter().peekable();
-    while let Some(arg) = args.next() {
-        let text = arg.to_string_lossy();
-        let (flag, inline) = match text.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value)),
-            _ => (text.to_string(), None),
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--reports" => {
-                let dir = match inline {
-                    Some(value) => OsString::from(value),
-                    None => args
-                        .next()
-                        .filter(|v| !v.to_string_lossy().starts_with("--"))
-                        .ok_or("--reports needs a directory")?,
-                };
-                if reports.replace(PathBuf::from(dir)).is_some() {
-                    return Err("--reports given twice".to_owned());
-                }
-            }
-            "--add" => {
-                let before = add.len();
-                if let Some(value) = inline {
-                    add.push(PathBuf::from(value));
-                }
-                while let Some(file) = args.next_if(|next| !next.to_string_lossy().starts_with("--")) {
-                    add.push(PathBuf::from(file));
-                }
-                if add.len() == before {
-                    return Err("--add needs at least one results.json".to_owned());
-                }
-            }
-            _ => return Err(format!("unexpected argument `{text}`")),
-        }
-    }
-    Ok(Command::Render { reports: reports.unwrap_or_else(default_reports), add })
+/// clap's message without its usage and hints: `unexpected argument 'x' found`.
+fn one_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }
 
 fn main() -> ExitCode {
-    let (reports, add) = match parse(std::env::args_os().skip(1)) {
-        Ok(Command::Help) => {
-            println!("{USAGE}");
+    let Cli { reports, add } = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = error.print();
             return ExitCode::SUCCESS;
         }
-        Ok(Command::Render { reports, add }) => (reports, add),
-        Err(problem) => {
-            eprintln!("procstore-report: {problem}\n\n{USAGE}");
+        Err(error) => {
+            eprintln!("procstore-report: {}", one_line(&error));
             return ExitCode::from(2);
         }
     };
+    let reports = reports.unwrap_or_else(default_reports);
     if !add.is_empty() {
         match procstore_report::add_results(&reports, &add) {
             Ok(added) => {
@@ -123,37 +84,45 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Result<Command, String> {
-        parse(list.iter().map(OsString::from))
+    fn args(list: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("procstore-report").chain(list.iter().copied()))
     }
 
     #[test]
     fn defaults_to_the_workspace_reports() {
-        let Ok(Command::Render { reports, add }) = args(&[]) else { panic!() };
-        assert!(reports.ends_with("reports") && add.is_empty());
+        assert_eq!(args(&[]).unwrap(), Cli { reports: None, add: Vec::new() });
+        let reports = default_reports();
+        assert!(reports.ends_with("reports"));
         assert!(reports.parent().unwrap().join("Cargo.toml").exists());
     }
 
     #[test]
     fn reads_reports_and_several_adds() {
         assert_eq!(
-            args(&["--add", "a.json", "b.json", "--reports", "out", "--add=c.json"]),
-            Ok(Command::Render {
-                reports: PathBuf::from("out"),
+            args(&["--add", "a.json", "b.json", "--reports", "out", "--add=c.json"]).unwrap(),
+            Cli {
+                reports: Some(PathBuf::from("out")),
                 add: ["a.json", "b.json", "c.json"].map(PathBuf::from).to_vec(),
-            })
+            }
         );
-        assert_eq!(args(&["--reports=x"]).map(|_| ()), Ok(()));
-        assert_eq!(args(&["-h"]), Ok(Command::Help));
+        assert!(args(&["--reports=x"]).is_ok());
+        assert_eq!(args(&["-h"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
     }
 
     #[test]
-    fn rejects_bad_arguments() {
-        assert!(args(&["--add"]).is_err());
-        assert!(args(&["--add", "--reports", "x"]).is_err());
-        assert!(args(&["--reports"]).is_err());
-        assert!(args(&["--reports", "a", "--reports", "b"]).is_err());
-        assert!(args(&["--frobnicate"]).is_err());
-        assert!(args(&["stray"]).is_err());
+    fn rejects_bad_arguments_in_one_line() {
+        for bad in [
+            &["--add"][..],
+            &["--add", "--reports", "x"],
+            &["--reports"],
+            &["--reports", "a", "--reports", "b"],
+            &["--frobnicate"],
+            &["stray"],
+        ] {
+            let error = args(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+            let line = one_line(&error);
+            assert!(!line.is_empty() && !line.contains('\n') && !line.starts_with("error"), "{line}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::format;
 use crate::rows::ratio;
-use crate::schema::Kind;
+use procstore_catalog::Family;
 
 /// One workload row (never a floor), as ranked.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,7 +16,7 @@ pub(crate) struct Ranked<'r> {
     /// The store's label in the micro-benchmark tables.
     pub(crate) store: &'r str,
     /// The pair's family.
-    pub(crate) kind: Kind,
+    pub(crate) kind: Family,
     /// Workload p50 latency, all queries, ns.
     pub(crate) p50: f64,
     /// Workload p99.9 latency, all queries, ns.
@@ -87,7 +87,7 @@ fn compare(rows: &[&Ranked<'_>], micro: &str) -> Vec<String> {
         )
     });
 
-    let kinds: BTreeSet<Kind> = rows.iter().map(|r| r.kind).collect();
+    let kinds: BTreeSet<Family> = rows.iter().map(|r| r.kind).collect();
     sentences.push(if let [kind] = kinds.iter().collect::<Vec<_>>().as_slice() {
         format!("Every ranked row is {}: no family order to compare.", kind.label())
     } else {
@@ -186,11 +186,11 @@ fn spread(values: &[f64]) -> Option<f64> {
 /// The families of `rows`, each placed by its best (smallest) value in
 /// `values`, smallest first, ties joined by `=`: `atomic, lock = channel`.
 pub(crate) fn family_order(rows: &[&Ranked<'_>], values: &[f64]) -> String {
-    let mut best = BTreeMap::<Kind, f64>::new();
+    let mut best = BTreeMap::<Family, f64>::new();
     for (row, &value) in rows.iter().zip(values) {
         best.entry(row.kind).and_modify(|b| *b = b.min(value)).or_insert(value);
     }
-    let mut order: Vec<(Kind, f64)> = best.into_iter().collect();
+    let mut order: Vec<(Family, f64)> = best.into_iter().collect();
     // Ties in family order, so equal orders print equal.
     order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let mut text = String::new();
@@ -207,7 +207,7 @@ pub(crate) fn family_order(rows: &[&Ranked<'_>], values: &[f64]) -> String {
 mod tests {
     use super::*;
 
-    fn row(label: &'static str, kind: Kind, p50: f64, p999: f64, micro: Option<f64>) -> Ranked<'static> {
+    fn row(label: &'static str, kind: Family, p50: f64, p999: f64, micro: Option<f64>) -> Ranked<'static> {
         Ranked { label, store: label, kind, p50, p999, micro }
     }
 
@@ -242,10 +242,10 @@ mod tests {
     #[test]
     fn family_order_by_best_row() {
         let rows = [
-            row("a", Kind::Lock, 300.0, 0.0, None),
-            row("b", Kind::Atomic, 100.0, 0.0, None),
-            row("c", Kind::Lock, 200.0, 0.0, None),
-            row("d", Kind::Channel, 200.0, 0.0, None),
+            row("a", Family::Lock, 300.0, 0.0, None),
+            row("b", Family::Atomic, 100.0, 0.0, None),
+            row("c", Family::Lock, 200.0, 0.0, None),
+            row("d", Family::Channel, 200.0, 0.0, None),
         ];
         let refs: Vec<&Ranked<'_>> = rows.iter().collect();
         assert_eq!(family_order(&refs, &[300.0, 100.0, 200.0, 200.0]), "atomic, lock = channel");
@@ -255,11 +255,11 @@ mod tests {
     #[test]
     fn paragraph_from_the_figures() {
         let rows = [
-            row("mutex", Kind::Lock, 300.0, 20_000.0, Some(70.0)),
-            row("rwlock", Kind::Lock, 250.0, 30_000.0, Some(150.0)),
-            row("actor", Kind::Channel, 2_000.0, 90_000.0, Some(350.0)),
-            row("cache", Kind::Atomic, 150.0, 40_000.0, Some(0.2)),
-            row("hazard", Kind::Atomic, 100.0, 10_000.0, None),
+            row("mutex", Family::Lock, 300.0, 20_000.0, Some(70.0)),
+            row("rwlock", Family::Lock, 250.0, 30_000.0, Some(150.0)),
+            row("actor", Family::Channel, 2_000.0, 90_000.0, Some(350.0)),
+            row("cache", Family::Atomic, 150.0, 40_000.0, Some(0.2)),
+            row("hazard", Family::Atomic, 100.0, 10_000.0, None),
         ];
         let text = paragraph(&rows, "Concurrent (10)");
         assert!(text.starts_with(

@@ -5,11 +5,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::compare::Comparison;
 use crate::load::{LoadError, load};
-use crate::report::Report;
+use crate::report;
 use crate::schema::Results;
-use crate::{html, markdown};
+use crate::{compare, html, markdown};
 
 /// The file each architecture's directory holds.
 pub const RESULTS_FILE: &str = "results.json";
@@ -150,9 +149,9 @@ pub fn render_all(reports: &Path) -> Result<Vec<PathBuf>, RenderError> {
     for (name, dir) in dirs {
         match load(&dir.join(RESULTS_FILE)) {
             Ok(results) => {
-                let report = Report::new(&results);
+                let document = report::document(&results);
                 for (file, text) in
-                    [("REPORT.md", markdown::render(&report)), ("index.html", html::render(&report))]
+                    [("REPORT.md", markdown::encode(&document)), ("index.html", html::encode(&document))]
                 {
                     write(&dir.join(file), &text, &mut written, &mut problems);
                 }
@@ -174,9 +173,9 @@ pub fn render_all(reports: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 other => other.to_string(),
             })
             .collect();
-        let comparison = Comparison::new(&runs, skipped);
-        write(&reports.join("README.md"), &comparison.markdown(), &mut written, &mut problems);
-        write(&reports.join("index.html"), &comparison.html(), &mut written, &mut problems);
+        let comparison = compare::document(&runs, skipped);
+        write(&reports.join("README.md"), &markdown::encode(&comparison), &mut written, &mut problems);
+        write(&reports.join("index.html"), &html::encode(&comparison), &mut written, &mut problems);
     }
 
     if problems.is_empty() {

@@ -1,21 +1,24 @@
 //! The main table's figures, computed once for every output and claim.
 
 use crate::figures::Figures;
-use crate::schema::{Kind, groups};
+use crate::schema::groups;
+use procstore_catalog::Family;
 
-/// The baseline row of every speedup: the strategy named so.
-pub(crate) const MUTEX: &str = "std Mutex";
+/// The catalogue id of the baseline of every speedup.
+pub(crate) const BASELINE_ID: &str = "std-mutex";
 
-/// The locked map the concurrent-map claim compares against.
-pub(crate) const LOCKED_MAP: &str = "std Mutex<HashMap>";
+/// The catalogue id of the locked map the concurrent-map claim compares against.
+pub(crate) const LOCKED_MAP_ID: &str = "std-mutex-map";
 
 /// One store strategy's figures in the Go record's columns.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct MainRow<'r> {
-    /// The strategy's name, as recorded.
+    /// The strategy's catalogue id.
+    pub(crate) id: &'r str,
+    /// The strategy's label, as recorded.
     pub(crate) name: &'r str,
     /// Its family.
-    pub(crate) kind: Kind,
+    pub(crate) kind: Family,
     /// Single Reader ns/op.
     pub(crate) single: Option<f64>,
     /// Concurrent (N) ns/op.
@@ -36,8 +39,8 @@ impl MainRow<'_> {
 }
 
 /// `name`, prefixed with `floor: ` for a floor that does not say so itself.
-pub(crate) fn label(name: &str, kind: Kind) -> String {
-    if kind == Kind::Floor && !name.to_ascii_lowercase().starts_with("floor") {
+pub(crate) fn label(name: &str, kind: Family) -> String {
+    if kind == Family::Floor && !name.to_ascii_lowercase().starts_with("floor") {
         format!("floor: {name}")
     } else {
         name.to_owned()
@@ -84,14 +87,16 @@ pub(crate) fn main_rows<'r>(figures: &Figures<'r>) -> Vec<MainRow<'r>> {
     figures
         .stores()
         .into_iter()
-        .map(|(name, kind)| {
-            let memory = figures.any(groups::MEMORY_READ, name);
+        .map(|strategy| {
+            let id = strategy.id;
+            let memory = figures.any(groups::MEMORY_READ, id);
             MainRow {
-                name,
-                kind,
-                single: figures.ns(groups::SINGLE_READER, name, 1),
-                concurrent: figures.ns(groups::CONCURRENT, name, n),
-                contention: figures.ns(groups::CONTENTION, name, n),
+                id,
+                name: strategy.label,
+                kind: strategy.kind,
+                single: figures.ns(groups::SINGLE_READER, id, 1),
+                concurrent: figures.ns(groups::CONCURRENT, id, n),
+                contention: figures.ns(groups::CONTENTION, id, n),
                 bytes: memory.and_then(|r| r.bytes_per_op),
                 allocs: memory.and_then(|r| r.allocs_per_op),
             }
@@ -109,7 +114,7 @@ pub(crate) fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<
 /// The fastest row of `kind` in `column`, with its figure.
 pub(crate) fn fastest<'a, 'r>(
     rows: &'a [MainRow<'r>],
-    kind: Kind,
+    kind: Family,
     column: Column,
 ) -> Option<(&'a MainRow<'r>, f64)> {
     rows.iter()

@@ -1,9 +1,13 @@
 //! `results.json`: what the harness measured, as the renderer reads it.
 
+use std::collections::BTreeMap;
+
+use procstore_catalog::Family;
 use serde::{Deserialize, Serialize};
 
-/// Bumped whenever a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped whenever a field changes meaning or disappears. Version 2 added
+/// the catalogue ids; version 1 files still load (see [`crate::load`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One benchmark run on one machine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,6 +24,12 @@ pub struct Results {
     /// runs from before the workload existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workload: Vec<WorkloadRecord>,
+    /// The git commit the run measured, e.g. `abc1234` or `abc1234-dirty`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Crate name -> resolved version of every crate that implements a row.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, String>,
 }
 
 /// The machine a run came from.
@@ -71,44 +81,19 @@ pub struct RunConfig {
     pub measurement_secs: f64,
 }
 
-/// The family a strategy belongs to, for the Go record's rows and claims.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// A lock around the state or map (the Go "Mutex" row).
-    Lock,
-    /// An actor thread behind channels (the Go "Channel" row).
-    Channel,
-    /// An atomic pointer with safe reclamation (the Go "Atomic" row).
-    Atomic,
-    /// A concurrent map (the Go sync.Map claim).
-    ConcurrentMap,
-    /// A benchmark-only lower bound, never a store.
-    Floor,
-}
-
-impl Kind {
-    /// The family in words, e.g. `concurrent map`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Lock => "lock",
-            Kind::Channel => "channel",
-            Kind::Atomic => "atomic",
-            Kind::ConcurrentMap => "concurrent map",
-            Kind::Floor => "floor",
-        }
-    }
-}
-
 /// One figure: a strategy in a group at a thread count.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// The benchmark group, one of [`groups`].
     pub group: String,
-    /// The strategy's row label.
+    /// The catalogue id of the store, registry or floor (`std-mutex`): what
+    /// the renderer matches on. Empty only in a schema 1 file before loading.
+    #[serde(default)]
+    pub id: String,
+    /// The strategy's row label, for display.
     pub strategy: String,
     /// Its family.
-    pub kind: Kind,
+    pub kind: Family,
     /// Threads doing the measured operation.
     pub threads: u32,
     /// Median over samples of wall time / operations, in ns (Go
@@ -236,14 +221,23 @@ pub struct QueryLatency {
 pub struct WorkloadRecord {
     /// Where the lifecycle events came from.
     pub mode: WorkloadMode,
+    /// The catalogue id of the store and registry pair (`arc-swap`).
+    #[serde(default)]
+    pub id: String,
     /// The row label, naming the store and registry pair.
     pub strategy: String,
+    /// The catalogue id of the per-child store.
+    #[serde(default)]
+    pub store_id: String,
     /// The per-child store's row label in the micro-benchmark tables.
     pub store: String,
+    /// The catalogue id of the registry.
+    #[serde(default)]
+    pub registry_id: String,
     /// The registry's row label in the micro-benchmark tables.
     pub registry: String,
     /// The pair's family.
-    pub kind: Kind,
+    pub kind: Family,
     /// Supervised children.
     pub children: u32,
     /// Reader threads querying in a closed loop.

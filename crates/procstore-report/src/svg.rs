@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::escape::html as esc;
 use crate::format;
-use crate::schema::Kind;
+use procstore_catalog::Family;
 
 /// One line of a [`LineChart`].
 #[derive(Clone, Debug, PartialEq)]
@@ -15,7 +15,7 @@ pub(crate) struct Series {
     /// Legend text.
     pub(crate) name: String,
     /// Family: floors are dashed.
-    pub(crate) kind: Kind,
+    pub(crate) kind: Family,
     /// (x, y) points, x ascending; y must be > 0 (log scale).
     pub(crate) points: Vec<(f64, f64)>,
 }
@@ -40,7 +40,7 @@ pub(crate) struct Bar {
     /// Text left of the bar.
     pub(crate) label: String,
     /// Family: the bar's colour.
-    pub(crate) kind: Kind,
+    pub(crate) kind: Family,
     /// One (length, text) per series, or just one: `None` draws no bar; the
     /// text (the formatted value, or a gap mark) goes right of the bar.
     pub(crate) values: Vec<(Option<f64>, String)>,
@@ -48,7 +48,7 @@ pub(crate) struct Bar {
 
 impl Bar {
     /// A bar with a single value.
-    pub(crate) fn one(label: String, kind: Kind, value: Option<f64>, text: String) -> Bar {
+    pub(crate) fn one(label: String, kind: Family, value: Option<f64>, text: String) -> Bar {
         Bar { label, kind, values: vec![(value, text)] }
     }
 }
@@ -76,13 +76,13 @@ const PALETTE: [&str; 12] = [
     "#17becf", "#393b79", "#637939",
 ];
 
-fn kind_colour(kind: Kind) -> &'static str {
+fn kind_colour(kind: Family) -> &'static str {
     match kind {
-        Kind::Lock => "#1f77b4",
-        Kind::Channel => "#ff7f0e",
-        Kind::Atomic => "#2ca02c",
-        Kind::ConcurrentMap => "#9467bd",
-        Kind::Floor => "#8c8c8c",
+        Family::Lock => "#1f77b4",
+        Family::Channel => "#ff7f0e",
+        Family::Atomic => "#2ca02c",
+        Family::ConcurrentMap => "#9467bd",
+        Family::Floor => "#8c8c8c",
     }
 }
 
@@ -254,7 +254,7 @@ pub(crate) fn line_chart(chart: &LineChart) -> String {
 
     for (i, series) in chart.series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        let dash = if series.kind == Kind::Floor { " stroke-dasharray=\"6 4\"" } else { "" };
+        let dash = if series.kind == Family::Floor { " stroke-dasharray=\"6 4\"" } else { "" };
         let drawn: Vec<(f64, f64)> =
             series.points.iter().filter(|(px, py)| *px > 0.0 && *py > 0.0).copied().collect();
         let path: Vec<String> =
@@ -325,7 +325,7 @@ pub(crate) fn bar_chart(chart: &BarChart) -> String {
     };
 
     // Legend of the families present, then of the series.
-    let mut kinds: Vec<Kind> = chart.bars.iter().map(|b| b.kind).collect();
+    let mut kinds: Vec<Family> = chart.bars.iter().map(|b| b.kind).collect();
     kinds.sort();
     kinds.dedup();
     let families = kinds.iter().map(|kind| (kind.label(), kind_colour(*kind), String::new(), 30.0));
@@ -402,7 +402,7 @@ mod tests {
             unit: "ns/op".to_owned(),
             bars: values
                 .iter()
-                .map(|&v| Bar::one("b".to_owned(), Kind::Lock, Some(v), format::ns(Some(v))))
+                .map(|&v| Bar::one("b".to_owned(), Family::Lock, Some(v), format::ns(Some(v))))
                 .collect(),
             ..BarChart::default()
         }
@@ -451,7 +451,7 @@ mod tests {
             y_label: "y".to_owned(),
             series: vec![Series {
                 name: "a&b".to_owned(),
-                kind: Kind::Floor,
+                kind: Family::Floor,
                 points: vec![(1.0, 2.0), (4.0, 3.0)],
             }],
         };

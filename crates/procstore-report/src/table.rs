@@ -1,4 +1,5 @@
-//! A table computed once and rendered by both markdown and HTML.
+//! A titled table as a section builds it; [`crate::doc::Document::table`]
+//! turns it into a heading, notes and cells.
 
 /// A titled table of plain (unescaped) text cells: the first `left` columns
 /// are text (left-aligned), the others figures (right-aligned).
@@ -22,11 +23,6 @@ impl Table {
         Table { title: title.into(), notes: Vec::new(), header, rows: Vec::new(), left: 1 }
     }
 
-    /// Whether column `index` is text (left-aligned).
-    pub(crate) fn is_left(&self, index: usize) -> bool {
-        index < self.left
-    }
-
     /// Adds a paragraph under the heading.
     pub(crate) fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
@@ -37,17 +33,4 @@ impl Table {
         cells.resize(self.header.len().max(cells.len()), String::new());
         self.rows.push(cells);
     }
-}
-
-/// A fragment identifier made of `title`'s letters and digits.
-pub(crate) fn anchor(title: &str) -> String {
-    let mut anchor = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            anchor.push(c.to_ascii_lowercase());
-        } else if !anchor.ends_with('-') && !anchor.is_empty() {
-            anchor.push('-');
-        }
-    }
-    anchor.trim_end_matches('-').to_owned()
 }

@@ -2,17 +2,19 @@
 //! event lag, rates), p99 by query, a latency chart, and whether the
 //! micro-benchmark ranking held.
 
+use crate::doc::{Chart, Document, Style};
 use crate::figures::Figures;
 use crate::format;
 use crate::ranking::{self, Ranked};
-use crate::report::PACED_SHARE;
 use crate::rows::{Column, label};
-use crate::schema::{Kind, Query, Results, WorkloadMode, WorkloadRecord, groups};
+use crate::schema::{Query, Results, WorkloadMode, WorkloadRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
+use crate::thresholds::{self, CHURN_SPREAD, PACED_SHARE};
+use procstore_catalog::Family;
 
 /// The section's heading.
-pub(crate) const TITLE: &str = "Supervisor workload";
+const TITLE: &str = "Supervisor workload";
 
 /// The modes, in reading order.
 const MODES: [WorkloadMode; 2] = [WorkloadMode::Processes, WorkloadMode::Simulated];
@@ -20,60 +22,28 @@ const MODES: [WorkloadMode; 2] = [WorkloadMode::Processes, WorkloadMode::Simulat
 /// The queries, in column order.
 const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Counts];
 
-/// The supervisor workload section of a run.
-#[derive(Clone, Debug)]
-pub(crate) struct Workload {
-    /// Paragraphs under the section heading.
-    pub(crate) intro: Vec<String>,
-    /// One part per mode and reader count measured, real processes first.
-    pub(crate) modes: Vec<ModePart>,
-}
-
-/// One setting's tables, chart and ranking paragraph.
-#[derive(Clone, Debug)]
-pub(crate) struct ModePart {
-    /// One row per record, in file order.
-    pub(crate) table: Table,
-    /// p50, p99 and p99.9 of every row.
-    pub(crate) chart: BarChart,
-    /// p99 of each kind of query, per row.
-    pub(crate) by_query: Table,
-    /// The heading of `ranking`.
-    pub(crate) ranking_title: String,
-    /// Whether the micro-benchmark ranking held, in words.
-    pub(crate) ranking: String,
-}
-
-impl Workload {
-    /// The section of the run behind `figures`; `None` when it has no
-    /// workload records.
-    pub(crate) fn new(figures: &Figures<'_>) -> Option<Workload> {
-        let workload = &figures.results().workload;
-        if workload.is_empty() {
-            return None;
-        }
-        let modes: Vec<ModePart> = settings(workload)
-            .into_iter()
-            .map(|setting| {
-                let records: Vec<&WorkloadRecord> =
-                    workload.iter().filter(|r| (r.mode, r.readers) == setting).collect();
-                ModePart::new(figures, &setting_label(setting), &records)
-            })
-            .collect();
-        let mut intro = vec![
-            "A process supervisor under churn: one state store per supervised child and one \
-             registry as the process table; children exit and are restarted while reader threads \
-             query the supervisor in a closed loop. Each row pairs a store with a registry of the \
-             same family, whose micro-benchmark figures are in the tables above."
-                .to_owned(),
-        ];
-        intro.extend(
-            MODES
-                .into_iter()
-                .filter(|mode| workload.iter().any(|r| r.mode == *mode))
-                .map(|mode| format!("{}: {}", capitalized(mode.label()), describe(mode))),
-        );
-        Some(Workload { intro, modes })
+/// Adds the supervisor workload section of the run behind `figures` to
+/// `doc`; nothing when it has no workload records.
+pub(crate) fn section(figures: &Figures<'_>, doc: &mut Document) {
+    let workload = &figures.results().workload;
+    if workload.is_empty() {
+        return;
+    }
+    doc.heading(2, TITLE);
+    doc.text(
+        Style::Note,
+        "A process supervisor under churn: one state store per supervised child and one \
+         registry as the process table; children exit and are restarted while reader threads \
+         query the supervisor in a closed loop. Each row pairs a store with a registry of the \
+         same family, whose micro-benchmark figures are in the tables above.",
+    );
+    for mode in MODES.into_iter().filter(|mode| workload.iter().any(|r| r.mode == *mode)) {
+        doc.text(Style::Note, format!("{}: {}", capitalized(mode.label()), describe(mode)));
+    }
+    for setting in settings(workload) {
+        let records: Vec<&WorkloadRecord> =
+            workload.iter().filter(|r| (r.mode, r.readers) == setting).collect();
+        setting_part(figures, &setting_label(setting), &records, doc);
     }
 }
 
@@ -108,34 +78,30 @@ fn describe(mode: WorkloadMode) -> &'static str {
     }
 }
 
-impl ModePart {
-    fn new(figures: &Figures<'_>, setting: &str, records: &[&WorkloadRecord]) -> ModePart {
-        let stores: Vec<&WorkloadRecord> =
-            records.iter().copied().filter(|r| r.kind != Kind::Floor).collect();
-        // Compare with the micro-benchmark at the workload's reader count
-        // when the sweep measured it, else at the Concurrent (N) column.
-        let readers = records.first().map_or(figures.n(), |r| r.readers);
-        let swept = stores.iter().any(|r| figures.ns(groups::CONCURRENT, &r.store, readers).is_some());
-        let n = if swept { readers } else { figures.n() };
-        let ranked: Vec<Ranked<'_>> = stores
-            .iter()
-            .map(|r| Ranked {
-                label: &r.strategy,
-                store: &r.store,
-                kind: r.kind,
-                p50: r.latency.p50_ns,
-                p999: r.latency.p999_ns,
-                micro: figures.ns(groups::CONCURRENT, &r.store, n),
-            })
-            .collect();
-        ModePart {
-            table: main_table(setting, records, &stores),
-            chart: chart(setting, records),
-            by_query: by_query_table(setting, records),
-            ranking_title: format!("Did the micro-benchmark ranking hold? ({setting})"),
-            ranking: ranking::paragraph(&ranked, &Column::Concurrent.label(n)),
-        }
-    }
+/// One setting's table, chart, p99 by query, and whether the ranking held.
+fn setting_part(figures: &Figures<'_>, setting: &str, records: &[&WorkloadRecord], doc: &mut Document) {
+    let stores: Vec<&WorkloadRecord> = records.iter().copied().filter(|r| r.kind != Family::Floor).collect();
+    // Compare with the micro-benchmark at the workload's reader count
+    // when the sweep measured it, else at the Concurrent (N) column.
+    let readers = records.first().map_or(figures.n(), |r| r.readers);
+    let swept = stores.iter().any(|r| figures.ns(groups::CONCURRENT, &r.store_id, readers).is_some());
+    let n = if swept { readers } else { figures.n() };
+    let ranked: Vec<Ranked<'_>> = stores
+        .iter()
+        .map(|r| Ranked {
+            label: &r.strategy,
+            store: &r.store,
+            kind: r.kind,
+            p50: r.latency.p50_ns,
+            p999: r.latency.p999_ns,
+            micro: figures.ns(groups::CONCURRENT, &r.store_id, n),
+        })
+        .collect();
+    doc.table(3, main_table(setting, records, &stores));
+    doc.charts([Chart::Bar(chart(setting, records))]);
+    doc.table(4, by_query_table(setting, records));
+    doc.heading(4, format!("Did the micro-benchmark ranking hold? ({setting})"));
+    doc.text(Style::Finding, ranking::paragraph(&ranked, &Column::Concurrent.label(n)));
 }
 
 fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRecord]) -> Table {
@@ -167,7 +133,7 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
     if let Some(note) = churn_note(stores) {
         table.note(note);
     }
-    if records.iter().any(|r| r.kind == Kind::Floor) {
+    if records.iter().any(|r| r.kind == Family::Floor) {
         table.note(
             "Rows labelled 'floor:' time the clock reads alone, no query: the measurement floor, \
              shown for reference and never ranked.",
@@ -194,16 +160,8 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
 
 /// Events/s achieved, flagged when a generator fell short of its target.
 fn events(record: &WorkloadRecord) -> String {
-    let rate = record.events_per_sec();
-    let mut cell = format::per_sec(Some(rate));
-    if let Some(target) = record.target_events_per_sec
-        && record.kind != Kind::Floor
-        && target > 0.0
-        && rate < PACED_SHARE * target
-    {
-        cell += &format!(" ⚠ {} of target", format::percent(rate / target));
-    }
-    cell
+    let target = record.target_events_per_sec.filter(|_| record.kind != Family::Floor);
+    thresholds::rate_against_target(Some(record.events_per_sec()), target).0
 }
 
 /// The mode's setup in one sentence, from the store rows.
@@ -241,8 +199,8 @@ fn setup(stores: &[&WorkloadRecord]) -> String {
 fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
     let by_rate =
         |a: &&&WorkloadRecord, b: &&&WorkloadRecord| a.events_per_sec().total_cmp(&b.events_per_sec());
-    let least = stores.iter().filter(|r| r.kind != Kind::Floor).min_by(by_rate)?;
-    let most = stores.iter().filter(|r| r.kind != Kind::Floor).max_by(by_rate)?;
+    let least = stores.iter().filter(|r| r.kind != Family::Floor).min_by(by_rate)?;
+    let most = stores.iter().filter(|r| r.kind != Family::Floor).max_by(by_rate)?;
     (most.events_per_sec() > CHURN_SPREAD * least.events_per_sec()).then(|| {
         format!(
             "The rows did not sustain the same churn: the writer published {} under {} but {} under {}. \
@@ -255,9 +213,6 @@ fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
         )
     })
 }
-
-/// How far apart two rows' event rates must be for [`churn_note`] to speak.
-const CHURN_SPREAD: f64 = 2.0;
 
 /// `values` as one figure when they agree, else as `min–max`.
 fn span(values: impl Iterator<Item = f64>, show: impl Fn(f64) -> String) -> String {
@@ -339,7 +294,7 @@ pub(crate) fn fastest_line(results: &Results) -> Option<String> {
     let best = results
         .workload
         .iter()
-        .filter(|r| (r.mode, r.readers) == setting && r.kind != Kind::Floor)
+        .filter(|r| (r.mode, r.readers) == setting && r.kind != Family::Floor)
         .min_by(|a, b| a.latency.p50_ns.total_cmp(&b.latency.p50_ns))?;
     Some(format!(
         "{TITLE} ({}): fastest by p50 is {} ({} p50, {} p99.9).",

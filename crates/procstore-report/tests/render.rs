@@ -10,6 +10,9 @@ use procstore_report::{
     render_all, render_html, render_markdown,
 };
 
+/// The committed run every change must keep rendering.
+const COMMITTED: &str = "../../reports/x86_64-linux/results.json";
+
 /// The markdown table row whose first cell is `label`.
 fn row<'a>(markdown: &'a str, label: &str) -> &'a str {
     let start = format!("| {label} |");
@@ -212,15 +215,19 @@ fn load_errors_name_the_file_and_the_problem() {
     assert!(matches!(error, LoadError::Json { line: 3, .. }), "{error:?}");
     assert!(error.to_string().contains("line 3, column"), "{error}");
 
-    let mut old = results("x86_64", false);
-    old.schema_version = SCHEMA_VERSION - 1;
-    let old = scratch.write_results("old.json", &old);
-    let text = load(&old).unwrap_err().to_string();
-    assert!(text.contains(&old.display().to_string()));
+    let mut newer = results("x86_64", false);
+    newer.schema_version = SCHEMA_VERSION + 1;
+    let newer = scratch.write_results("newer.json", &newer);
+    let text = load(&newer).unwrap_err().to_string();
+    assert!(text.contains(&newer.display().to_string()));
     assert!(text.contains(&format!(
-        "written by schema {}, this renderer reads schema {SCHEMA_VERSION}; re-run cargo bench",
-        SCHEMA_VERSION - 1
+        "written by schema {}, this renderer reads schemas 1 to {SCHEMA_VERSION}; re-run cargo bench",
+        SCHEMA_VERSION + 1
     )));
+    let mut no_id = results("x86_64", false);
+    no_id.records[3].id.clear();
+    let no_id = scratch.write_results("no-id.json", &no_id);
+    assert!(load(&no_id).unwrap_err().to_string().contains("records[3].id (strategy `"));
 
     let shape = scratch.write("shape.json", &format!("{{\"schema_version\": {SCHEMA_VERSION}}}"));
     assert!(load(&shape).unwrap_err().to_string().contains("missing field"));
@@ -312,4 +319,89 @@ fn add_copies_valid_results_under_their_slug() {
     let twin = scratch.write_results("twin.json", &results("riscv64", false));
     let error = add_results(&reports, &[riscv, twin]).unwrap_err();
     assert!(matches!(error, AddError::SameMachine { .. }), "{error}");
+}
+
+#[test]
+fn schema_1_files_load_with_ids_from_their_labels() {
+    let scratch = Scratch::new("schema-1");
+    let current = results("x86_64", false);
+    let mut json = serde_json::to_value(&current).unwrap();
+    json["schema_version"] = 1.into();
+    json.as_object_mut().unwrap().retain(|key, _| !matches!(key.as_str(), "commit" | "versions"));
+    for record in json["records"].as_array_mut().unwrap() {
+        assert!(record.as_object_mut().unwrap().remove("id").is_some());
+    }
+    for record in json["workload"].as_array_mut().unwrap() {
+        for key in ["id", "store_id", "registry_id"] {
+            assert!(record.as_object_mut().unwrap().remove(key).is_some());
+        }
+    }
+    let old = scratch.write("old.json", &serde_json::to_string_pretty(&json).unwrap());
+    let loaded = load(&old).unwrap();
+    let ids = |r: &procstore_report::Results| -> Vec<String> {
+        let records = r.records.iter().map(|x| x.id.clone());
+        records
+            .chain(r.workload.iter().flat_map(|w| [w.id.clone(), w.store_id.clone(), w.registry_id.clone()]))
+            .collect()
+    };
+    assert!(ids(&loaded) == ids(&current), "every label mapped to the same id");
+    assert_eq!((loaded.commit, loaded.versions.len()), (None, 0));
+    let md = render_markdown(&load(&old).unwrap());
+    assert!(md.contains("## Speedup vs std Mutex") && !md.contains("Commit:"));
+}
+
+#[test]
+fn the_header_names_the_commit_and_the_crates() {
+    let md = render_markdown(&results("x86_64", false));
+    assert!(md.contains(" · Commit: abc1234-dirty · Crates: arc-swap 1.9.5, dashmap 6.2.1\n"), "{md}");
+    assert!(render_html(&results("x86_64", false)).contains("<dd>arc-swap 1.9.5, dashmap 6.2.1</dd>"));
+}
+
+/// Every heading of a markdown text as (level, text), marker removed.
+fn markdown_headings(md: &str) -> Vec<(usize, String)> {
+    md.lines()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| {
+            let level = line.chars().take_while(|&c| c == '#').count();
+            let text = line[level..].trim().split(" — ⚠").next().unwrap_or_default();
+            (level, text.replace('\\', ""))
+        })
+        .collect()
+}
+
+/// Every heading of an HTML page as (level, text), marker and escapes removed.
+fn html_headings(html: &str) -> Vec<(usize, String)> {
+    let mut headings = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<h") {
+        rest = &rest[at + 2..];
+        let Some(level) = rest.chars().next().and_then(|c| c.to_digit(10)) else { continue };
+        let open = rest.find('>').unwrap() + 1;
+        let close = rest.find("</h").unwrap();
+        let text = rest[open..close].split(" <span").next().unwrap_or_default();
+        let text =
+            text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+        headings.push((level as usize, text.replace("&amp;", "&")));
+    }
+    headings
+}
+
+#[test]
+fn markdown_and_html_have_the_same_sections_in_the_same_order() {
+    let committed = load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED)).unwrap();
+    for results in [results("x86_64", false), results("aarch64", true), committed] {
+        let md = markdown_headings(&render_markdown(&results));
+        assert!(md.len() > 10, "{md:?}");
+        assert_eq!(md, html_headings(&render_html(&results)));
+    }
+
+    let scratch = Scratch::new("same-sections");
+    let reports = scratch.path().join("reports");
+    scratch.write_results("reports/x86_64-linux/results.json", &results("x86_64", false));
+    scratch.write_results("reports/aarch64-linux/results.json", &results("aarch64", true));
+    scratch.write("reports/riscv64-linux/results.json", "{");
+    assert!(render_all(&reports).is_err(), "riscv64 is not rendered");
+    let readme = markdown_headings(&fs::read_to_string(reports.join("README.md")).unwrap());
+    assert!(readme.iter().any(|(_, text)| text == "Not rendered"), "{readme:?}");
+    assert_eq!(readme, html_headings(&fs::read_to_string(reports.join("index.html")).unwrap()));
 }

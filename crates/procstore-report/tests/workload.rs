@@ -140,7 +140,7 @@ fn html_has_the_section_tables_and_charts() {
     assert!(processes.contains("<td class=\"l\">floor: timer only</td><td class=\"l\">floor</td>"));
     let by_query = between(section, "<h4 id=\"p99-by-query-simulated-event-stream-3-readers\">", "</table>");
     assert_eq!(by_query.matches("<tr>").count(), 1 + 6);
-    assert!(section.contains("<p class=\"ranking\">Ranked by workload p50"));
+    assert!(section.contains("<p class=\"finding\">Ranked by workload p50"));
 
     // One grouped log-scale chart per mode: p50, p99, p99.9 per row.
     assert_eq!(section.matches("<svg").count(), 2);

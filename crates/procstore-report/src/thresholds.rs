@@ -1,0 +1,48 @@
+//! The lines a run is held to, and how a miss is flagged. A leaf module, so
+//! every section reads them from here rather than from the assembler.
+
+use crate::format;
+use crate::schema::Machine;
+
+/// The banner of a run under an emulator, repeated in every heading.
+pub(crate) const EMULATED: &str = "EMULATED (qemu-user): not hardware figures";
+
+/// The best safe atomic reader should be within this factor of the floor.
+pub(crate) const FLOOR_TARGET: f64 = 1.5;
+
+/// A paced writer (or event generator) under this share of its target rate
+/// is flagged.
+pub(crate) const PACED_SHARE: f64 = 0.95;
+
+/// How far apart two workload rows' event rates must be for the churn note.
+pub(crate) const CHURN_SPREAD: f64 = 2.0;
+
+/// Why the run's figures are not hardware figures, when it ran emulated.
+pub(crate) fn emulation(machine: &Machine) -> Option<String> {
+    machine.emulated.then(|| {
+        if machine.emulation_evidence.is_empty() {
+            "the harness detected an emulator".to_owned()
+        } else {
+            machine.emulation_evidence.clone()
+        }
+    })
+}
+
+/// `rate` as a cell, with ` ⚠ 80% of target` when it fell under
+/// [`PACED_SHARE`] of `target`; the flag tells whether it did.
+pub(crate) fn rate_against_target(rate: Option<f64>, target: Option<f64>) -> (String, bool) {
+    let mut cell = format::per_sec(rate);
+    let short = match (rate, target) {
+        (Some(rate), Some(target)) if target > 0.0 && rate < PACED_SHARE * target => {
+            cell += &format!(" ⚠ {} of target", format::percent(rate / target));
+            true
+        }
+        _ => false,
+    };
+    (cell, short)
+}
+
+/// Whether a floor gap is within [`FLOOR_TARGET`].
+pub(crate) fn within_floor_target(gap: f64) -> bool {
+    gap <= FLOOR_TARGET
+}
