@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use procstore_core::workload::restart_cycle;
+use procstore_conformance::workload::restart_cycle;
 use procstore_core::{Registry, StateStore};
 use procstore_report::{Kind, Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::strategy::{Family, Pairing, PairingVisitor, each_pairing};

@@ -8,8 +8,8 @@ use procstore_channel::{
     CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
     FlumeFreshReplyStore, FlumeReusedReplyStore, REQUEST_QUEUE,
 };
-use procstore_core::conformance::with_watchdog;
-use procstore_core::workload::restart_cycle;
+use procstore_conformance::with_watchdog;
+use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Stopped};
 
 fn initial() -> ProcessState {

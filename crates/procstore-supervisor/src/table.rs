@@ -341,7 +341,7 @@ mod tests {
         let at = Instant::now();
         let mut version = 0;
         for _ in 0..EventTimes::RING + 1 {
-            version = table.publish(0, at, procstore_core::workload::restart_cycle).unwrap().version();
+            version = table.publish(0, at, procstore_conformance::workload::restart_cycle).unwrap().version();
         }
         let later = at + Duration::from_millis(5);
         assert_eq!(table.event_age(0, version, later), Some(Duration::from_millis(5)));

@@ -1,10 +1,10 @@
 //! The facade's selected store and registry pass the conformance suite.
 
-procstore_core::store_conformance! {
+procstore_conformance::store_conformance! {
     default_store: procstore::DefaultStore,
 }
 
-procstore_core::registry_conformance! {
+procstore_conformance::registry_conformance! {
     default_registry: procstore::DefaultRegistry,
 }
 

@@ -6,8 +6,7 @@
 //! reader can check that what it saw is a whole, published state and not a
 //! mix of two, and a writer's total can be checked from the final version.
 
-use crate::state::ProcessState;
-use crate::status::{Status, TransitionError};
+use procstore_core::{ProcessState, Status, TransitionError};
 
 /// The statuses of one lap, indexed by `version % LAP`.
 pub const LAP: [Status; 3] = [Status::Starting, Status::Running, Status::Crashed];
@@ -45,7 +44,7 @@ fn pid_for(version: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::ProcessId;
+    use procstore_core::ProcessId;
 
     #[test]
     fn cycle_matches_expectation_for_many_laps() {
