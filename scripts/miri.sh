@@ -14,14 +14,15 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
 fi
 cargo +nightly miri setup
 
-# Isolation is off because states record wall-clock timestamps
-# (SystemTime::now). Strict provenance holds for our code and haphazard;
+# Isolation stays on: no code under test reads the wall clock (transitions
+# take their timestamp from the caller) or touches the host. Strict
+# provenance holds for our code and haphazard;
 # arc-swap (its fallback path) and parking_lot_core (its queue words) cast
 # integers to pointers, so the tests that use them run with permissive
 # provenance. The channel crate's actor threads are too slow
 # under Miri and are left to ThreadSanitizer and the suite.
-strict="-Zmiri-disable-isolation -Zmiri-strict-provenance"
-permissive="-Zmiri-disable-isolation -Zmiri-permissive-provenance"
+strict="-Zmiri-strict-provenance"
+permissive="-Zmiri-permissive-provenance"
 miri() { MIRIFLAGS="$1 ${MIRIFLAGS:-}" cargo +nightly miri test "${@:2}"; }
 
 seeds="${MIRI_SEEDS:-1 2}"

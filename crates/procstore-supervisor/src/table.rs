@@ -298,6 +298,8 @@ impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
     use procstore_atomic::{ArcSwapCacheStore, DashMapRegistry};
 
     type TestTable = Table<ArcSwapCacheStore, DashMapRegistry>;
@@ -314,7 +316,7 @@ mod tests {
         let table = Arc::new(TestTable::new(["web", "db"]).unwrap());
         let mut reader = TableReader::new(&table);
         let at = Instant::now();
-        let up = table.publish(1, at, |s| s.running(42)).unwrap();
+        let up = table.publish(1, at, |s| s.running(42, SystemTime::now())).unwrap();
         assert_eq!(up.version(), 1);
         assert_eq!(reader.by_name("db", ProcessState::clone).unwrap(), Some(up.clone()));
         assert_eq!(reader.by_pid(42).unwrap(), Some(up.clone()));
@@ -330,7 +332,7 @@ mod tests {
     #[test]
     fn rejected_transition_publishes_nothing() {
         let table = TestTable::new(["web"]).unwrap();
-        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0))).unwrap_err();
+        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap_err();
         assert!(matches!(err, UpdateError::Rejected(TransitionError { from: Status::Starting, .. })));
         assert_eq!(table.events(), 0);
     }

@@ -14,11 +14,12 @@
 //! enabled strategy crate are in [`strategies`].
 //!
 //! ```
+//! use std::time::SystemTime;
 //! use procstore::{DefaultStore, ProcessId, ProcessState, StateReader, StateStore, Status};
 //!
 //! let store = DefaultStore::new(ProcessState::new(ProcessId(1), "web"));
 //! let mut reader = store.reader(); // once per thread
-//! store.update(|s| s.running(4242)).unwrap();
+//! store.update(|s| s.running(4242, SystemTime::now())).unwrap();
 //! assert_eq!(reader.status(), Ok(Status::Running));
 //! ```
 
