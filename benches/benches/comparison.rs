@@ -126,7 +126,7 @@ impl StoreVisitor for SingleReader<'_, '_> {
     fn visit<S: StateStore>(&mut self, kind: Kind) {
         let store = S::new(initial_state());
         let mut job = read_job(&store);
-        self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+        self.rec.bench(&mut self.group, (std::any::type_name::<S>(), kind, 1), on_this_thread(&mut job));
     }
 }
 
@@ -141,7 +141,9 @@ impl StoreVisitor for Concurrent<'_, '_> {
     fn visit<S: StateStore>(&mut self, kind: Kind) {
         let store = S::new(initial_state());
         let pool = Pool::new((0..self.threads).map(|_| read_job(&store)).collect(), vec![]);
-        self.rec.bench(&mut self.group, (S::NAME, kind, self.threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (std::any::type_name::<S>(), kind, self.threads), |iters| {
+            pool.run(iters)
+        });
     }
 }
 
@@ -161,7 +163,7 @@ impl StoreVisitor for Contention<'_, '_> {
         let readers = (0..self.rec.profile.threads).map(|_| read_job(&*store)).collect();
         let pool = Pool::new(readers, vec![background_writer(&store, self.rate)]);
         let threads = self.rec.profile.threads;
-        self.rec.bench(&mut self.group, (S::NAME, kind, threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (std::any::type_name::<S>(), kind, threads), |iters| pool.run(iters));
     }
 }
 
@@ -180,11 +182,11 @@ impl StoreVisitor for Write<'_, '_> {
         let store = Arc::new(S::new(initial_state()));
         if self.readers == 0 {
             let mut job = write_job(&store);
-            self.rec.bench(&mut self.group, (S::NAME, kind, 1), on_this_thread(&mut job));
+            self.rec.bench(&mut self.group, (std::any::type_name::<S>(), kind, 1), on_this_thread(&mut job));
         } else {
             let readers = (0..self.readers).map(|_| background_reader(&*store)).collect();
             let pool = Pool::new(vec![write_job(&store)], readers);
-            self.rec.bench(&mut self.group, (S::NAME, kind, 1), |iters| pool.run(iters));
+            self.rec.bench(&mut self.group, (std::any::type_name::<S>(), kind, 1), |iters| pool.run(iters));
         }
     }
 }
@@ -202,7 +204,9 @@ impl RegistryVisitor for RegistryGroup<'_, '_> {
         let registry = populated::<R>(size);
         let jobs = (0..self.threads).map(|t| registry_job(&registry, self.op, t as u64, size)).collect();
         let pool = Pool::new(jobs, vec![]);
-        self.rec.bench(&mut self.group, (R::NAME, kind, self.threads), |iters| pool.run(iters));
+        self.rec.bench(&mut self.group, (std::any::type_name::<R>(), kind, self.threads), |iters| {
+            pool.run(iters)
+        });
     }
 }
 
@@ -233,9 +237,9 @@ impl Memory<'_> {
 impl StoreVisitor for Memory<'_> {
     fn visit<S: StateStore>(&mut self, kind: Kind) {
         let store = Arc::new(S::new(initial_state()));
-        self.record(groups::MEMORY_READ, S::NAME, kind, read_job(&*store));
+        self.record(groups::MEMORY_READ, std::any::type_name::<S>(), kind, read_job(&*store));
         if kind != Kind::Floor {
-            self.record(groups::MEMORY_WRITE, S::NAME, kind, write_job(&store));
+            self.record(groups::MEMORY_WRITE, std::any::type_name::<S>(), kind, write_job(&store));
         }
     }
 }
@@ -244,7 +248,7 @@ impl RegistryVisitor for Memory<'_> {
     fn visit<R: Registry>(&mut self, kind: Kind) {
         let size = self.rec.profile.registry_size;
         let job = registry_job(&populated::<R>(size), RegistryOp::GetHit, 0, size);
-        self.record(groups::MEMORY_READ, R::NAME, kind, job);
+        self.record(groups::MEMORY_READ, std::any::type_name::<R>(), kind, job);
     }
 }
 

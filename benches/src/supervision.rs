@@ -144,8 +144,8 @@ impl PairingVisitor for Measure<'_> {
     fn visit<S: StateStore, R: Registry>(self, pairing: Pairing) -> Row {
         let label = RowLabel {
             strategy: pairing.label.to_owned(),
-            store: S::NAME,
-            registry: R::NAME,
+            store: std::any::type_name::<S>(),
+            registry: std::any::type_name::<R>(),
             kind: kind(pairing.family),
         };
         let measured = match self.mode {

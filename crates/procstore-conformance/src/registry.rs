@@ -1,5 +1,6 @@
 //! Checks for [`Registry`] implementations.
 
+use std::any::type_name;
 use std::convert::Infallible;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Barrier};
@@ -8,7 +9,8 @@ use std::thread;
 use crate::workload::{assert_consistent, restart_cycle};
 use crate::{history, scaled, with_watchdog};
 use procstore_core::{
-    Error, ProcessId, ProcessState, Registry, RegistryReader, Status, TransitionError, UpdateError,
+    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status,
+    TransitionError,
 };
 
 crate::__registry_checks!(__check_table! { Registry });
@@ -34,7 +36,7 @@ fn sequential_semantics<R: Registry>() {
     registry.insert(process(2)).expect("insert 2");
     registry.insert(process(1)).expect("insert 1");
     let duplicate = ProcessState::new(ProcessId(1), "duplicate");
-    assert_eq!(registry.insert(duplicate), Err(Error::AlreadyExists(ProcessId(1))));
+    assert_eq!(registry.insert(duplicate), Err(InsertError { id: ProcessId(1) }));
     assert_eq!(name_of(&mut reader, 1).as_deref(), Some("proc-1"), "a duplicate insert overwrote");
     assert_eq!(reader.len(), Ok(2));
     assert_eq!(reader.status(ProcessId(2)), Ok(Some(Status::Starting)));
@@ -45,15 +47,15 @@ fn sequential_semantics<R: Registry>() {
 
     assert_eq!(
         registry.update(ProcessId(9), restart_cycle),
-        Err(UpdateError::Store(Error::NotFound(ProcessId(9))))
+        Err(RegistryUpdateError::NotFound(ProcessId(9)))
     );
     assert_eq!(
         registry.update(ProcessId(2), |s| s.transition(Status::Stopped)),
-        Err(UpdateError::Rejected(TransitionError { from: Status::Starting, to: Status::Stopped }))
+        Err(RegistryUpdateError::Rejected(TransitionError { from: Status::Starting, to: Status::Stopped }))
     );
     assert_eq!(
         registry.update(ProcessId(2), |_| Ok::<_, Infallible>(process(3))),
-        Err(UpdateError::Store(Error::IdChanged { expected: ProcessId(2), found: ProcessId(3) }))
+        Err(RegistryUpdateError::IdChanged { expected: ProcessId(2), found: ProcessId(3) })
     );
     assert_eq!(reader.get(ProcessId(2), ProcessState::version), Ok(Some(0)));
 
@@ -62,7 +64,7 @@ fn sequential_semantics<R: Registry>() {
     assert_eq!(ids, vec![(1, 1), (2, 0)], "list is sorted by id and current");
 
     assert_eq!(registry.remove(ProcessId(2)).map(|s| s.id()), Ok(ProcessId(2)));
-    assert_eq!(registry.remove(ProcessId(2)), Err(Error::NotFound(ProcessId(2))));
+    assert_eq!(registry.remove(ProcessId(2)), Err(RemoveError { id: ProcessId(2) }));
     assert_eq!(reader.status(ProcessId(2)), Ok(None));
     assert_eq!(reader.len(), Ok(1));
     registry.insert(process(2)).expect("re-insert after remove");
@@ -88,7 +90,7 @@ fn insert_race_has_one_winner<R: Registry>() {
                             let state = ProcessState::new(ProcessId(round), format!("racer-{racer}"));
                             match registry.insert(state) {
                                 Ok(()) => won.push(round),
-                                Err(e) => assert_eq!(e, Error::AlreadyExists(ProcessId(round))),
+                                Err(e) => assert_eq!(e, InsertError { id: ProcessId(round) }),
                             }
                         }
                         won
@@ -198,7 +200,7 @@ fn every_state_is_dropped<R: Registry>() {
         }
         held.extend(reader.get(ProcessId(id), ProcessState::clone).expect("get"));
     }
-    assert_eq!(registry.insert(counted(0)), Err(Error::AlreadyExists(ProcessId(0))));
+    assert_eq!(registry.insert(counted(0)), Err(InsertError { id: ProcessId(0) }));
     drop(held);
     with_watchdog("dropping the registry", move || drop((reader, registry)));
     assert_eq!(Arc::strong_count(&name), 1, "states leaked after the registry was dropped");
@@ -271,7 +273,7 @@ fn check_history<R: Registry>(updates_per_writer: usize) {
         })
     });
     if let Err(violation) = history::check(&events) {
-        panic!("{}: not linearizable: {violation}", R::NAME);
+        panic!("{}: not linearizable: {violation}", type_name::<R>());
     }
 }
 

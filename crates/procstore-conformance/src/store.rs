@@ -1,6 +1,8 @@
 //! Checks for [`StateStore`] implementations.
 
+use std::any::type_name;
 use std::convert::Infallible;
+use std::error::Error as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -9,7 +11,7 @@ use std::thread;
 use crate::workload::{assert_consistent, restart_cycle};
 use crate::{history, scaled, with_watchdog};
 use procstore_core::{
-    Error, ProcessId, ProcessState, StateReader, StateStore, Status, TransitionError, UpdateError,
+    ProcessId, ProcessState, StateReader, StateStore, Status, Stopped, TransitionError, UpdateError,
 };
 
 crate::__store_checks!(__check_table! { StateStore });
@@ -45,7 +47,9 @@ fn invalid_transition_leaves_store_unchanged<S: StateStore>() {
     let err = store.update(|s| s.transition(Status::Stopped)).unwrap_err();
     let expected = TransitionError { from: Status::Starting, to: Status::Stopped };
     assert_eq!(err, UpdateError::Rejected(expected));
-    assert_eq!(err.to_string(), "update rejected: invalid transition from starting to stopped");
+    assert_eq!(err.to_string(), "the update closure rejected the change");
+    let cause = err.source().map(ToString::to_string);
+    assert_eq!(cause.as_deref(), Some("invalid transition from starting to stopped"));
     assert_eq!(store.reader().snapshot(), Ok(initial()));
 }
 
@@ -53,7 +57,7 @@ fn invalid_transition_leaves_store_unchanged<S: StateStore>() {
 fn id_change_is_refused<S: StateStore>() {
     let store = S::new(initial());
     let err = store.update(|_| Ok::<_, Infallible>(ProcessState::new(ProcessId(2), "impostor"))).unwrap_err();
-    assert_eq!(err, UpdateError::Store(Error::IdChanged { expected: ProcessId(1), found: ProcessId(2) }));
+    assert_eq!(err, UpdateError::IdChanged { expected: ProcessId(1), found: ProcessId(2) });
     assert_eq!(store.reader().snapshot(), Ok(initial()));
 }
 
@@ -207,9 +211,10 @@ fn reader_outlives_store<S: StateStore>() {
     store.update(restart_cycle).expect("valid transition");
     drop(store);
     with_watchdog("a read after the store was dropped", move || {
-        // `Err(Stopped)` is the only other outcome the types allow.
-        if let Ok(version) = reader.read(ProcessState::version) {
-            assert_eq!(version, 1);
+        match reader.read(ProcessState::version) {
+            Ok(version) => assert_eq!(version, 1),
+            // A stop is the only other outcome the reader's error type allows.
+            Err(error) => assert_eq!(error.into(), Stopped),
         }
     });
 }
@@ -278,7 +283,7 @@ fn check_history<S: StateStore>(updates_per_writer: usize) {
         })
     });
     if let Err(violation) = history::check(&events) {
-        panic!("{}: not linearizable: {violation}", S::NAME);
+        panic!("{}: not linearizable: {violation}", type_name::<S>());
     }
 }
 
@@ -318,7 +323,7 @@ fn garbage_stays_bounded<S: StateStore>() {
     assert!(
         peak <= crate::GARBAGE_BOUND,
         "{} kept {peak} states alive during a write storm (bound {})",
-        S::NAME,
+        type_name::<S>(),
         crate::GARBAGE_BOUND
     );
 }

@@ -12,7 +12,7 @@ mod state;
 mod status;
 mod traits;
 
-pub use error::{Error, Stopped, UpdateError};
+pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 pub use state::{ProcessId, ProcessState};
 pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};

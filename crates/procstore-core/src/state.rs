@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::error::{Error, UpdateError};
+use crate::error::UpdateError;
 use crate::status::{Status, TransitionError};
 
 /// The process manager's stable id for a managed process.
@@ -140,6 +140,11 @@ impl ProcessState {
 
     /// Publishes `f`'s result as the next version of `self`.
     ///
+    /// # Errors
+    ///
+    /// [`UpdateError::Rejected`] with `f`'s error, or
+    /// [`UpdateError::IdChanged`] if `f` returned another process's state.
+    ///
     /// Every store funnels updates through here, so the rules live in one
     /// place: the version is stamped `self.version + 1` whatever `f` returned,
     /// and `f` may not change the process's id.
@@ -149,7 +154,7 @@ impl ProcessState {
     ) -> Result<ProcessState, UpdateError<E>> {
         let next = f(self).map_err(UpdateError::Rejected)?;
         if next.id != self.id {
-            return Err(UpdateError::Store(Error::IdChanged { expected: self.id, found: next.id }));
+            return Err(UpdateError::IdChanged { expected: self.id, found: next.id });
         }
         Ok(ProcessState { version: self.version + 1, ..next })
     }
@@ -217,9 +222,6 @@ mod tests {
         let err = s
             .successor(&mut |_: &ProcessState| Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other")))
             .unwrap_err();
-        assert!(matches!(
-            err,
-            UpdateError::Store(Error::IdChanged { expected: ProcessId(7), found: ProcessId(8) })
-        ));
+        assert_eq!(err, UpdateError::IdChanged { expected: ProcessId(7), found: ProcessId(8) });
     }
 }

@@ -377,10 +377,13 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
     ) {
         match self.table.publish(index, at, transition) {
             Ok(published) => self.runs[index].status = published.status(),
-            Err(error) => self.report(
-                index,
-                EventKind::Problem(format!("could not record a lifecycle transition: {error}")),
-            ),
+            Err(error) => {
+                let cause = std::error::Error::source(&error).map(|e| format!(": {e}")).unwrap_or_default();
+                self.report(
+                    index,
+                    EventKind::Problem(format!("could not record a lifecycle transition: {error}{cause}")),
+                )
+            }
         }
     }
 

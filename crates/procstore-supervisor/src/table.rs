@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use procstore_core::{
-    Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
+    ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
     TransitionError, UpdateError,
 };
 
@@ -120,7 +120,7 @@ impl<S: StateStore, R: Registry> Table<S, R> {
                 );
                 Ok::<_, Infallible>(published.clone())
             })
-            .map_err(|e| UpdateError::Store(store_error(e)))?;
+            .expect("every child is registered under its id, and the update keeps it");
         self.events.fetch_add(1, Ordering::Relaxed);
         Ok(published)
     }
@@ -135,13 +135,6 @@ impl<S: StateStore, R: Registry> Table<S, R> {
 
     fn nanos_since_epoch(&self, at: Instant) -> u64 {
         at.saturating_duration_since(self.epoch).as_nanos() as u64 & EventTimes::NANOS_MASK
-    }
-}
-
-fn store_error(error: UpdateError<Infallible>) -> Error {
-    match error {
-        UpdateError::Store(e) => e,
-        UpdateError::Rejected(never) => match never {},
     }
 }
 
@@ -249,7 +242,7 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 
     /// Runs `f` on child `index`'s state, from its store.
     pub fn read<T>(&mut self, index: usize, f: impl FnOnce(&ProcessState) -> T) -> Result<T, Stopped> {
-        self.stores[index].read(f)
+        self.stores[index].read(f).map_err(Into::into)
     }
 
     /// Runs `f` on the state of the child called `name`; `Ok(None)` if there is none.
@@ -268,7 +261,9 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
     /// since pids change on each restart.
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
         for store in &mut self.stores {
-            if let Some(state) = store.read(|s| (s.pid() == Some(pid)).then(|| s.clone()))? {
+            if let Some(state) =
+                store.read(|s| (s.pid() == Some(pid)).then(|| s.clone())).map_err(Into::into)?
+            {
                 return Ok(Some(state));
             }
         }
@@ -277,7 +272,7 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 
     /// Every child's state, by id, from the registry.
     pub fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
-        self.registry.list()
+        self.registry.list().map_err(Into::into)
     }
 
     /// How many children are in each status, from the registry.
@@ -289,8 +284,8 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TableReader")
-            .field("store", &S::NAME)
-            .field("registry", &R::NAME)
+            .field("store", &std::any::type_name::<S>())
+            .field("registry", &std::any::type_name::<R>())
             .finish_non_exhaustive()
     }
 }
