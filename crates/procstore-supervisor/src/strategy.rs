@@ -123,8 +123,14 @@ mod tests {
         for name in NAMES {
             assert!(with_pairing(name, Names).is_some(), "{name}");
         }
-        assert_eq!(with_pairing("atomic", Names).unwrap().1, "arc-swap Cache");
-        assert_eq!(with_pairing("mutex", Names).unwrap().2, "parking_lot RwLock<HashMap>");
+        assert_eq!(
+            with_pairing("atomic", Names).unwrap().1,
+            std::any::type_name::<procstore_atomic::ArcSwapCacheStore>()
+        );
+        assert_eq!(
+            with_pairing("mutex", Names).unwrap().2,
+            std::any::type_name::<procstore_mutex::ParkingLotRwLockRegistry>()
+        );
         assert_eq!(with_pairing("channel", Names).unwrap().0.name, "crossbeam");
         assert!(with_pairing("actor", Names).is_none());
         let all = each_pairing(Names);
