@@ -4,8 +4,8 @@
 //! | feature | [`DefaultStore`] | [`DefaultRegistry`] |
 //! |---|---|---|
 //! | `atomic` (default) | [`ArcSwapCacheStore`](procstore_atomic::ArcSwapCacheStore) | [`DashMapRegistry`](procstore_atomic::DashMapRegistry) |
-//! | `mutex` (the fallback) | [`ParkingLotRwLockStore`](procstore_mutex::ParkingLotRwLockStore) | [`ParkingLotRwLockRegistry`](procstore_mutex::ParkingLotRwLockRegistry) |
-//! | `channel` | [`CrossbeamReusedReplyStore`](procstore_channel::CrossbeamReusedReplyStore) | [`CrossbeamActorRegistry`](procstore_channel::CrossbeamActorRegistry) |
+//! | `mutex` (the fallback) | `procstore_mutex::ParkingLotRwLockStore` | `procstore_mutex::ParkingLotRwLockRegistry` |
+//! | `channel` | `procstore_channel::CrossbeamReusedReplyStore` | `procstore_channel::CrossbeamActorRegistry` |
 //!
 //! Features are additive, so when several are on the most conservative
 //! wins: `mutex` over `channel` over `atomic`. Turning `mutex` on anywhere in
