@@ -18,7 +18,8 @@ pub(crate) trait Actor: Send + 'static {
     fn stop_request() -> Self::Request;
     /// Handles one request; `false` if it was the stop request.
     fn handle(&mut self, request: Self::Request) -> bool;
-    /// Answers a request that arrived after the stop with [`Stopped`].
+    /// Refuses a request that arrived after the stop: a reader's with
+    /// [`Stopped`] (the owner's cannot arrive then).
     fn refuse(request: Self::Request);
 }
 
