@@ -13,5 +13,5 @@ export TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}"
 host=$(rustc -vV | sed -n 's/^host: //p')
 printf '\n==> ThreadSanitizer\n'
 cargo +nightly test -Zbuild-std --target "$host" \
-  -p procstore-mutex -p procstore-channel -p procstore-atomic --test conformance -- arc_swap mutex rwlock crossbeam flume
+  -p procstore-catalog --test conformance -- arc_swap mutex rwlock crossbeam flume
 echo "tsan: no data race reported in the lock, channel and arc-swap stores"

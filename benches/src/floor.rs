@@ -1,11 +1,12 @@
 //! Lower bounds measured beside the stores: never stores themselves.
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use procstore_catalog::{StoreVisitor, floors};
-use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
 
 /// A raw `AtomicPtr` whose replaced states are kept until the store is
 /// dropped: a read is one acquire load, the physical limit of the Go
@@ -58,8 +59,10 @@ impl StateStore for LeakyFloor {
 }
 
 impl StateReader for LeakyFloorReader {
+    type Error = Infallible;
+
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
         let state = self.shared.current.load(Ordering::Acquire);
         // SAFETY: `state` points into a box in the graveyard, published with
         // release ordering after it was written; boxes are freed only when

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use procstore_catalog::{Entry, Family, PAIRS, Pair, PairVisitor, floors, with_pair};
-use procstore_core::workload::restart_cycle;
+use procstore_conformance::workload::restart_cycle;
 use procstore_core::{Registry, StateStore};
 use procstore_report::{Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::{

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use procstore_core::workload::restart_cycle;
+use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore};
 
 use crate::pool::{Background, Job};

@@ -1,10 +1,11 @@
 //! Stores on arc-swap: one `ArcSwap` of the state, read by `load` or through
 //! a per-reader `Cache`.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache};
-use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
 
 /// Publishes `current.successor(f)` into `swap` with a CAS loop.
 fn cas_update<E, F>(swap: &ArcSwap<ProcessState>, mut f: F) -> Result<ProcessState, UpdateError<E>>
@@ -36,7 +37,6 @@ pub struct ArcSwapLoadReader {
 }
 
 impl StateStore for ArcSwapStore {
-    const NAME: &'static str = "arc-swap load";
     type Reader = ArcSwapLoadReader;
 
     fn new(initial: ProcessState) -> Self {
@@ -56,8 +56,10 @@ impl StateStore for ArcSwapStore {
 }
 
 impl StateReader for ArcSwapLoadReader {
+    type Error = Infallible;
+
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
         Ok(f(&self.swap.load()))
     }
 }
@@ -77,7 +79,6 @@ pub struct ArcSwapCacheReader {
 }
 
 impl StateStore for ArcSwapCacheStore {
-    const NAME: &'static str = "arc-swap Cache";
     type Reader = ArcSwapCacheReader;
 
     fn new(initial: ProcessState) -> Self {
@@ -97,8 +98,10 @@ impl StateStore for ArcSwapCacheStore {
 }
 
 impl StateReader for ArcSwapCacheReader {
+    type Error = Infallible;
+
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
         Ok(f(self.cache.load()))
     }
 }

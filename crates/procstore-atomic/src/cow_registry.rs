@@ -2,10 +2,13 @@
 //! through a per-reader `Cache`, replaced whole by every write.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache, Guard};
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
+use procstore_core::{
+    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+};
 
 type Map = HashMap<ProcessId, Arc<ProcessState>>;
 
@@ -45,7 +48,6 @@ impl CowRegistry {
 }
 
 impl Registry for CowRegistry {
-    const NAME: &'static str = "copy-on-write HashMap (arc-swap)";
     type Reader = CowRegistryReader;
 
     fn new() -> Self {
@@ -56,49 +58,51 @@ impl Registry for CowRegistry {
         CowRegistryReader { cache: Cache::new(Arc::clone(&self.map)) }
     }
 
-    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
         let id = state.id();
         let state = Arc::new(state);
         self.rcu(|map| {
             if map.contains_key(&id) {
-                return Err(Error::AlreadyExists(id));
+                return Err(InsertError { id });
             }
             map.insert(id, Arc::clone(&state));
             Ok(())
         })
     }
 
-    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
         self.rcu(|map| {
-            let slot = map.get_mut(&id).ok_or(Error::NotFound(id))?;
+            let slot = map.get_mut(&id).ok_or(RegistryUpdateError::NotFound(id))?;
             let next = slot.successor(&mut f)?;
             *slot = Arc::new(next.clone());
             Ok(next)
         })
     }
 
-    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        let removed = self.rcu(|map| map.remove(&id).ok_or(Error::NotFound(id)))?;
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        let removed = self.rcu(|map| map.remove(&id).ok_or(RemoveError { id }))?;
         Ok(Arc::unwrap_or_clone(removed))
     }
 }
 
 impl RegistryReader for CowRegistryReader {
+    type Error = Infallible;
+
     #[inline]
-    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Infallible> {
         Ok(self.cache.load().get(&id).map(|state| f(state)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+    fn list(&mut self) -> Result<Vec<ProcessState>, Infallible> {
         let mut all: Vec<ProcessState> = self.cache.load().values().map(|s| ProcessState::clone(s)).collect();
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Stopped> {
+    fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.cache.load().len())
     }
 }

@@ -1,10 +1,13 @@
 //! A registry on DashMap: a sharded `HashMap`, one `RwLock` per shard.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
+use procstore_core::{
+    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+};
 
 /// Every process's state in a DashMap.
 ///
@@ -23,7 +26,6 @@ pub struct DashMapRegistryReader {
 }
 
 impl Registry for DashMapRegistry {
-    const NAME: &'static str = "DashMap";
     type Reader = DashMapRegistryReader;
 
     fn new() -> Self {
@@ -34,9 +36,9 @@ impl Registry for DashMapRegistry {
         DashMapRegistryReader { map: Arc::clone(&self.map) }
     }
 
-    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
         match self.map.entry(state.id()) {
-            Entry::Occupied(_) => Err(Error::AlreadyExists(state.id())),
+            Entry::Occupied(_) => Err(InsertError { id: state.id() }),
             Entry::Vacant(slot) => {
                 slot.insert(state);
                 Ok(())
@@ -44,36 +46,38 @@ impl Registry for DashMapRegistry {
         }
     }
 
-    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
         // The shard stays write-locked while `f` runs, so updates of one key
         // are serialized; DashMap's lock does not poison if `f` panics.
-        let mut current = self.map.get_mut(&id).ok_or(Error::NotFound(id))?;
+        let mut current = self.map.get_mut(&id).ok_or(RegistryUpdateError::NotFound(id))?;
         let next = current.successor(&mut f)?;
         *current = next.clone();
         Ok(next)
     }
 
-    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        self.map.remove(&id).map(|(_, state)| state).ok_or(Error::NotFound(id))
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        self.map.remove(&id).map(|(_, state)| state).ok_or(RemoveError { id })
     }
 }
 
 impl RegistryReader for DashMapRegistryReader {
+    type Error = Infallible;
+
     #[inline]
-    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Infallible> {
         Ok(self.map.get(&id).map(|state| f(&state)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+    fn list(&mut self) -> Result<Vec<ProcessState>, Infallible> {
         let mut all: Vec<ProcessState> = self.map.iter().map(|entry| entry.value().clone()).collect();
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Stopped> {
+    fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.map.len())
     }
 }

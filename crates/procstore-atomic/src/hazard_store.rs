@@ -1,10 +1,11 @@
 //! A store on haphazard hazard pointers, with one reclamation domain per
 //! store so that everything it retired is freed when it is dropped.
 
+use std::convert::Infallible;
 use std::fmt;
 
 use haphazard::{AtomicPtr, Domain, HazardPointer};
-use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
 
 use crate::sync::Arc;
 
@@ -67,7 +68,6 @@ impl HazardStore {
 }
 
 impl StateStore for HazardStore {
-    const NAME: &'static str = "haphazard hazard pointer";
     type Reader = HazardReader;
 
     fn new(initial: ProcessState) -> Self {
@@ -107,8 +107,10 @@ impl StateStore for HazardStore {
 }
 
 impl StateReader for HazardReader {
+    type Error = Infallible;
+
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
         // SAFETY: every state stored in `current` is retired through
         // `shared.domain`, the domain `hazard` belongs to.
         let state = unsafe { self.shared.current.load(&mut self.hazard) }.expect("never null");

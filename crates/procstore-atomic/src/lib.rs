@@ -17,6 +17,18 @@
 //! | [`ArcSwapCacheStore`] | arc-swap `Cache`: one atomic load and a compare while nothing changed | each reader pins the last state it saw |
 //! | [`HazardStore`] | haphazard: a hazard-pointer store, a `SeqCst` fence, a reload | each reader pins the last state it saw; retired states wait for a reclamation pass |
 //!
+//! No strategy here can stop, so reads cannot fail: every reader's error
+//! type is [`Infallible`](std::convert::Infallible).
+//!
+//! ```
+//! use procstore_atomic::ArcSwapCacheStore;
+//! use procstore_core::{ProcessId, ProcessState, StateReader, StateStore, Status};
+//!
+//! let store = ArcSwapCacheStore::new(ProcessState::new(ProcessId(1), "web"));
+//! let Ok(status) = store.reader().status();
+//! assert_eq!(status, Status::Starting);
+//! ```
+//!
 //! Registries: [`DashMapRegistry`] (a sharded lock per bucket group) and
 //! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap: reads at
 //! `Cache` speed, every write copies the map).

@@ -9,7 +9,7 @@
 use loom::sync::Arc;
 use loom::thread;
 use procstore_atomic::HazardStore;
-use procstore_core::workload::{assert_consistent, restart_cycle};
+use procstore_conformance::workload::{assert_consistent, restart_cycle};
 use procstore_core::{ProcessId, ProcessState, StateReader, StateStore};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use procstore_atomic::HazardStore;
-use procstore_core::workload::{assert_consistent, restart_cycle};
+use procstore_conformance::workload::{assert_consistent, restart_cycle};
 use procstore_core::{ProcessId, ProcessState, StateReader, StateStore};
 
 #[test]

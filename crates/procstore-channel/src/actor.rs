@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
+use procstore_core::Stopped;
+
 use crate::REQUEST_QUEUE;
 use crate::flavor::Flavor;
 
@@ -16,8 +18,16 @@ pub(crate) trait Actor: Send + 'static {
     fn stop_request() -> Self::Request;
     /// Handles one request; `false` if it was the stop request.
     fn handle(&mut self, request: Self::Request) -> bool;
-    /// Answers a request that arrived after the stop with `Error::Stopped`.
+    /// Refuses a request that arrived after the stop: a reader's with
+    /// [`Stopped`] (the owner's cannot arrive then).
     fn refuse(request: Self::Request);
+}
+
+/// The answer to a request of the owner's: the actor runs until the owner
+/// is dropped, and it runs no caller code that could kill it, so the owner
+/// is always answered.
+pub(crate) fn owner_answer<T>(answer: Result<T, Stopped>) -> T {
+    answer.expect("the actor runs until its owner is dropped")
 }
 
 /// The request queue, shared by the owner and every reader; its reference

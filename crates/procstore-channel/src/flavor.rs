@@ -7,14 +7,8 @@ pub trait Flavor: Send + Sync + 'static {
     /// Receiving half.
     type Receiver<T: Send + 'static>: Send + 'static;
 
-    /// Label prefix for reports, e.g. `"crossbeam"`.
+    /// Names the actor threads (`procstore-actor-crossbeam`) for debuggers.
     const NAME: &'static str;
-    /// Row label of the store with a new reply channel per read.
-    const FRESH_REPLY_STORE: &'static str;
-    /// Row label of the store whose readers reuse a reply channel.
-    const REUSED_REPLY_STORE: &'static str;
-    /// Row label of the actor-owned registry.
-    const REGISTRY: &'static str;
 
     /// A channel holding at most `capacity` messages.
     fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>);
@@ -33,9 +27,6 @@ impl Flavor for Crossbeam {
     type Receiver<T: Send + 'static> = crossbeam_channel::Receiver<T>;
 
     const NAME: &'static str = "crossbeam";
-    const FRESH_REPLY_STORE: &'static str = "actor/crossbeam (reply per read)";
-    const REUSED_REPLY_STORE: &'static str = "actor/crossbeam (reused reply)";
-    const REGISTRY: &'static str = "actor/crossbeam HashMap";
 
     fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
         crossbeam_channel::bounded(capacity)
@@ -59,9 +50,6 @@ impl Flavor for Flume {
     type Receiver<T: Send + 'static> = flume::Receiver<T>;
 
     const NAME: &'static str = "flume";
-    const FRESH_REPLY_STORE: &'static str = "actor/flume (reply per read)";
-    const REUSED_REPLY_STORE: &'static str = "actor/flume (reused reply)";
-    const REGISTRY: &'static str = "actor/flume HashMap";
 
     fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
         flume::bounded(capacity)

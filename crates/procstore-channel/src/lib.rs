@@ -15,11 +15,13 @@
 //! - [`ReusedReply`]: the reader owns one reply channel and reuses it (no
 //!   allocation per read).
 //!
-//! The actor never runs caller code, so a panicking closure cannot kill it.
+//! The actor never runs caller code, so a panicking closure cannot kill it,
+//! and while the store lives its writes always reach it: only reads, from
+//! readers that outlive the store, can fail ([`Stopped`](procstore_core::Stopped)).
 //! The request queue is bounded ([`REQUEST_QUEUE`]): a caller faster than the
 //! actor waits instead of growing memory. When the store is dropped the actor
 //! drops the state at once; readers that outlive the store get
-//! [`Error::Stopped`](procstore_core::Error::Stopped) and the actor thread
+//! [`Stopped`](procstore_core::Stopped) and the actor thread
 //! ends when the last of them is dropped (at once, and joined, if there are
 //! none).
 //!

@@ -4,9 +4,11 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
+use procstore_core::{
+    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Stopped,
+};
 
-use crate::actor::{Actor, ActorHandle, Queue};
+use crate::actor::{Actor, ActorHandle, Queue, owner_answer};
 use crate::flavor::Flavor;
 use crate::reply::{Replier, ReplyChannel, answer};
 
@@ -37,7 +39,7 @@ pub(crate) enum RegistryRequest<F: Flavor> {
     Get(ProcessId, Replier<F, EntryReply>),
     List(Replier<F, Result<Vec<ProcessState>, Stopped>>),
     Len(Replier<F, Result<usize, Stopped>>),
-    Insert(ProcessState, Replier<F, Result<(), Error>>),
+    Insert(ProcessState, Replier<F, Result<(), InsertError>>),
     /// Publish `next` if `id` still maps to `expected`; answers with what
     /// `id` maps to afterwards.
     CompareAndSet {
@@ -45,7 +47,7 @@ pub(crate) enum RegistryRequest<F: Flavor> {
         next: Arc<ProcessState>,
         reply: Replier<F, EntryReply>,
     },
-    Remove(ProcessId, Replier<F, Result<Arc<ProcessState>, Error>>),
+    Remove(ProcessId, Replier<F, Result<Arc<ProcessState>, RemoveError>>),
     Stop,
 }
 
@@ -67,7 +69,7 @@ impl<F: Flavor> Actor for RegistryActor<F> {
             Len(reply) => answer::<F, _>(reply, Ok(self.map.len())),
             Insert(state, reply) => {
                 let result = match self.map.entry(state.id()) {
-                    Entry::Occupied(_) => Err(Error::AlreadyExists(state.id())),
+                    Entry::Occupied(_) => Err(InsertError { id: state.id() }),
                     Entry::Vacant(slot) => {
                         slot.insert(Arc::new(state));
                         Ok(())
@@ -86,7 +88,7 @@ impl<F: Flavor> Actor for RegistryActor<F> {
                 };
                 answer::<F, _>(reply, Ok(now));
             }
-            Remove(id, reply) => answer::<F, _>(reply, self.map.remove(&id).ok_or(Error::NotFound(id))),
+            Remove(id, reply) => answer::<F, _>(reply, self.map.remove(&id).ok_or(RemoveError { id })),
             Stop => return false,
         }
         true
@@ -98,15 +100,14 @@ impl<F: Flavor> Actor for RegistryActor<F> {
             Get(_, reply) | CompareAndSet { reply, .. } => answer::<F, _>(reply, Err(Stopped)),
             List(reply) => answer::<F, _>(reply, Err(Stopped)),
             Len(reply) => answer::<F, _>(reply, Err(Stopped)),
-            Insert(_, reply) => answer::<F, _>(reply, Err(Error::Stopped)),
-            Remove(_, reply) => answer::<F, _>(reply, Err(Error::Stopped)),
-            Stop => {}
+            // Only the owner inserts and removes, waiting for each answer,
+            // and it has stopped the actor: nobody waits for these.
+            Insert(..) | Remove(..) | Stop => {}
         }
     }
 }
 
 impl<F: Flavor> Registry for ActorRegistry<F> {
-    const NAME: &'static str = F::REGISTRY;
     type Reader = ActorRegistryReader<F>;
 
     fn new() -> Self {
@@ -123,25 +124,33 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
         }
     }
 
-    fn insert(&self, state: ProcessState) -> Result<(), Error> {
-        ReplyChannel::<F, _>::new().call(self.actor.queue(), |reply| RegistryRequest::Insert(state, reply))?
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
+        owner_answer(
+            ReplyChannel::<F, _>::new()
+                .call(self.actor.queue(), |reply| RegistryRequest::Insert(state, reply)),
+        )
     }
 
-    fn update<E, U>(&self, id: ProcessId, mut f: U) -> Result<ProcessState, UpdateError<E>>
+    fn update<E, U>(&self, id: ProcessId, mut f: U) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         U: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
         let replies = ReplyChannel::<F, EntryReply>::new();
         let queue = self.actor.queue();
-        let mut current = replies.call(queue, |reply| RegistryRequest::Get(id, reply))??;
+        let mut current =
+            owner_answer(replies.call(queue, |reply| RegistryRequest::Get(id, reply)).flatten());
         loop {
-            let found = current.ok_or(Error::NotFound(id))?;
+            let found = current.ok_or(RegistryUpdateError::NotFound(id))?;
             let next = Arc::new(found.successor(&mut f)?);
-            let now = replies.call(queue, |reply| RegistryRequest::CompareAndSet {
-                expected: found,
-                next: Arc::clone(&next),
-                reply,
-            })??;
+            let now = owner_answer(
+                replies
+                    .call(queue, |reply| RegistryRequest::CompareAndSet {
+                        expected: found,
+                        next: Arc::clone(&next),
+                        reply,
+                    })
+                    .flatten(),
+            );
             if now.as_ref().is_some_and(|now| Arc::ptr_eq(now, &next)) {
                 return Ok(ProcessState::clone(&next));
             }
@@ -149,14 +158,17 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
         }
     }
 
-    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        let removed = ReplyChannel::<F, _>::new()
-            .call(self.actor.queue(), |reply| RegistryRequest::Remove(id, reply))??;
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        let removed = owner_answer(
+            ReplyChannel::<F, _>::new().call(self.actor.queue(), |reply| RegistryRequest::Remove(id, reply)),
+        )?;
         Ok(Arc::unwrap_or_clone(removed))
     }
 }
 
 impl<F: Flavor> RegistryReader for ActorRegistryReader<F> {
+    type Error = Stopped;
+
     fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
         let state = self.states.call(&self.queue, |reply| RegistryRequest::Get(id, reply))??;
         Ok(state.as_deref().map(f))

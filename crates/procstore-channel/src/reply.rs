@@ -30,7 +30,8 @@ impl<F: Flavor, T: Send + 'static> ReplyChannel<F, T> {
     /// Sends the request `make` builds around our replier and waits for the answer.
     ///
     /// Cannot hang: the actor answers every request it receives, refusing
-    /// them with `Stopped` after shutdown, and a send fails once it is gone.
+    /// readers' with `Stopped` after shutdown (the owner's cannot arrive
+    /// then), and a send fails once it is gone.
     pub(crate) fn call<Req: Send + 'static>(
         &self,
         queue: &F::Sender<Req>,

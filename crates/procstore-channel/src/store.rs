@@ -1,10 +1,11 @@
+use std::any::type_name;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
 
-use crate::actor::{Actor, ActorHandle, Queue};
+use crate::actor::{Actor, ActorHandle, Queue, owner_answer};
 use crate::flavor::Flavor;
 use crate::reply::{Replier, Replies, ReplyChannel, ReplyMode, answer};
 
@@ -73,7 +74,6 @@ impl<F: Flavor> Actor for StoreActor<F> {
 }
 
 impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
-    const NAME: &'static str = if M::REUSE { F::REUSED_REPLY_STORE } else { F::FRESH_REPLY_STORE };
     type Reader = ActorStoreReader<F, M>;
 
     fn new(initial: ProcessState) -> Self {
@@ -92,15 +92,19 @@ impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
         // Writes are rare and may come from any thread: a reply channel per call.
         let replies = ReplyChannel::<F, StateReply>::new();
         let queue = self.actor.queue();
-        let mut current = replies.call(queue, StoreRequest::Read)??;
+        let mut current = owner_answer(replies.call(queue, StoreRequest::Read).flatten());
         loop {
             let next = Arc::new(current.successor(&mut f)?);
             let expected = Arc::clone(&current);
-            let now = replies.call(queue, |reply| StoreRequest::CompareAndSet {
-                expected,
-                next: Arc::clone(&next),
-                reply,
-            })??;
+            let now = owner_answer(
+                replies
+                    .call(queue, |reply| StoreRequest::CompareAndSet {
+                        expected,
+                        next: Arc::clone(&next),
+                        reply,
+                    })
+                    .flatten(),
+            );
             if Arc::ptr_eq(&now, &next) {
                 return Ok(ProcessState::clone(&next));
             }
@@ -110,6 +114,8 @@ impl<F: Flavor, M: ReplyMode> StateStore for ActorStore<F, M> {
 }
 
 impl<F: Flavor, M: ReplyMode> StateReader for ActorStoreReader<F, M> {
+    type Error = Stopped;
+
     #[inline]
     fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
         let state = self.replies.call(&self.queue, StoreRequest::Read)??;
@@ -119,7 +125,7 @@ impl<F: Flavor, M: ReplyMode> StateReader for ActorStoreReader<F, M> {
 
 impl<F: Flavor, M: ReplyMode> fmt::Debug for ActorStore<F, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorStore").field("name", &Self::NAME).finish_non_exhaustive()
+        f.debug_struct(type_name::<Self>()).finish_non_exhaustive()
     }
 }
 

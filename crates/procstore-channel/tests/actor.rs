@@ -8,15 +8,15 @@ use procstore_channel::{
     CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
     FlumeFreshReplyStore, FlumeReusedReplyStore, REQUEST_QUEUE,
 };
-use procstore_core::conformance::with_watchdog;
-use procstore_core::workload::restart_cycle;
+use procstore_conformance::with_watchdog;
+use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Stopped};
 
 fn initial() -> ProcessState {
     ProcessState::new(ProcessId(1), "actor")
 }
 
-fn reads_after_drop_are_stopped<S: StateStore>() {
+fn reads_after_drop_are_stopped<S: StateStore<Reader: StateReader<Error = Stopped>>>() {
     let store = S::new(initial());
     let mut readers: Vec<_> = (0..3).map(|_| store.reader()).collect();
     store.update(restart_cycle).expect("update");
@@ -37,7 +37,7 @@ fn store_reads_after_drop_are_stopped() {
     reads_after_drop_are_stopped::<FlumeReusedReplyStore>();
 }
 
-fn registry_reads_after_drop_are_stopped<R: Registry>() {
+fn registry_reads_after_drop_are_stopped<R: Registry<Reader: RegistryReader<Error = Stopped>>>() {
     let registry = R::new();
     registry.insert(initial()).expect("insert");
     let mut reader = registry.reader();

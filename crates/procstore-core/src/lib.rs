@@ -1,6 +1,7 @@
 //! The shared vocabulary of procstore: the per-process state record, its
-//! checked lifecycle, the store and registry traits every strategy
-//! implements, and the conformance suite they all pass.
+//! checked lifecycle, and the store and registry traits every strategy
+//! implements. The conformance suite they all pass is the dev-only
+//! `procstore-conformance` crate.
 //!
 //! The strategies live in sibling crates (`procstore-mutex`,
 //! `procstore-channel`, `procstore-atomic`); the `procstore` facade picks one
@@ -11,11 +12,7 @@ mod state;
 mod status;
 mod traits;
 
-pub mod conformance;
-pub mod history;
-pub mod workload;
-
-pub use error::{Error, Stopped, UpdateError};
+pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 pub use state::{ProcessId, ProcessState};
 pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};

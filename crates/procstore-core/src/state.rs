@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::error::{Error, UpdateError};
+use crate::error::UpdateError;
 use crate::status::{Status, TransitionError};
 
 /// The process manager's stable id for a managed process.
@@ -111,20 +111,21 @@ impl ProcessState {
         })
     }
 
-    /// `Starting` -> `Running` with the OS pid the spawn returned.
-    pub fn running(&self, pid: u32) -> Result<ProcessState, TransitionError> {
+    /// `Starting` -> `Running` with the OS pid the spawn returned, at
+    /// `at` (the caller reads the clock, so this crate stays pure).
+    pub fn running(&self, pid: u32, at: SystemTime) -> Result<ProcessState, TransitionError> {
         let mut next = self.transition(Status::Running)?;
         next.pid = Some(pid);
-        next.started_at = Some(SystemTime::now());
+        next.started_at = Some(at);
         next.exit_code = None;
         Ok(next)
     }
 
-    /// The OS process exited with `code` (`None`: killed by a signal).
+    /// The OS process exited with `code` (`None`: killed by a signal) at `at`.
     ///
     /// A process that was asked to stop, or that exits with 0, is `Stopped`;
     /// anything else is `Crashed`.
-    pub fn exited(&self, code: Option<i32>) -> Result<ProcessState, TransitionError> {
+    pub fn exited(&self, code: Option<i32>, at: SystemTime) -> Result<ProcessState, TransitionError> {
         let to = if self.status == Status::Stopping || code == Some(0) {
             Status::Stopped
         } else {
@@ -133,11 +134,16 @@ impl ProcessState {
         let mut next = self.transition(to)?;
         next.pid = None;
         next.exit_code = code;
-        next.exited_at = Some(SystemTime::now());
+        next.exited_at = Some(at);
         Ok(next)
     }
 
     /// Publishes `f`'s result as the next version of `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`UpdateError::Rejected`] with `f`'s error, or
+    /// [`UpdateError::IdChanged`] if `f` returned another process's state.
     ///
     /// Every store funnels updates through here, so the rules live in one
     /// place: the version is stamped `self.version + 1` whatever `f` returned,
@@ -148,7 +154,7 @@ impl ProcessState {
     ) -> Result<ProcessState, UpdateError<E>> {
         let next = f(self).map_err(UpdateError::Rejected)?;
         if next.id != self.id {
-            return Err(UpdateError::Store(Error::IdChanged { expected: self.id, found: next.id }));
+            return Err(UpdateError::IdChanged { expected: self.id, found: next.id });
         }
         Ok(ProcessState { version: self.version + 1, ..next })
     }
@@ -158,6 +164,12 @@ impl ProcessState {
 mod tests {
     use super::*;
     use std::convert::Infallible;
+    use std::time::Duration;
+
+    /// Some fixed time, so the tests read no clock.
+    fn time(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
 
     fn fresh() -> ProcessState {
         ProcessState::new(ProcessId(7), "web")
@@ -172,31 +184,31 @@ mod tests {
 
     #[test]
     fn running_then_crash_records_pid_and_code() {
-        let up = fresh().running(4242).unwrap();
-        assert_eq!((up.status(), up.pid()), (Status::Running, Some(4242)));
-        assert!(up.started_at().is_some());
-        let down = up.exited(Some(3)).unwrap();
+        let up = fresh().running(4242, time(1)).unwrap();
+        assert_eq!((up.status(), up.pid(), up.started_at()), (Status::Running, Some(4242), Some(time(1))));
+        let down = up.exited(Some(3), time(2)).unwrap();
         assert_eq!((down.status(), down.pid(), down.exit_code()), (Status::Crashed, None, Some(3)));
-        let clean = up.exited(Some(0)).unwrap();
+        assert_eq!((down.started_at(), down.exited_at()), (Some(time(1)), Some(time(2))));
+        let clean = up.exited(Some(0), time(2)).unwrap();
         assert_eq!(clean.status(), Status::Stopped);
     }
 
     #[test]
     fn stop_request_then_nonzero_exit_is_stopped() {
-        let stopping = fresh().running(1).unwrap().transition(Status::Stopping).unwrap();
-        assert_eq!(stopping.exited(Some(143)).unwrap().status(), Status::Stopped);
+        let stopping = fresh().running(1, time(1)).unwrap().transition(Status::Stopping).unwrap();
+        assert_eq!(stopping.exited(Some(143), time(2)).unwrap().status(), Status::Stopped);
     }
 
     #[test]
     fn restart_counts_only_re_entries_to_starting() {
-        let crashed = fresh().running(1).unwrap().exited(None).unwrap();
+        let crashed = fresh().running(1, time(1)).unwrap().exited(None, time(2)).unwrap();
         let again = crashed.transition(Status::Starting).unwrap();
         assert_eq!(again.restarts(), 1);
     }
 
     #[test]
     fn invalid_transition_is_an_error_not_a_panic() {
-        let err = fresh().exited(Some(0)).unwrap_err();
+        let err = fresh().exited(Some(0), time(1)).unwrap_err();
         assert_eq!((err.from, err.to), (Status::Starting, Status::Stopped));
     }
 
@@ -210,9 +222,6 @@ mod tests {
         let err = s
             .successor(&mut |_: &ProcessState| Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other")))
             .unwrap_err();
-        assert!(matches!(
-            err,
-            UpdateError::Store(Error::IdChanged { expected: ProcessId(7), found: ProcessId(8) })
-        ));
+        assert_eq!(err, UpdateError::IdChanged { expected: ProcessId(7), found: ProcessId(8) });
     }
 }

@@ -18,15 +18,12 @@
 //! lock, so it must not call back into the same store either. If `f` panics, the panic reaches the caller and the
 //! store keeps its previous state, unpoisoned, for every later call.
 
-use crate::error::{Error, Stopped, UpdateError};
+use crate::error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 use crate::state::{ProcessId, ProcessState};
 use crate::status::Status;
 
 /// One process's state, shared between threads.
 pub trait StateStore: Send + Sync + Sized + 'static {
-    /// The row label in test output and reports.
-    const NAME: &'static str;
-
     /// The per-thread read handle.
     type Reader: StateReader;
 
@@ -37,7 +34,11 @@ pub trait StateStore: Send + Sync + Sized + 'static {
     fn reader(&self) -> Self::Reader;
 
     /// Atomically replaces the state with `current.successor(f)` and returns
-    /// what was published (see [`ProcessState::successor`]).
+    /// what was published.
+    ///
+    /// # Errors
+    ///
+    /// What [`ProcessState::successor`] refuses; nothing is published.
     fn update<E, F>(&self, f: F) -> Result<ProcessState, UpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>;
@@ -46,30 +47,33 @@ pub trait StateStore: Send + Sync + Sized + 'static {
 /// A thread's read handle on a [`StateStore`].
 ///
 /// Readers own their resources, so they may outlive the store: reads then
-/// return the last published state, or [`Error::Stopped`] for stores whose
-/// state lived on a thread that has stopped. They never hang.
+/// return the last published state, or [`Stopped`] for stores whose state
+/// lived on a thread that has stopped. They never hang.
 pub trait StateReader: Send + 'static {
+    /// Why a read can fail: [`Infallible`](std::convert::Infallible) where
+    /// the state outlives every reader, [`Stopped`] where it lives on a
+    /// thread that stops. Either converts into [`Stopped`], for code that
+    /// mixes strategies.
+    type Error: std::error::Error + Into<Stopped> + PartialEq + Send + Sync + 'static;
+
     /// Runs `f` on the current state.
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped>;
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Self::Error>;
 
     /// The current lifecycle status (the Go record's `GetStatus`).
     #[inline]
-    fn status(&mut self) -> Result<Status, Stopped> {
+    fn status(&mut self) -> Result<Status, Self::Error> {
         self.read(ProcessState::status)
     }
 
     /// An owned copy of the current state.
     #[inline]
-    fn snapshot(&mut self) -> Result<ProcessState, Stopped> {
+    fn snapshot(&mut self) -> Result<ProcessState, Self::Error> {
         self.read(ProcessState::clone)
     }
 }
 
 /// Every managed process's state by [`ProcessId`], shared between threads.
 pub trait Registry: Send + Sync + Sized + 'static {
-    /// The row label in test output and reports.
-    const NAME: &'static str;
-
     /// The per-thread read handle.
     type Reader: RegistryReader;
 
@@ -79,40 +83,58 @@ pub trait Registry: Send + Sync + Sized + 'static {
     /// A read handle for one thread. Call it once per thread, never in a hot loop.
     fn reader(&self) -> Self::Reader;
 
-    /// Registers `state` under its id; [`Error::AlreadyExists`] (and no
-    /// change) if the id is taken. Of concurrent inserts of one id, exactly
-    /// one succeeds.
-    fn insert(&self, state: ProcessState) -> Result<(), Error>;
+    /// Registers `state` under its id.
+    ///
+    /// # Errors
+    ///
+    /// [`InsertError`] (and no change) if the id is taken. Of concurrent
+    /// inserts of one id, exactly one succeeds.
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError>;
 
-    /// Atomically replaces the state of `id` with `current.successor(f)`;
-    /// [`Error::NotFound`] if `id` is not registered.
-    fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, UpdateError<E>>
+    /// Atomically replaces the state of `id` with `current.successor(f)`
+    /// and returns what was published.
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryUpdateError::NotFound`] if `id` is not registered, else
+    /// what [`ProcessState::successor`] refuses; nothing is published.
+    fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>;
 
-    /// Unregisters `id` and returns its last state; [`Error::NotFound`] if absent.
-    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error>;
+    /// Unregisters `id` and returns its last state.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoveError`] if `id` is not registered.
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError>;
 }
 
 /// A thread's read handle on a [`Registry`].
+///
+/// Like a [`StateReader`], it may outlive its registry and never hangs.
 pub trait RegistryReader: Send + 'static {
+    /// Why a read can fail (see [`StateReader::Error`]).
+    type Error: std::error::Error + Into<Stopped> + PartialEq + Send + Sync + 'static;
+
     /// Runs `f` on the state of `id`; `Ok(None)` if `id` is not registered.
-    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped>;
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R)
+    -> Result<Option<R>, Self::Error>;
 
     /// Every registered state, sorted by id.
-    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped>;
+    fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error>;
 
     /// How many processes are registered.
-    fn len(&mut self) -> Result<usize, Stopped>;
+    fn len(&mut self) -> Result<usize, Self::Error>;
 
     /// Whether no process is registered.
-    fn is_empty(&mut self) -> Result<bool, Stopped> {
+    fn is_empty(&mut self) -> Result<bool, Self::Error> {
         Ok(self.len()? == 0)
     }
 
     /// The status of `id`; `Ok(None)` if `id` is not registered.
     #[inline]
-    fn status(&mut self, id: ProcessId) -> Result<Option<Status>, Stopped> {
+    fn status(&mut self, id: ProcessId) -> Result<Option<Status>, Self::Error> {
         self.get(id, ProcessState::status)
     }
 }

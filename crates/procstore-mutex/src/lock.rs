@@ -4,11 +4,6 @@ use std::sync::PoisonError;
 
 /// A lock around a `T`, used through closures so no guard escapes.
 pub trait Lock<T>: Send + Sync + 'static {
-    /// The row label of a store built on this lock.
-    const NAME: &'static str;
-    /// The row label of a registry built on this lock.
-    const MAP_NAME: &'static str;
-
     /// A lock around `value`.
     fn new(value: T) -> Self;
     /// Runs `f` with shared access (exclusive for a mutex).
@@ -20,9 +15,6 @@ pub trait Lock<T>: Send + Sync + 'static {
 // std: poison is ignored; see the crate docs for why that is sound here.
 
 impl<T: Send + 'static> Lock<T> for std::sync::Mutex<T> {
-    const NAME: &'static str = "std Mutex";
-    const MAP_NAME: &'static str = "std Mutex<HashMap>";
-
     fn new(value: T) -> Self {
         std::sync::Mutex::new(value)
     }
@@ -35,9 +27,6 @@ impl<T: Send + 'static> Lock<T> for std::sync::Mutex<T> {
 }
 
 impl<T: Send + Sync + 'static> Lock<T> for std::sync::RwLock<T> {
-    const NAME: &'static str = "std RwLock";
-    const MAP_NAME: &'static str = "std RwLock<HashMap>";
-
     fn new(value: T) -> Self {
         std::sync::RwLock::new(value)
     }
@@ -50,9 +39,6 @@ impl<T: Send + Sync + 'static> Lock<T> for std::sync::RwLock<T> {
 }
 
 impl<T: Send + 'static> Lock<T> for parking_lot::Mutex<T> {
-    const NAME: &'static str = "parking_lot Mutex";
-    const MAP_NAME: &'static str = "parking_lot Mutex<HashMap>";
-
     fn new(value: T) -> Self {
         parking_lot::Mutex::new(value)
     }
@@ -65,9 +51,6 @@ impl<T: Send + 'static> Lock<T> for parking_lot::Mutex<T> {
 }
 
 impl<T: Send + Sync + 'static> Lock<T> for parking_lot::RwLock<T> {
-    const NAME: &'static str = "parking_lot RwLock";
-    const MAP_NAME: &'static str = "parking_lot RwLock<HashMap>";
-
     fn new(value: T) -> Self {
         parking_lot::RwLock::new(value)
     }
@@ -83,9 +66,6 @@ impl<T: Send + Sync + 'static> Lock<T> for parking_lot::RwLock<T> {
 
 #[cfg(loom)]
 impl<T: Send + 'static> Lock<T> for loom::sync::Mutex<T> {
-    const NAME: &'static str = "loom Mutex";
-    const MAP_NAME: &'static str = "loom Mutex<HashMap>";
-
     fn new(value: T) -> Self {
         loom::sync::Mutex::new(value)
     }
@@ -99,9 +79,6 @@ impl<T: Send + 'static> Lock<T> for loom::sync::Mutex<T> {
 
 #[cfg(loom)]
 impl<T: Send + Sync + 'static> Lock<T> for loom::sync::RwLock<T> {
-    const NAME: &'static str = "loom RwLock";
-    const MAP_NAME: &'static str = "loom RwLock<HashMap>";
-
     fn new(value: T) -> Self {
         loom::sync::RwLock::new(value)
     }

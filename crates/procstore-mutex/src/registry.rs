@@ -1,8 +1,12 @@
+use std::any::type_name;
 use std::collections::hash_map::Entry;
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
-use procstore_core::{Error, ProcessId, ProcessState, Registry, RegistryReader, Stopped, UpdateError};
+use procstore_core::{
+    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+};
 
 use crate::{Lock, ProcessMap};
 
@@ -17,7 +21,6 @@ pub struct LockRegistryReader<L> {
 }
 
 impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
-    const NAME: &'static str = L::MAP_NAME;
     type Reader = LockRegistryReader<L>;
 
     fn new() -> Self {
@@ -28,9 +31,9 @@ impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
         LockRegistryReader { map: Arc::clone(&self.map) }
     }
 
-    fn insert(&self, state: ProcessState) -> Result<(), Error> {
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
         self.map.write(|map| match map.entry(state.id()) {
-            Entry::Occupied(_) => Err(Error::AlreadyExists(state.id())),
+            Entry::Occupied(_) => Err(InsertError { id: state.id() }),
             Entry::Vacant(slot) => {
                 slot.insert(state);
                 Ok(())
@@ -38,47 +41,49 @@ impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
         })
     }
 
-    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, UpdateError<E>>
+    fn update<E, F>(&self, id: ProcessId, mut f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
         self.map.write(|map| {
-            let current = map.get_mut(&id).ok_or(Error::NotFound(id))?;
+            let current = map.get_mut(&id).ok_or(RegistryUpdateError::NotFound(id))?;
             let next = current.successor(&mut f)?;
             *current = next.clone();
             Ok(next)
         })
     }
 
-    fn remove(&self, id: ProcessId) -> Result<ProcessState, Error> {
-        self.map.write(|map| map.remove(&id)).ok_or(Error::NotFound(id))
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        self.map.write(|map| map.remove(&id)).ok_or(RemoveError { id })
     }
 }
 
 impl<L: Lock<ProcessMap>> RegistryReader for LockRegistryReader<L> {
-    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Stopped> {
+    type Error = Infallible;
+
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Infallible> {
         Ok(self.map.read(|map| map.get(&id).map(f)))
     }
 
-    fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
+    fn list(&mut self) -> Result<Vec<ProcessState>, Infallible> {
         let mut all: Vec<ProcessState> = self.map.read(|map| map.values().cloned().collect());
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
-    fn len(&mut self) -> Result<usize, Stopped> {
+    fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.map.read(ProcessMap::len))
     }
 }
 
 impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistry<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockRegistry").field("lock", &L::MAP_NAME).finish_non_exhaustive()
+        f.debug_struct("LockRegistry").field("lock", &type_name::<L>()).finish_non_exhaustive()
     }
 }
 
 impl<L: Lock<ProcessMap>> fmt::Debug for LockRegistryReader<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockRegistryReader").field("lock", &L::MAP_NAME).finish_non_exhaustive()
+        f.debug_struct("LockRegistryReader").field("lock", &type_name::<L>()).finish_non_exhaustive()
     }
 }

@@ -1,7 +1,9 @@
+use std::any::type_name;
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
-use procstore_core::{ProcessState, StateReader, StateStore, Stopped, UpdateError};
+use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
 
 use crate::Lock;
 
@@ -16,7 +18,6 @@ pub struct LockStoreReader<L> {
 }
 
 impl<L: Lock<ProcessState>> StateStore for LockStore<L> {
-    const NAME: &'static str = L::NAME;
     type Reader = LockStoreReader<L>;
 
     fn new(initial: ProcessState) -> Self {
@@ -40,20 +41,22 @@ impl<L: Lock<ProcessState>> StateStore for LockStore<L> {
 }
 
 impl<L: Lock<ProcessState>> StateReader for LockStoreReader<L> {
+    type Error = Infallible;
+
     #[inline]
-    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Stopped> {
+    fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
         Ok(self.state.read(f))
     }
 }
 
 impl<L: Lock<ProcessState>> fmt::Debug for LockStore<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockStore").field("lock", &L::NAME).finish_non_exhaustive()
+        f.debug_struct("LockStore").field("lock", &type_name::<L>()).finish_non_exhaustive()
     }
 }
 
 impl<L: Lock<ProcessState>> fmt::Debug for LockStoreReader<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockStoreReader").field("lock", &L::NAME).finish_non_exhaustive()
+        f.debug_struct("LockStoreReader").field("lock", &type_name::<L>()).finish_non_exhaustive()
     }
 }

@@ -5,7 +5,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use procstore_core::workload::{assert_consistent, restart_cycle};
+use procstore_conformance::workload::{assert_consistent, restart_cycle};
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore};
 use procstore_mutex::{Lock, LockRegistry, LockStore, ProcessMap};
 

@@ -30,7 +30,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 use procstore_core::{ProcessState, Registry, StateStore, Status, TransitionError};
@@ -384,10 +384,13 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
     ) {
         match self.table.publish(index, at, transition) {
             Ok(published) => self.runs[index].status = published.status(),
-            Err(error) => self.report(
-                index,
-                EventKind::Problem(format!("could not record a lifecycle transition: {error}")),
-            ),
+            Err(error) => {
+                let cause = std::error::Error::source(&error).map(|e| format!(": {e}")).unwrap_or_default();
+                self.report(
+                    index,
+                    EventKind::Problem(format!("could not record a lifecycle transition: {error}{cause}")),
+                )
+            }
         }
     }
 
@@ -413,12 +416,12 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
                 let pid = child.id();
                 self.runs[index].process = Some(child);
                 self.runs[index].started = Some(now);
-                self.publish(index, now, |s| s.running(pid));
+                self.publish(index, now, |s| s.running(pid, SystemTime::now()));
                 self.report(index, EventKind::Spawned { pid });
             }
             Err(error) => {
                 let error = format!("`{}`: {error}", spec.program.to_string_lossy());
-                self.publish(index, now, |s| s.exited(None));
+                self.publish(index, now, |s| s.exited(None, SystemTime::now()));
                 self.report(index, EventKind::SpawnFailed { error });
                 self.after_exit(index, Ending::Failed, Duration::ZERO, now);
             }
@@ -497,7 +500,7 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
             let killed = std::mem::take(&mut run.killed);
             let stopping = run.status == Status::Stopping;
             let code = status.and_then(|s| s.code());
-            self.publish(index, now, |s| s.exited(code));
+            self.publish(index, now, |s| s.exited(code, SystemTime::now()));
             if stopping {
                 self.report(index, EventKind::Stopped { pid, killed });
                 continue;

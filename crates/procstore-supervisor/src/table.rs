@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use procstore_core::{
-    Error, ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
+    ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
     TransitionError, UpdateError,
 };
 
@@ -136,16 +136,9 @@ impl<S: StateStore, R: Registry> Table<S, R> {
                 );
                 Ok::<_, Infallible>(published.clone())
             })
-            .map_err(|e| UpdateError::Store(store_error(e)))?;
+            .expect("every child is registered under its id, and the update keeps it");
         self.events.fetch_add(1, Ordering::Relaxed);
         Ok(published)
-    }
-}
-
-fn store_error(error: UpdateError<Infallible>) -> Error {
-    match error {
-        UpdateError::Store(e) => e,
-        UpdateError::Rejected(never) => match never {},
     }
 }
 
@@ -222,7 +215,7 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 
     /// Runs `f` on child `index`'s state, from its store.
     pub fn read<T>(&mut self, index: usize, f: impl FnOnce(&ProcessState) -> T) -> Result<T, Stopped> {
-        self.stores[index].read(f)
+        self.stores[index].read(f).map_err(Into::into)
     }
 
     /// Runs `f` on the state of the child called `name`; `Ok(None)` if there is none.
@@ -241,7 +234,9 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
     /// since pids change on each restart.
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
         for store in &mut self.stores {
-            if let Some(state) = store.read(|s| (s.pid() == Some(pid)).then(|| s.clone()))? {
+            if let Some(state) =
+                store.read(|s| (s.pid() == Some(pid)).then(|| s.clone())).map_err(Into::into)?
+            {
                 return Ok(Some(state));
             }
         }
@@ -250,7 +245,7 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 
     /// Every child's state, by id, from the registry.
     pub fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
-        self.registry.list()
+        self.registry.list().map_err(Into::into)
     }
 
     /// How many children are in each status, from the registry.
@@ -262,8 +257,8 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
 impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TableReader")
-            .field("store", &S::NAME)
-            .field("registry", &R::NAME)
+            .field("store", &std::any::type_name::<S>())
+            .field("registry", &std::any::type_name::<R>())
             .finish_non_exhaustive()
     }
 }
@@ -271,6 +266,8 @@ impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
     use procstore_atomic::{ArcSwapCacheStore, DashMapRegistry};
 
     type TestTable = Table<ArcSwapCacheStore, DashMapRegistry>;
@@ -287,7 +284,7 @@ mod tests {
         let table = Arc::new(TestTable::new(["web", "db"]).unwrap());
         let mut reader = TableReader::new(&table);
         let at = Instant::now();
-        let up = table.publish(1, at, |s| s.running(42)).unwrap();
+        let up = table.publish(1, at, |s| s.running(42, SystemTime::now())).unwrap();
         assert_eq!(up.version(), 1);
         assert_eq!(reader.by_name("db", ProcessState::clone).unwrap(), Some(up.clone()));
         assert_eq!(reader.by_pid(42).unwrap(), Some(up.clone()));
@@ -303,7 +300,7 @@ mod tests {
     #[test]
     fn rejected_transition_publishes_nothing() {
         let table = TestTable::new(["web"]).unwrap();
-        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0))).unwrap_err();
+        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap_err();
         assert!(matches!(err, UpdateError::Rejected(TransitionError { from: Status::Starting, .. })));
         assert_eq!(table.events(), 0);
     }
@@ -320,8 +317,8 @@ mod tests {
     fn the_hook_sees_every_published_version_before_readers_do() {
         let seen = Arc::new(Seen::default());
         let table = TestTable::new(["web", "db"]).unwrap().with_publish_hook(Arc::clone(&seen) as _);
-        table.publish(1, Instant::now(), |s| s.running(42)).unwrap();
-        table.publish(1, Instant::now(), |s| s.exited(Some(0))).unwrap();
+        table.publish(1, Instant::now(), |s| s.running(42, SystemTime::now())).unwrap();
+        table.publish(1, Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap();
         assert_eq!(*seen.0.lock().unwrap(), [(1, 1), (1, 2)]);
     }
 }
