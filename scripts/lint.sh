@@ -6,4 +6,6 @@ printf '\n==> cargo fmt --all --check\n'
 cargo fmt --all --check
 printf '\n==> cargo clippy --workspace --all-targets -- -D warnings\n'
 cargo clippy --workspace --all-targets -- -D warnings
-echo "lint: formatted, and clippy finds nothing"
+printf '\n==> cargo doc --workspace --no-deps (RUSTDOCFLAGS="-D warnings")\n'
+RUSTDOCFLAGS="-D warnings ${RUSTDOCFLAGS:-}" cargo doc --workspace --no-deps
+echo "lint: formatted; clippy and rustdoc find nothing"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # loom models: every interleaving (bounded preemptions) of the hazard-pointer
-# store's update, read and reclamation, and of the lock store and registry.
+# store's update, read and reclamation, of the lock store and registry, and
+# of the handle registry's insert, update and remove.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +12,4 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/loom}"
 
 printf '\n==> loom models (LOOM_MAX_PREEMPTIONS=%s)\n' "$LOOM_MAX_PREEMPTIONS"
 cargo test --release -p procstore-atomic -p procstore-mutex --test loom
-echo "loom: every interleaving within $LOOM_MAX_PREEMPTIONS preemptions kept versions monotonic, lost no update, freed nothing in use"
+echo "loom: every interleaving within $LOOM_MAX_PREEMPTIONS preemptions kept versions monotonic, lost no update, freed nothing in use, published no update after its removal"

@@ -15,14 +15,14 @@ use std::time::Instant;
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, measurement::WallTime};
 use procstore_benches::alloc::{CountingAllocator, count_allocations};
-use procstore_benches::floor::each_store_and_floor;
 use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
+use procstore_benches::floor::{each_registry_and_floor, each_store_and_floor};
 use procstore_benches::pool::{Job, Pool, Round};
 use procstore_benches::profile::Profile;
 use procstore_benches::supervision::{self, Settings};
 use procstore_benches::workload::{
-    RegistryOp, background_reader, background_writer, initial_state, populated, read_job, registry_job,
-    write_job,
+    RegistryOp, TABLE_SIZE, background_reader, background_registry_writer, background_writer, initial_state,
+    populated, read_job, registry_job, write_job,
 };
 use procstore_catalog::{Entry, Family, RegistryVisitor, StoreVisitor, each_registry, floors};
 use procstore_core::{Registry, StateStore};
@@ -198,11 +198,34 @@ struct RegistryGroup<'r, 'c> {
 
 impl RegistryVisitor for RegistryGroup<'_, '_> {
     fn visit<R: Registry>(&mut self, entry: &'static Entry) {
+        let writes = matches!(self.op, RegistryOp::Churn | RegistryOp::Mix);
+        if entry.family == Family::Floor && writes {
+            return; // the floor's readers never see a write
+        }
         let size = self.rec.profile.registry_size;
         let registry = populated::<R>(size);
         let jobs = (0..self.threads).map(|t| registry_job(&registry, self.op, t as u64, size)).collect();
         let pool = Pool::new(jobs, vec![]);
         self.rec.bench(&mut self.group, (entry, self.threads), |iters| pool.run(iters));
+    }
+}
+
+/// Readers polling a supervisor's table (gets and lists) while one writer
+/// updates it back to back: does the writer get through?
+struct Starvation<'r, 'c> {
+    rec: &'r mut Recorder,
+    group: Group<'c>,
+}
+
+impl RegistryVisitor for Starvation<'_, '_> {
+    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
+        let registry = populated::<R>(TABLE_SIZE);
+        let threads = self.rec.profile.threads;
+        let readers = (0..threads)
+            .map(|t| registry_job(&registry, RegistryOp::GetAndList, t as u64, TABLE_SIZE))
+            .collect();
+        let pool = Pool::new(readers, vec![background_registry_writer(&registry, TABLE_SIZE)]);
+        self.rec.bench(&mut self.group, (entry, threads), |iters| pool.run(iters));
     }
 }
 
@@ -292,7 +315,7 @@ fn main() {
 
     let mut memory = Memory { rec: &mut rec };
     each_store_and_floor(&mut memory);
-    each_registry(&mut memory);
+    each_registry_and_floor(&mut memory);
 
     {
         let mut single = SingleReader { group: open(&mut c, groups::SINGLE_READER), rec: &mut rec };
@@ -341,9 +364,15 @@ fn main() {
         let mut registry = RegistryGroup { group: open(&mut c, name), rec: &mut rec, op, threads: 0 };
         for threads in [1, profile.threads] {
             registry.threads = threads;
-            each_registry(&mut registry);
+            each_registry_and_floor(&mut registry);
         }
         registry.group.criterion.finish();
+    }
+
+    {
+        let mut starvation = Starvation { group: open(&mut c, groups::REGISTRY_STARVATION), rec: &mut rec };
+        each_registry(&mut starvation);
+        starvation.group.criterion.finish();
     }
 
     c.final_summary();

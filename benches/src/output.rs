@@ -27,6 +27,7 @@ pub fn finish(profile: &Profile, records: Vec<Record>, workload: Vec<WorkloadRec
             sweep: profile.sweep.iter().map(|&t| t as u32).collect(),
             paced_rate: profile.paced_rate,
             registry_size: profile.registry_size as u32,
+            table_size: crate::workload::TABLE_SIZE as u32,
             sample_size: profile.sample_size as u32,
             measurement_secs: profile.measurement.as_secs_f64(),
         },

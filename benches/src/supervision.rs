@@ -16,9 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use procstore_catalog::{Entry, Family, PAIRS, Pair, PairVisitor, floors, with_pair};
+use procstore_catalog::{Entry, Family, RegistryVisitor, each_registry, facade_default, floors};
 use procstore_conformance::workload::restart_cycle;
-use procstore_core::{Registry, StateStore};
+use procstore_core::{ProcessId, Registry};
 use procstore_report::{Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Supervisor, Table, TableReader,
@@ -85,11 +85,11 @@ fn reader_counts(threads: usize, cores: usize) -> Vec<usize> {
     if threads == cores { vec![threads] } else { vec![threads, cores] }
 }
 
-/// Runs the workload for every pairing in both modes at every reader count,
-/// plus the timer floor.
+/// Runs the workload for every registry in every mode at every reader
+/// count, plus the timer floor.
 pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
     let mut records = Vec::new();
-    for mode in [WorkloadMode::Processes, WorkloadMode::Simulated] {
+    for mode in [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn] {
         for &readers in &settings.readers {
             records.extend(run_setting(settings, mode, readers));
         }
@@ -97,13 +97,13 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
     records
 }
 
-/// Every pairing and the floor in one mode at one reader count, over the rounds.
+/// Every registry and the floor in one mode at one reader count, over the rounds.
 fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<WorkloadRecord> {
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..settings.rounds {
-        let measure = Measure { settings, mode, readers };
-        let measured: Vec<Row> =
-            PAIRS.iter().map(|pair| with_pair(pair.id, measure).expect("listed pairs resolve")).collect();
+        let mut measure = Measure { settings, mode, readers, rows: Vec::new() };
+        each_registry(&mut measure);
+        let measured = measure.rows;
         let floor = timer_floor(settings, readers);
         for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
             eprintln!(
@@ -124,45 +124,36 @@ fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<W
     rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, readers, settings)).collect()
 }
 
-/// A row's identity: a catalogue pair, or the timer floor.
-#[derive(Clone, Copy, Debug)]
-struct RowLabel {
-    id: &'static str,
-    label: &'static str,
-    family: Family,
-    halves: Option<(&'static Entry, &'static Entry)>,
-}
+/// A row's identity: a catalogue registry, or the timer floor.
+type RowLabel = &'static Entry;
 
 type Row = (RowLabel, Measured);
 
-#[derive(Clone, Copy)]
 struct Measure<'s> {
     settings: &'s Settings,
     mode: WorkloadMode,
     readers: usize,
+    rows: Vec<Row>,
 }
 
-impl PairVisitor for Measure<'_> {
-    type Output = Row;
-
-    fn visit<S: StateStore, R: Registry>(self, pair: &'static Pair) -> Row {
-        let label = RowLabel {
-            id: pair.id,
-            label: pair.label,
-            family: pair.family,
-            halves: Some((pair.store, pair.registry)),
-        };
+impl RegistryVisitor for Measure<'_> {
+    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
         let measured = match self.mode {
-            WorkloadMode::Processes => with_processes::<S, R>(self.settings, self.readers),
-            WorkloadMode::Simulated => with_generator::<S, R>(self.settings, self.readers),
+            WorkloadMode::Processes => with_processes::<R>(self.settings, self.readers),
+            WorkloadMode::Simulated => with_generator::<R>(self.settings, self.readers, None),
+            WorkloadMode::Churn => with_generator::<R>(self.settings, self.readers, Some(CHURN_EVERY)),
         };
-        (label, measured)
+        self.rows.push((entry, measured));
     }
 }
 
+/// In the churn setting, one step in this many replaces a child (removes it
+/// and adds one of the same name) instead of publishing a transition.
+const CHURN_EVERY: usize = 10;
+
 /// Real children, each `sleep`ing for the child lifetime, restarted at once
 /// whenever they exit.
-fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
+fn with_processes<R: Registry>(settings: &Settings, readers: usize) -> Measured {
     let lifetime = format!("{}", settings.child_lifetime.as_secs_f64());
     let clock = Arc::new(EventClock::new(settings.children));
     let config = Config {
@@ -181,7 +172,7 @@ fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usiz
         output: ChildOutput::Discard,
         publish_hook: Some(Arc::clone(&clock) as Arc<dyn PublishHook>),
     };
-    let (supervisor, events) = Supervisor::<S, R>::start(config).expect("the workload's supervisor starts");
+    let (supervisor, events) = Supervisor::<R>::start(config).expect("the workload's supervisor starts");
     drop(events);
     let measured = measure_readers(supervisor.table(), &clock, settings, readers);
     supervisor.shutdown();
@@ -190,19 +181,34 @@ fn with_processes<S: StateStore, R: Registry>(settings: &Settings, readers: usiz
 
 /// A generator thread walks every child round the restart cycle at the
 /// simulated rate: a supervisor under more churn than an OS could spawn.
-fn with_generator<S: StateStore, R: Registry>(settings: &Settings, readers: usize) -> Measured {
-    let names = (0..settings.children).map(|i| format!("child-{i}"));
+/// With `replace_every: Some(n)`, every n-th step instead removes a child and
+/// adds it back under a new id, so the registry's map is written too.
+fn with_generator<R: Registry>(
+    settings: &Settings,
+    readers: usize,
+    replace_every: Option<usize>,
+) -> Measured {
+    let names: Vec<Arc<str>> = (0..settings.children).map(|i| Arc::from(format!("child-{i}"))).collect();
     let clock = Arc::new(EventClock::new(settings.children));
-    let table = Table::<S, R>::new(names).expect("distinct names");
+    let table = Table::<R>::with_children(names.iter().cloned()).expect("distinct names");
     let table = Arc::new(table.with_publish_hook(Arc::clone(&clock) as Arc<dyn PublishHook>));
     let stop = Arc::new(AtomicBool::new(false));
     let generator = {
         let (table, stop, rate) = (Arc::clone(&table), Arc::clone(&stop), settings.simulated_rate);
         thread::spawn(move || {
-            let mut next = 0;
+            let mut ids: Vec<ProcessId> = (0..names.len() as u64).map(ProcessId).collect();
+            let mut step = 0usize;
             paced(Some(rate), &stop, || {
-                table.publish(next, Instant::now(), restart_cycle).expect("restart cycle steps are valid");
-                next = (next + 1) % table.len();
+                let child = step % ids.len();
+                if replace_every.is_some_and(|n| step % n == n - 1) {
+                    table.remove(ids[child]).expect("the generator's children are registered");
+                    ids[child] = table.add(Arc::clone(&names[child])).expect("the name was just freed");
+                } else {
+                    table
+                        .publish(ids[child], Instant::now(), restart_cycle)
+                        .expect("restart cycle steps are valid");
+                }
+                step += 1;
             })
         })
     };
@@ -217,14 +223,14 @@ const MEASURING: u8 = 1;
 const DONE: u8 = 2;
 
 /// Runs the readers through a warm-up and one measured window.
-fn measure_readers<S: StateStore, R: Registry>(
-    table: &Arc<Table<S, R>>,
+fn measure_readers<R: Registry>(
+    table: &Arc<Table<R>>,
     clock: &Arc<EventClock>,
     settings: &Settings,
     readers: usize,
 ) -> Measured {
     let phase = Arc::new(AtomicU8::new(WARMING));
-    let first_seen: Arc<[AtomicU64]> = (0..table.len()).map(|_| AtomicU64::new(0)).collect();
+    let first_seen: Arc<[AtomicU64]> = (0..clock.capacity()).map(|_| AtomicU64::new(0)).collect();
     let ready = Arc::new(Barrier::new(readers + 1));
     let readers: Vec<_> = (0..readers)
         .map(|thread| {
@@ -257,17 +263,17 @@ fn measure_readers<S: StateStore, R: Registry>(
 }
 
 /// One reader: queries in a closed loop, timing each while measuring.
-fn query_loop<S: StateStore, R: Registry>(
-    reader: &mut TableReader<S, R>,
+fn query_loop<R: Registry>(
+    reader: &mut TableReader<R>,
     clock: &EventClock,
     thread: usize,
     phase: &AtomicU8,
     first_seen: &[AtomicU64],
 ) -> Measured {
-    let children = reader.table().len();
-    let names: Vec<_> =
-        (0..children).map(|i| reader.read(i, |s| s.name_arc().clone()).expect("readable")).collect();
-    let mut seen = vec![0u64; children];
+    let names: Vec<_> = reader.list().expect("readable").iter().map(|s| s.name_arc().clone()).collect();
+    let children = names.len();
+    // Indexed by id: only the first children's ids are tracked for lag (see EventClock).
+    let mut seen = vec![0u64; first_seen.len()];
     let mut pids = vec![0u32; children];
     let mut measured = Measured::new(0.0, 0);
     // Readers start at different points of the mix and of the children.
@@ -280,7 +286,9 @@ fn query_loop<S: StateStore, R: Registry>(
         let child = op % children;
         let start = Instant::now();
         let seen_version = match query {
-            Query::ByName => reader.by_name(&names[child], |s| (s.version(), s.pid())).expect("readable"),
+            Query::ByName => {
+                reader.by_name(&names[child], |s| (s.id(), s.version(), s.pid())).expect("readable")
+            }
             Query::ByPid => {
                 std::hint::black_box(reader.by_pid(pids[child]).expect("readable"));
                 None
@@ -299,16 +307,17 @@ fn query_loop<S: StateStore, R: Registry>(
         if measuring {
             measured.record(query, end - start);
         }
-        let Some((version, pid)) = seen_version else { continue };
+        let Some((id, version, pid)) = seen_version else { continue };
         pids[child] = pid.unwrap_or(0);
+        let Some(index) = clock.index(id) else { continue };
         // Versions are tracked from the warm-up on, so the first look after
         // it does not count a version's whole warm-up as its lag.
-        if version > seen[child] {
-            seen[child] = version;
+        if version > seen[index] {
+            seen[index] = version;
             // Only the first reader to see a version records its lag.
-            if first_seen[child].fetch_max(version, Ordering::Relaxed) < version
+            if first_seen[index].fetch_max(version, Ordering::Relaxed) < version
                 && measuring
-                && let Some(age) = clock.event_age(child, version, end)
+                && let Some(age) = clock.event_age(id, version, end)
             {
                 measured.lag.record(age.as_nanos() as u64).expect("auto-resizing histograms take any value");
             }
@@ -319,8 +328,7 @@ fn query_loop<S: StateStore, R: Registry>(
 
 /// The cost of timing a query that does nothing: two clock reads.
 fn timer_floor(settings: &Settings, readers: usize) -> Row {
-    let timer = &floors::TIMER;
-    let label = RowLabel { id: timer.id, label: timer.label, family: timer.family, halves: None };
+    let label = &floors::TIMER;
     let phase = Arc::new(AtomicU8::new(WARMING));
     let readers: Vec<_> = (0..readers)
         .map(|_| {
@@ -356,7 +364,9 @@ fn timer_floor(settings: &Settings, readers: usize) -> Row {
 /// When recent versions' events happened, per child, for measuring how long
 /// they take to become visible: the table's publish hook. A ring indexed by
 /// version: each entry packs the version's low bits with the event's time,
-/// so a reader can tell a stale entry from its own.
+/// so a reader can tell a stale entry from its own. Only ids below the
+/// capacity are tracked: the first children, not those the churn setting
+/// adds later.
 #[derive(Debug)]
 struct EventClock {
     epoch: Instant,
@@ -375,15 +385,24 @@ impl EventClock {
         EventClock { epoch: Instant::now(), rings }
     }
 
+    fn capacity(&self) -> usize {
+        self.rings.len()
+    }
+
+    /// Where child `id`'s ring is, if it is tracked.
+    fn index(&self, id: ProcessId) -> Option<usize> {
+        usize::try_from(id.0).ok().filter(|&index| index < self.rings.len())
+    }
+
     fn nanos(&self, at: Instant) -> u64 {
         at.saturating_duration_since(self.epoch).as_nanos() as u64 & Self::NANOS_MASK
     }
 
-    /// How long ago, as of `now`, the event behind `version` of child
-    /// `index` happened; `None` once a much later version (a reader 64
-    /// versions behind) overwrote its entry.
-    fn event_age(&self, index: usize, version: u64, now: Instant) -> Option<Duration> {
-        let entry = self.rings[index][version as usize % Self::RING].load(Ordering::Relaxed);
+    /// How long ago, as of `now`, the event behind `version` of child `id`
+    /// happened; `None` for an untracked child, or once a much later version
+    /// (a reader 64 versions behind) overwrote its entry.
+    fn event_age(&self, id: ProcessId, version: u64, now: Instant) -> Option<Duration> {
+        let entry = self.rings[self.index(id)?][version as usize % Self::RING].load(Ordering::Relaxed);
         let tag_matches = entry >> Self::NANOS_BITS == version & (u64::MAX >> Self::NANOS_BITS);
         let at = entry & Self::NANOS_MASK;
         tag_matches.then(|| Duration::from_nanos(self.nanos(now).wrapping_sub(at) & Self::NANOS_MASK))
@@ -391,7 +410,8 @@ impl EventClock {
 }
 
 impl PublishHook for EventClock {
-    fn before_publish(&self, index: usize, version: u64, at: Instant) {
+    fn before_publish(&self, id: ProcessId, version: u64, at: Instant) {
+        let Some(index) = self.index(id) else { return };
         let entry = version << Self::NANOS_BITS | self.nanos(at);
         // Relaxed: the store's publish (release) orders it before the version becomes visible.
         self.rings[index][version as usize % Self::RING].store(entry, Ordering::Relaxed);
@@ -455,26 +475,24 @@ impl Measured {
         readers: usize,
         settings: &Settings,
     ) -> WorkloadRecord {
-        let (store, registry) = row.halves.unzip();
-        let name = |entry: Option<&'static Entry>, of: fn(&'static Entry) -> &'static str| {
-            entry.map_or("-", of).to_owned()
-        };
         WorkloadRecord {
             mode,
             id: row.id.to_owned(),
             strategy: row.label.to_owned(),
-            store_id: name(store, |e| e.id),
-            store: name(store, |e| e.label),
-            registry_id: name(registry, |e| e.id),
-            registry: name(registry, |e| e.label),
             kind: row.family,
+            default: row.id == facade_default().id,
             children: settings.children as u32,
             readers: readers as u32,
             seconds: self.seconds,
             queries: self.queries,
             events: self.events,
-            target_events_per_sec: (mode == WorkloadMode::Simulated && row.family != Family::Floor)
-                .then_some(settings.simulated_rate),
+            target_events_per_sec: match mode {
+                _ if row.family == Family::Floor => None,
+                WorkloadMode::Processes => None,
+                WorkloadMode::Simulated => Some(settings.simulated_rate),
+                // One step in CHURN_EVERY replaces a child instead of publishing.
+                WorkloadMode::Churn => Some(settings.simulated_rate * (1.0 - 1.0 / CHURN_EVERY as f64)),
+            },
             latency: percentiles(&self.latency()),
             by_query: QUERIES
                 .iter()
@@ -499,17 +517,20 @@ fn percentiles(h: &Histogram<u64>) -> Percentiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use procstore_catalog::REGISTRIES;
 
     #[test]
     fn event_age_is_known_for_recent_versions_only() {
         let clock = EventClock::new(1);
         let at = Instant::now();
         for version in 1..=EventClock::RING as u64 + 1 {
-            clock.before_publish(0, version, at);
+            clock.before_publish(ProcessId(0), version, at);
         }
         let later = at + Duration::from_millis(5);
-        assert_eq!(clock.event_age(0, EventClock::RING as u64 + 1, later), Some(Duration::from_millis(5)));
-        assert_eq!(clock.event_age(0, 1, later), None, "overwritten by version {}", 1 + EventClock::RING);
+        let age = |version| clock.event_age(ProcessId(0), version, later);
+        assert_eq!(age(EventClock::RING as u64 + 1), Some(Duration::from_millis(5)));
+        assert_eq!(age(1), None, "overwritten by version {}", 1 + EventClock::RING);
+        assert_eq!(clock.event_age(ProcessId(1), 1, later), None, "untracked");
     }
 
     #[test]
@@ -520,7 +541,7 @@ mod tests {
     }
 
     #[test]
-    fn every_pairing_runs_in_both_modes_with_lag_and_every_query() {
+    fn every_registry_runs_in_every_mode_with_lag_and_every_query() {
         let settings = Settings {
             children: 3,
             readers: vec![2],
@@ -531,14 +552,10 @@ mod tests {
             simulated_rate: 20_000.0,
         };
         let records = run_all(&settings);
-        assert_eq!(records.len(), 2 * (PAIRS.len() + 1), "every pair and the floor, per mode");
-        for pair in PAIRS {
-            assert_eq!(
-                records.iter().filter(|r| r.id == pair.id).count(),
-                2,
-                "{} runs in both modes",
-                pair.id
-            );
+        assert_eq!(records.len(), 3 * (REGISTRIES.len() + 1), "every registry and the floor, per mode");
+        for entry in REGISTRIES {
+            let runs = records.iter().filter(|r| r.id == entry.id).count();
+            assert_eq!(runs, 3, "{} runs in every mode", entry.id);
         }
         for r in &records {
             let context = format!("{} {:?}", r.strategy, r.mode);

@@ -62,6 +62,18 @@ pub fn background_writer<S: StateStore>(store: &Arc<S>, rate: Option<f64>) -> Ba
     })
 }
 
+/// Updates the registry's processes in turn, back to back, until told to stop.
+pub fn background_registry_writer<R: Registry>(registry: &Arc<R>, size: u64) -> Background {
+    let registry = Arc::clone(registry);
+    Box::new(move |stop: &AtomicBool| {
+        let mut next = 0;
+        paced(None, stop, || {
+            registry.update(ProcessId(next % size), restart_cycle).expect("background registry update");
+            next += 1;
+        })
+    })
+}
+
 /// Calls `step` back to back (`rate: None`) or `rate` times a second until
 /// `stop` is set; returns how many calls it made.
 pub fn paced(rate: Option<f64>, stop: &AtomicBool, mut step: impl FnMut()) -> u64 {
@@ -124,7 +136,13 @@ pub enum RegistryOp {
     Mix,
     /// List every process.
     List,
+    /// A status poller's mix: 19 gets of registered ids, then one list.
+    GetAndList,
 }
+
+/// Processes in the registry of the starvation group: a supervisor's table,
+/// as many as the workload supervises.
+pub const TABLE_SIZE: u64 = 16;
 
 /// `n` operations of `op` by thread `thread` on a registry of `size` processes.
 pub fn registry_job<R: Registry>(registry: &Arc<R>, op: RegistryOp, thread: u64, size: u64) -> Job {
@@ -133,6 +151,7 @@ pub fn registry_job<R: Registry>(registry: &Arc<R>, op: RegistryOp, thread: u64,
     let mut rng = Rng::new(thread + 1);
     // Fresh ids for churn, disjoint between threads and from `0..size`.
     let mut next_fresh = (thread + 1) << 40;
+    let mut step = 0u64;
     Box::new(move |n| {
         let mut ok = 0;
         for _ in 0..n {
@@ -153,6 +172,14 @@ pub fn registry_job<R: Registry>(registry: &Arc<R>, op: RegistryOp, thread: u64,
                     registry.insert(ProcessState::new(id, "churn")).is_ok() && registry.remove(id).is_ok()
                 }
                 RegistryOp::List => reader.list().is_ok_and(|all| all.len() as u64 == size),
+                RegistryOp::GetAndList => {
+                    step += 1;
+                    if step.is_multiple_of(20) {
+                        reader.list().is_ok_and(|all| all.len() as u64 == size)
+                    } else {
+                        get_hit(&mut reader, &mut rng, size)
+                    }
+                }
             };
             ok += u64::from(black_box(success));
         }

@@ -36,12 +36,17 @@
 mod arc_swap_store;
 mod cow_registry;
 mod dashmap_registry;
+mod handle_maps;
 mod hazard_store;
 mod sync;
 
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
 pub use cow_registry::{CowRegistry, CowRegistryReader};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
+pub use handle_maps::{
+    CowHandles, CowMap, CowMapReader, DashMapHandleRegistry, DashMapHandles, FastHash, PapayaHandles,
+    PapayaMap, SccIndexHandles, SccIndexMap, SipHash,
+};
 pub use hazard_store::{HazardReader, HazardStore};
 
 #[cfg(doc)]

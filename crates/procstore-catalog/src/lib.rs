@@ -1,19 +1,24 @@
 //! Every procstore strategy, listed once.
 //!
-//! Each store, registry and supervisor pair has one entry here: a stable
-//! id (`std-mutex`, `arc-swap-cache`, ...) that `results.json`, the command
-//! line and the renderer use, the label a person reads, its [`Family`] and
-//! its types. Everything that runs strategies derives from these lists:
+//! Each store and registry has one entry here: a stable id (`std-mutex`,
+//! `arc-swap-cache`, ...) that `results.json`, the command line and the
+//! renderer use, the label a person reads, its [`Family`] and its type.
+//! Everything that runs strategies derives from these lists:
 //!
 //! - the benches visit [`each_store`] and [`each_registry`];
-//! - the supervisor's `--store` choices are [`PAIRS`] and [`ALIASES`], run
-//!   through [`with_pair`];
+//! - the supervisor runs on any registry: its `--store` choices are
+//!   [`REGISTRIES`] and [`ALIASES`], run through [`with_registry`], and the
+//!   workload benchmark measures every registry;
 //! - the conformance suite runs on every entry through [`with_stores!`] and
 //!   [`with_registries!`] (this crate's `tests/conformance.rs`).
 //!
+//! Registries come in two designs. A registry of values holds each
+//! process's state in the map, so every transition writes the map. A
+//! registry of handles ([`HandleRegistry`](procstore_core::HandleRegistry))
+//! holds each process's own store, so a transition writes only that store.
+//!
 //! Adding a strategy is one line in [`with_stores!`] or [`with_registries!`]
-//! (and one in [`with_pairs!`] if the supervisor should run on it) plus its
-//! implementation; docs/BENCHMARKS.md walks through it.
+//! plus its implementation; docs/BENCHMARKS.md walks through it.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +26,10 @@ pub use procstore_core::{Registry, StateStore};
 
 /// The types every entry names, so the list macros can reach them from any crate.
 pub mod strategies {
-    pub use procstore_atomic::{ArcSwapCacheStore, ArcSwapStore, CowRegistry, DashMapRegistry, HazardStore};
+    pub use procstore_atomic::{
+        ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry, DashMapRegistry,
+        HazardStore, PapayaHandles, SccIndexHandles, SipHash,
+    };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
         FlumeFreshReplyStore, FlumeReusedReplyStore,
@@ -30,6 +38,15 @@ pub mod strategies {
         ParkingLotMutexRegistry, ParkingLotMutexStore, ParkingLotRwLockRegistry, ParkingLotRwLockStore,
         StdMutexRegistry, StdMutexStore, StdRwLockRegistry, StdRwLockStore,
     };
+
+    /// Process stores `S` in a `HashMap` under a parking_lot `RwLock`.
+    pub type ParkingLotRwLockHandles<S> = procstore_core::HandleRegistry<
+        S,
+        procstore_mutex::LockMap<
+            parking_lot::RwLock<std::collections::HashMap<procstore_core::ProcessId, HandleOf<S>>>,
+        >,
+    >;
+    type HandleOf<S> = std::sync::Arc<procstore_core::Handle<S>>;
 }
 
 /// The family a strategy belongs to: the Go record's rows, plus the
@@ -73,21 +90,6 @@ pub struct Entry {
     pub family: Family,
 }
 
-/// A store and registry the supervisor runs on together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Pair {
-    /// The stable id, also the supervisor's `--store` value.
-    pub id: &'static str,
-    /// The row label, naming both halves.
-    pub label: &'static str,
-    /// Its family.
-    pub family: Family,
-    /// The per-child store's entry.
-    pub store: &'static Entry,
-    /// The registry's entry.
-    pub registry: &'static Entry,
-}
-
 /// Something done once per store type.
 pub trait StoreVisitor {
     /// Called with each store type and its entry.
@@ -100,12 +102,20 @@ pub trait RegistryVisitor {
     fn visit<R: Registry>(&mut self, entry: &'static Entry);
 }
 
-/// Something done with a pair's types.
-pub trait PairVisitor {
+/// Something done with one store's type, picked by id.
+pub trait StorePicker {
     /// What [`visit`](Self::visit) returns.
     type Output;
-    /// Called with the pair's store and registry types.
-    fn visit<S: StateStore, R: Registry>(self, pair: &'static Pair) -> Self::Output;
+    /// Called with the store's type and entry.
+    fn visit<S: StateStore>(self, entry: &'static Entry) -> Self::Output;
+}
+
+/// Something done with one registry's type, picked by name.
+pub trait RegistryPicker {
+    /// What [`visit`](Self::visit) returns.
+    type Output;
+    /// Called with the registry's type and entry.
+    fn visit<R: Registry>(self, entry: &'static Entry) -> Self::Output;
 }
 
 /// Calls `$callback! { module: "id", "label", Family, Type; ... }` with
@@ -151,40 +161,26 @@ macro_rules! with_registries {
             flume_actor_map: "flume-actor-map", "actor/flume HashMap", Channel, $crate::strategies::FlumeActorRegistry;
             dashmap: "dashmap", "DashMap", ConcurrentMap, $crate::strategies::DashMapRegistry;
             cow_map: "cow-map", "copy-on-write HashMap (arc-swap)", Atomic, $crate::strategies::CowRegistry;
-        }
-    };
-}
-
-/// Calls `$callback! { module: "id", "label", Family, store_module: StoreType, registry_module: RegistryType; ... }`
-/// with every store and registry pair the supervisor runs on, in table order
-/// (see [`with_stores!`]; `store_module` and `registry_module` name the
-/// halves' entries).
-#[macro_export]
-macro_rules! with_pairs {
-    ($($callback:ident)::+) => {
-        $($callback)::+! {
-            std_mutex: "std-mutex", "std Mutex", Lock,
-                std_mutex: $crate::stores::std_mutex, std_mutex_map: $crate::registries::std_mutex_map;
-            std_rwlock: "std-rwlock", "std RwLock", Lock,
-                std_rwlock: $crate::stores::std_rwlock, std_rwlock_map: $crate::registries::std_rwlock_map;
-            parking_lot_mutex: "parking-lot-mutex", "parking_lot Mutex", Lock,
-                parking_lot_mutex: $crate::stores::parking_lot_mutex, parking_lot_mutex_map: $crate::registries::parking_lot_mutex_map;
-            parking_lot_rwlock: "parking-lot-rwlock", "parking_lot RwLock", Lock,
-                parking_lot_rwlock: $crate::stores::parking_lot_rwlock, parking_lot_rwlock_map: $crate::registries::parking_lot_rwlock_map;
-            crossbeam: "crossbeam", "actor/crossbeam", Channel,
-                crossbeam_reused_reply: $crate::stores::crossbeam_reused_reply, crossbeam_actor_map: $crate::registries::crossbeam_actor_map;
-            flume: "flume", "actor/flume", Channel,
-                flume_reused_reply: $crate::stores::flume_reused_reply, flume_actor_map: $crate::registries::flume_actor_map;
-            arc_swap: "arc-swap", "arc-swap Cache + DashMap", Atomic,
-                arc_swap_cache: $crate::stores::arc_swap_cache, dashmap: $crate::registries::dashmap;
-            hazard: "hazard", "haphazard + copy-on-write map", Atomic,
-                haphazard: $crate::stores::haphazard, cow_map: $crate::registries::cow_map;
+            handles_parking_lot: "handles-parking-lot", "parking_lot Mutex stores in a parking_lot RwLock map (handles)", Lock,
+                $crate::strategies::ParkingLotRwLockHandles<$crate::strategies::ParkingLotMutexStore>;
+            handles_dashmap: "handles-dashmap", "arc-swap Cache stores in DashMap (handles)", ConcurrentMap,
+                $crate::strategies::DashMapHandleRegistry<$crate::strategies::ArcSwapCacheStore>;
+            handles_papaya: "handles-papaya", "arc-swap Cache stores in papaya (handles)", ConcurrentMap,
+                $crate::strategies::PapayaHandles<$crate::strategies::ArcSwapCacheStore>;
+            handles_papaya_siphash: "handles-papaya-siphash", "arc-swap Cache stores in papaya, SipHash (handles)", ConcurrentMap,
+                $crate::strategies::PapayaHandles<$crate::strategies::ArcSwapCacheStore, $crate::strategies::SipHash>;
+            handles_papaya_haphazard: "handles-papaya-haphazard", "haphazard stores in papaya (handles)", ConcurrentMap,
+                $crate::strategies::PapayaHandles<$crate::strategies::HazardStore>;
+            handles_scc_index: "handles-scc-index", "arc-swap Cache stores in scc HashIndex (handles)", ConcurrentMap,
+                $crate::strategies::SccIndexHandles<$crate::strategies::ArcSwapCacheStore>;
+            handles_cow_map: "handles-cow-map", "arc-swap Cache stores in a copy-on-write map (handles)", Atomic,
+                $crate::strategies::CowHandles<$crate::strategies::ArcSwapCacheStore>;
         }
     };
 }
 
 macro_rules! define_list {
-    ($list:ident, $types:ident, $each:ident, $visitor:ident, $doc:literal;
+    ($list:ident, $each:ident, $visitor:ident, $doc:literal;
      $($module:ident: $id:literal, $label:literal, $family:ident, $ty:ty;)+) => {
         #[doc = concat!("Every ", $doc, ", in table order.")]
         pub const $list: &[Entry] = &[$(Entry { id: $id, label: $label, family: Family::$family }),+];
@@ -195,20 +191,14 @@ macro_rules! define_list {
             $(visitor.visit::<$ty>(entries.next().expect(concat!("listed: ", $id)));)+
         }
 
-        #[doc = concat!("Every ", $doc, "'s type, by its id in snake_case (for [`with_pairs!`]).")]
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        pub mod $types {
-            $(pub type $module = $ty;)+
-        }
     };
 }
 
 macro_rules! store_list {
-    ($($rest:tt)+) => { define_list! { STORES, stores, each_store, StoreVisitor, "store"; $($rest)+ } };
+    ($($rest:tt)+) => { define_list! { STORES, each_store, StoreVisitor, "store"; $($rest)+ } };
 }
 macro_rules! registry_list {
-    ($($rest:tt)+) => { define_list! { REGISTRIES, registries, each_registry, RegistryVisitor, "registry"; $($rest)+ } };
+    ($($rest:tt)+) => { define_list! { REGISTRIES, each_registry, RegistryVisitor, "registry"; $($rest)+ } };
 }
 with_stores!(store_list);
 with_registries!(registry_list);
@@ -232,85 +222,94 @@ pub mod floors {
         Entry { id: "flume-round-trip", label: "floor: bare flume round trip", family: Family::Floor };
     /// The workload's clock reads alone, no query.
     pub const TIMER: Entry = Entry { id: "timer", label: "floor: timer only", family: Family::Floor };
+    /// An immutable map read through a plain shared reference: the
+    /// registry's equivalent of the leaky pointer.
+    pub const IMMUTABLE_MAP: Entry =
+        Entry { id: "immutable-map", label: "floor: immutable HashMap, no sync", family: Family::Floor };
 
     /// Every floor.
-    pub const ALL: [&Entry; 4] = [&LEAKY_ATOMIC_PTR, &CROSSBEAM_ROUND_TRIP, &FLUME_ROUND_TRIP, &TIMER];
+    pub const ALL: [&Entry; 5] =
+        [&LEAKY_ATOMIC_PTR, &CROSSBEAM_ROUND_TRIP, &FLUME_ROUND_TRIP, &TIMER, &IMMUTABLE_MAP];
 }
 
-/// The entry in `entries` whose id is `module` with `_` for `-`; a compile
-/// error (the lists are consts) if there is none.
-const fn entry(entries: &'static [Entry], module: &str) -> &'static Entry {
-    let mut i = 0;
-    while i < entries.len() {
-        if same_id(entries[i].id.as_bytes(), module.as_bytes()) {
-            return &entries[i];
-        }
-        i += 1;
-    }
-    panic!("a pair names a store or registry the catalogue does not list")
-}
-
-const fn same_id(id: &[u8], module: &[u8]) -> bool {
-    if id.len() != module.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < id.len() {
-        let expected = if module[i] == b'_' { b'-' } else { module[i] };
-        if id[i] != expected {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-macro_rules! pair_list {
-    ($($module:ident: $id:literal, $label:literal, $family:ident,
-       $store:ident: $store_ty:ty, $registry:ident: $registry_ty:ty;)+) => {
-        /// Every store and registry pair the supervisor can run on, in table order.
-        pub const PAIRS: &[Pair] = &[$(Pair {
-            id: $id,
-            label: $label,
-            family: Family::$family,
-            store: entry(STORES, stringify!($store)),
-            registry: entry(REGISTRIES, stringify!($registry)),
-        }),+];
-
-        /// Runs `visitor` with the types of the pair called `name` (an id of
-        /// [`PAIRS`] or an alias of [`ALIASES`]); `None` for an unknown name.
-        pub fn with_pair<V: PairVisitor>(name: &str, visitor: V) -> Option<V::Output> {
-            let pair = pair_named(name)?;
-            $(if pair.id == $id {
-                return Some(visitor.visit::<$store_ty, $registry_ty>(pair));
+macro_rules! store_by_name {
+    ($($module:ident: $id:literal, $label:literal, $family:ident, $ty:ty;)+) => {
+        /// Runs `visitor` with the type of the store whose id is `id`;
+        /// `None` for an unknown id.
+        pub fn with_store<V: StorePicker>(id: &str, visitor: V) -> Option<V::Output> {
+            $(if id == $id {
+                return Some(visitor.visit::<$ty>(&STORES[position(STORES, $id)]));
             })+
-            unreachable!("every listed pair has a branch")
+            None
         }
     };
 }
-with_pairs!(pair_list);
+with_stores!(store_by_name);
 
-/// Names for the pair each `procstore` facade feature selects: `atomic`
-/// (the default), `mutex` (the fallback) and `channel`. The facade's tests
-/// check that its types match.
-pub const ALIASES: [(&str, &str); 3] =
-    [("atomic", "arc-swap"), ("mutex", "parking-lot-rwlock"), ("channel", "crossbeam")];
-
-/// The pair called `name` (an id of [`PAIRS`] or an alias of [`ALIASES`]).
-pub fn pair_named(name: &str) -> Option<&'static Pair> {
-    let id = ALIASES.iter().find(|(alias, _)| *alias == name).map_or(name, |(_, id)| id);
-    PAIRS.iter().find(|pair| pair.id == id)
+const fn position(entries: &[Entry], id: &str) -> usize {
+    let mut i = 0;
+    while i < entries.len() && !entries[i].id.eq_ignore_ascii_case(id) {
+        i += 1;
+    }
+    i
 }
 
-/// The entry (store, registry, floor or pair) a row label names, for
-/// results recorded before ids existed.
+macro_rules! registry_by_name {
+    ($($module:ident: $id:literal, $label:literal, $family:ident, $ty:ty;)+) => {
+        /// Runs `visitor` with the type of the registry called `name` (an id
+        /// of [`REGISTRIES`] or an alias of [`ALIASES`]); `None` for an
+        /// unknown name.
+        pub fn with_registry<V: RegistryPicker>(name: &str, visitor: V) -> Option<V::Output> {
+            let entry = registry_named(name)?;
+            $(if entry.id == $id {
+                return Some(visitor.visit::<$ty>(entry));
+            })+
+            unreachable!("every listed registry has a branch")
+        }
+    };
+}
+with_registries!(registry_by_name);
+
+/// What one `procstore` facade feature selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alias {
+    /// The feature, also a `--store` name for the supervisor.
+    pub name: &'static str,
+    /// The id of its `DefaultStore`.
+    pub store: &'static str,
+    /// The id of its `DefaultRegistry`.
+    pub registry: &'static str,
+}
+
+/// What each facade feature selects: `atomic` (the default), `mutex` (the
+/// fallback) and `channel`. The facade's tests check that its types match.
+pub const ALIASES: [Alias; 3] = [
+    Alias { name: "atomic", store: "arc-swap-cache", registry: "handles-papaya" },
+    Alias { name: "mutex", store: "parking-lot-rwlock", registry: "parking-lot-rwlock-map" },
+    Alias { name: "channel", store: "crossbeam-reused-reply", registry: "crossbeam-actor-map" },
+];
+
+/// The registry the `procstore` facade picks with its default features
+/// (the `atomic` alias).
+pub fn facade_default() -> &'static Entry {
+    registry_named("atomic").expect("the atomic alias names a listed registry")
+}
+
+/// The registry called `name` (an id of [`REGISTRIES`] or an alias of [`ALIASES`]).
+pub fn registry_named(name: &str) -> Option<&'static Entry> {
+    let id = ALIASES.iter().find(|alias| alias.name == name).map_or(name, |alias| alias.registry);
+    REGISTRIES.iter().find(|entry| entry.id == id)
+}
+
+/// The entry (store, registry or floor) a row label names, for results
+/// recorded before ids existed.
 pub fn id_for_label(label: &str) -> Option<&'static str> {
-    let entries = STORES.iter().chain(REGISTRIES).chain(floors::ALL);
-    entries
-        .map(|entry| (entry.label, entry.id))
-        .chain(PAIRS.iter().map(|pair| (pair.label, pair.id)))
-        .find(|(known, _)| *known == label)
-        .map(|(_, id)| id)
+    STORES
+        .iter()
+        .chain(REGISTRIES)
+        .chain(floors::ALL)
+        .find(|entry| entry.label == label)
+        .map(|entry| entry.id)
 }
 
 #[cfg(test)]
@@ -344,62 +343,35 @@ mod tests {
         for label in STORES.iter().chain(REGISTRIES).chain(floors::ALL).map(|e| e.label) {
             assert!(seen.insert(label), "{label} listed twice");
         }
-        for pair in PAIRS {
-            assert!(
-                seen.insert(pair.label) || STORES.iter().any(|s| s.label == pair.label),
-                "{}",
-                pair.label
-            );
+    }
+
+    struct TypeName;
+    impl RegistryPicker for TypeName {
+        type Output = &'static str;
+        fn visit<R: Registry>(self, _: &'static Entry) -> &'static str {
+            std::any::type_name::<R>()
         }
     }
 
-    #[derive(Clone, Copy)]
-    struct TypeNames;
-    impl PairVisitor for TypeNames {
-        type Output = (&'static str, &'static str);
-        fn visit<S: StateStore, R: Registry>(self, _: &'static Pair) -> Self::Output {
-            (std::any::type_name::<S>(), std::any::type_name::<R>())
-        }
-    }
-
-    #[test]
-    fn every_pair_and_alias_resolves_to_its_listed_types() {
-        for pair in PAIRS {
-            assert!(with_pair(pair.id, TypeNames).is_some(), "{}", pair.id);
-        }
-        for (alias, id) in ALIASES {
-            assert_eq!(with_pair(alias, TypeNames), with_pair(id, TypeNames));
-        }
-        assert_eq!(
-            with_pair("atomic", TypeNames).unwrap().0,
-            std::any::type_name::<strategies::ArcSwapCacheStore>()
-        );
-        assert!(with_pair("actor", TypeNames).is_none());
-    }
-
-    struct StoreTypes(Vec<(&'static str, &'static str)>);
-    impl StoreVisitor for StoreTypes {
-        fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
-            self.0.push((entry.id, std::any::type_name::<S>()));
-        }
-    }
-    impl RegistryVisitor for StoreTypes {
+    struct TypeNames(Vec<(&'static str, &'static str)>);
+    impl RegistryVisitor for TypeNames {
         fn visit<R: Registry>(&mut self, entry: &'static Entry) {
             self.0.push((entry.id, std::any::type_name::<R>()));
         }
     }
 
     #[test]
-    fn every_pair_runs_the_types_of_the_entries_it_names() {
-        let mut types = StoreTypes(Vec::new());
-        each_store(&mut types);
-        each_registry(&mut types);
-        let type_of = |id| types.0.iter().find(|(known, _)| *known == id).map(|(_, ty)| *ty);
-        for pair in PAIRS {
-            let (store, registry) = with_pair(pair.id, TypeNames).unwrap();
-            assert_eq!(Some(store), type_of(pair.store.id), "{}", pair.id);
-            assert_eq!(Some(registry), type_of(pair.registry.id), "{}", pair.id);
+    fn every_registry_and_alias_picks_its_listed_type() {
+        let mut listed = TypeNames(Vec::new());
+        each_registry(&mut listed);
+        for (id, ty) in listed.0 {
+            assert_eq!(with_registry(id, TypeName), Some(ty), "{id}");
         }
+        for alias in ALIASES {
+            assert_eq!(with_registry(alias.name, TypeName), with_registry(alias.registry, TypeName));
+            assert!(STORES.iter().any(|entry| entry.id == alias.store), "{alias:?}");
+        }
+        assert!(with_registry("actor", TypeName).is_none());
     }
 
     #[test]
@@ -407,7 +379,6 @@ mod tests {
         assert_eq!(id_for_label("std Mutex"), Some("std-mutex"));
         assert_eq!(id_for_label("std Mutex<HashMap>"), Some("std-mutex-map"));
         assert_eq!(id_for_label("floor: timer only"), Some("timer"));
-        assert_eq!(id_for_label("arc-swap Cache + DashMap"), Some("arc-swap"));
         assert_eq!(id_for_label("no such row"), None);
     }
 }

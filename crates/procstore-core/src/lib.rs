@@ -8,11 +8,14 @@
 //! by Cargo feature.
 
 mod error;
+mod handles;
 mod state;
 mod status;
+mod sync;
 mod traits;
 
 pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
+pub use handles::{Handle, HandleMap, HandleMapReader, HandleRegistry, HandleRegistryReader};
 pub use state::{ProcessId, ProcessState};
 pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};

@@ -18,10 +18,12 @@
 //! closure runs before anything under the lock is written, so a poisoned lock
 //! still holds a whole, published state, and these types ignore the poison.
 
+mod handle_map;
 mod lock;
 mod registry;
 mod store;
 
+pub use handle_map::LockMap;
 pub use lock::Lock;
 pub use registry::{LockRegistry, LockRegistryReader};
 pub use store::{LockStore, LockStoreReader};

@@ -61,3 +61,63 @@ fn registry_insert_race_has_one_winner() {
         assert_eq!(registry.reader().len(), Ok(1));
     });
 }
+
+/// Process stores on loom's `Mutex` in a map under loom's `RwLock`: the
+/// handle registry's own locks (its slots and removal flag) are loom's too
+/// under `cfg(loom)`.
+type Handles = procstore_core::HandleRegistry<
+    LockStore<loom::sync::Mutex<ProcessState>>,
+    procstore_mutex::LockMap<
+        loom::sync::RwLock<
+            std::collections::HashMap<
+                ProcessId,
+                std::sync::Arc<procstore_core::Handle<LockStore<loom::sync::Mutex<ProcessState>>>>,
+            >,
+        >,
+    >,
+>;
+
+/// An update racing a removal of the same process: either the update lands
+/// first and the removal returns its result, or the removal wins and the
+/// update finds nothing. Never an update published after its removal.
+#[test]
+fn handle_registry_update_and_remove_race() {
+    loom::model(|| {
+        let registry = Arc::new(Handles::new());
+        registry.insert(initial()).expect("fresh id");
+        let updater = {
+            let registry = Arc::clone(&registry);
+            thread::spawn(move || registry.update(ProcessId(1), restart_cycle).ok().map(|s| s.version()))
+        };
+        let removed = registry.remove(ProcessId(1)).expect("registered").version();
+        let updated = updater.join().expect("updater");
+        match updated {
+            Some(version) => assert_eq!((version, removed), (1, 1), "the removal returns the update"),
+            None => assert_eq!(removed, 0, "the update found nothing after the removal"),
+        }
+        let mut reader = registry.reader();
+        assert_eq!(reader.get(ProcessId(1), ProcessState::version), Ok(None));
+        assert_eq!(reader.len(), Ok(0));
+    });
+}
+
+/// Two inserts of one id race: exactly one wins, and a reader then sees
+/// the winner's state through its own reader of the winner's store.
+#[test]
+fn handle_registry_insert_race_has_one_winner() {
+    loom::model(|| {
+        let registry = Arc::new(Handles::new());
+        let racers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let registry = Arc::clone(&registry);
+                thread::spawn(move || registry.insert(ProcessState::new(ProcessId(1), name)).is_ok())
+            })
+            .collect();
+        let wins: Vec<bool> = racers.into_iter().map(|r| r.join().expect("racer")).collect();
+        assert_eq!(wins.iter().filter(|&&won| won).count(), 1);
+        let winner = if wins[0] { "a" } else { "b" };
+        let name = registry.reader().get(ProcessId(1), |s| s.name().to_owned());
+        assert_eq!(name, Ok(Some(winner.to_owned())));
+    });
+}

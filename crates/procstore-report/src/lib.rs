@@ -24,6 +24,7 @@ mod html;
 mod load;
 mod markdown;
 mod ranking;
+mod recommend;
 mod render;
 mod report;
 mod rows;

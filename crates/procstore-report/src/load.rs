@@ -147,8 +147,6 @@ fn assign_ids(results: &mut Results) {
     }
     for record in &mut results.workload {
         record.id = id_for(&record.strategy);
-        record.store_id = id_for(&record.store);
-        record.registry_id = id_for(&record.registry);
     }
 }
 
@@ -195,7 +193,6 @@ fn validate(results: &Results) -> Result<(), String> {
     }
     for (i, record) in results.workload.iter().enumerate() {
         let field = |name: &str| format!("workload[{i}].{name} (strategy `{}`)", record.strategy);
-        // A floor row has no store or registry, so only the pair id is required.
         if record.id.is_empty() {
             return Err(format!("{} is empty", field("id")));
         }

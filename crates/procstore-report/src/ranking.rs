@@ -13,15 +13,13 @@ use procstore_catalog::Family;
 pub(crate) struct Ranked<'r> {
     /// The row label.
     pub(crate) label: &'r str,
-    /// The store's label in the micro-benchmark tables.
-    pub(crate) store: &'r str,
-    /// The pair's family.
+    /// The row's family.
     pub(crate) kind: Family,
     /// Workload p50 latency, all queries, ns.
     pub(crate) p50: f64,
     /// Workload p99.9 latency, all queries, ns.
     pub(crate) p999: f64,
-    /// The store's micro-benchmark ns/op, when measured.
+    /// The row's micro-benchmark ns/op, when measured.
     pub(crate) micro: Option<f64>,
 }
 
@@ -31,22 +29,18 @@ pub(crate) fn paragraph(rows: &[Ranked<'_>], micro: &str) -> String {
     let (paired, left_out): (Vec<&Ranked<'_>>, Vec<&Ranked<'_>>) =
         rows.iter().partition(|r| r.micro.is_some());
     let mut sentences = match paired.as_slice() {
-        [] if rows.is_empty() => vec!["No store was measured in this mode: nothing to rank.".to_owned()],
+        [] if rows.is_empty() => vec!["Nothing was measured in this mode: nothing to rank.".to_owned()],
         [] => {
-            return format!("No row has a {micro} micro-benchmark figure for its store: nothing to compare.");
+            return format!("No row has a {micro} micro-benchmark figure: nothing to compare.");
         }
         [only] => {
-            vec![format!(
-                "Only {} has a {micro} micro-benchmark figure for its store: nothing to rank.",
-                only.label
-            )]
+            vec![format!("Only {} has a {micro} micro-benchmark figure: nothing to rank.", only.label)]
         }
         _ => compare(&paired, micro),
     };
     if !left_out.is_empty() {
         let names: Vec<&str> = left_out.iter().map(|r| r.label).collect();
-        sentences
-            .push(format!("Not ranked, having no {micro} figure for their store: {}.", names.join(", ")));
+        sentences.push(format!("Not ranked, having no {micro} figure: {}.", names.join(", ")));
     }
     sentences.join(" ")
 }
@@ -59,7 +53,7 @@ fn compare(rows: &[&Ranked<'_>], micro: &str) -> Vec<String> {
     let p999 = column(|r| r.p999);
     let micro_ns = column(|r| r.micro.unwrap_or(f64::NAN));
     let mut sentences = vec![format!(
-        "Ranked by workload p50 (all queries) and by their store's {micro} ns/op in the \
+        "Ranked by workload p50 (all queries) and by their {micro} ns/op in the \
          micro-benchmark, {} of {count} rows keep their rank; Spearman's rank correlation is {} \
          (1: the same order, -1: reversed).",
         kept(&p50, &micro_ns),
@@ -67,7 +61,7 @@ fn compare(rows: &[&Ranked<'_>], micro: &str) -> Vec<String> {
     )];
 
     let (fast, fast_micro) = (fastest(&p50), fastest(&micro_ns));
-    let micro_figure = |r: &Ranked<'_>| format!("{}: {}", r.store, format::ns(r.micro));
+    let micro_figure = |r: &Ranked<'_>| format::ns(r.micro);
     let same = fast == fast_micro;
     let (fast, fast_micro) = (rows[fast], rows[fast_micro]);
     sentences.push(if same {
@@ -208,7 +202,7 @@ mod tests {
     use super::*;
 
     fn row(label: &'static str, kind: Family, p50: f64, p999: f64, micro: Option<f64>) -> Ranked<'static> {
-        Ranked { label, store: label, kind, p50, p999, micro }
+        Ranked { label, kind, p50, p999, micro }
     }
 
     #[test]
@@ -263,23 +257,19 @@ mod tests {
         ];
         let text = paragraph(&rows, "Concurrent (10)");
         assert!(text.starts_with(
-            "Ranked by workload p50 (all queries) and by their store's Concurrent (10) ns/op in the \
+            "Ranked by workload p50 (all queries) and by their Concurrent (10) ns/op in the \
              micro-benchmark, 2 of 4 rows keep their rank; Spearman's rank correlation is 0.80"
         ));
-        assert!(
-            text.contains(
-                "cache is the fastest in both (150 ns p50; cache: 0.200 ns in the micro-benchmark)."
-            )
-        );
+        assert!(text.contains("cache is the fastest in both (150 ns p50; 0.200 ns in the micro-benchmark)."));
         assert!(text.contains("is the same in both: atomic, lock, channel."));
         assert!(text.contains("takes 13.3x the fastest's time at p50 and 4.50x at p99.9, against 1,750x"));
         assert!(text.contains("1 of 4 rows keep their micro-benchmark rank (Spearman's 0.40)"));
         assert!(text.contains("the fastest at p99.9 is mutex."));
-        assert!(text.ends_with("Not ranked, having no Concurrent (10) figure for their store: hazard."));
+        assert!(text.ends_with("Not ranked, having no Concurrent (10) figure: hazard."));
 
         assert!(paragraph(&rows[4..], "C").starts_with("No row has a C micro-benchmark figure"));
         assert!(paragraph(&rows[3..], "C").starts_with("Only cache has a C"));
-        assert!(paragraph(&[], "C").starts_with("No store was measured"));
+        assert!(paragraph(&[], "C").starts_with("Nothing was measured"));
         let text = paragraph(&rows[..2], "C");
         assert!(text.contains("The fastest row is rwlock in the workload (250 ns p50) but mutex"));
         assert!(text.contains("Every ranked row is lock: no family order to compare."));

@@ -10,8 +10,8 @@ use crate::rows::{BASELINE_ID, Column, MainRow, main_rows, ratio};
 use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
-use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE};
-use crate::workload;
+use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE, REGISTRY_FLOOR_TARGET, STARVED_SHARE};
+use crate::{recommend, workload};
 use procstore_catalog::Family;
 
 /// Criterion's own report, relative to `reports/<slug>/`.
@@ -57,7 +57,10 @@ pub(crate) fn document(results: &Results) -> Document {
     doc.charts([Chart::Line(sweep_chart(&figures))]);
     doc.table(2, registry_table(&figures));
     doc.charts(registry_charts(&figures).into_iter().map(Chart::Bar));
+    doc.table(2, registry_floor_table(&figures));
+    doc.table(2, starvation_table(&figures));
     workload::section(&figures, &mut doc);
+    recommend::section(&results.workload, &mut doc);
     doc.table(2, floor_table(&figures, &rows));
     doc.table(2, floor_gap_table(&figures, &rows));
     let claims = claims(&figures, &rows);
@@ -276,6 +279,86 @@ fn registry_table(figures: &Figures<'_>) -> Table {
         let memory = figures.any(groups::MEMORY_READ, registry.id);
         cells.push(format::memory(memory.and_then(|r| r.bytes_per_op), memory.and_then(|r| r.allocs_per_op)));
         table.row(cells);
+    }
+    table
+}
+
+/// The best registry's get hit against the immutable-map floor, at 1 and N threads.
+fn registry_floor_table(figures: &Figures<'_>) -> Table {
+    let target = format::ratio(Some(REGISTRY_FLOOR_TARGET));
+    let header = ["Column", "Best registry", "Floor", "Registry / floor", "Within target?"];
+    let mut table = Table::new("Registries against their floor", header.map(str::to_owned).to_vec());
+    table.left = 2;
+    let registries = figures.registries();
+    let floor = registries.iter().find(|r| r.kind == Family::Floor);
+    table.note(format!(
+        "The fastest registry's get hit over the floor ({}): an immutable map read through a plain \
+         shared reference, no synchronization. The target is {target} or less.",
+        floor.map_or("not measured", |f| f.label)
+    ));
+    for threads in registry_threads(figures.n()) {
+        let best = registries
+            .iter()
+            .filter(|r| r.kind != Family::Floor)
+            .filter_map(|r| Some((r.label, figures.ns(groups::REGISTRY_GET_HIT, r.id, threads)?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let floor_ns = floor.and_then(|f| figures.ns(groups::REGISTRY_GET_HIT, f.id, threads));
+        let gap = ratio(best.map(|b| b.1), floor_ns);
+        let verdict = match gap {
+            Some(g) if g <= REGISTRY_FLOOR_TARGET => "yes",
+            Some(_) => "no",
+            None => "not measured",
+        };
+        table.row(vec![
+            format!("get hit ({threads})"),
+            best.map_or_else(|| GAP.to_owned(), |(name, ns)| format!("{name}: {}", format::ns(Some(ns)))),
+            format::ns(floor_ns),
+            format::ratio(gap),
+            verdict.to_owned(),
+        ]);
+    }
+    table
+}
+
+/// Readers polling a small table while one writer updates it: the writer's
+/// rate beside the readers' cost, for every registry.
+fn starvation_table(figures: &Figures<'_>) -> Table {
+    let n = figures.n();
+    let header = ["Registry", "Readers: ns per query", "Writer: updates/s", "Writer vs the best"];
+    let mut table = Table::new("Registry writers under readers", header.map(str::to_owned).to_vec());
+    table.note(format!(
+        "{n} reader threads query a table of {} processes in a closed loop (19 gets, then one \
+         list) while one writer updates its processes back to back. Readers: wall time over their \
+         queries. A registry whose readers hold the writer off shows a low writer rate.",
+        figures.results().config.table_size
+    ));
+    let rows: Vec<_> = figures
+        .strategies(&[groups::REGISTRY_STARVATION])
+        .into_iter()
+        .filter_map(|s| Some((s, figures.record(groups::REGISTRY_STARVATION, s.id, n)?)))
+        .collect();
+    let best = rows.iter().filter_map(|(_, r)| r.writer_updates_per_sec).fold(0.0, f64::max);
+    let mut starved = Vec::new();
+    for (strategy, record) in &rows {
+        let share = record.writer_updates_per_sec.filter(|_| best > 0.0).map(|rate| rate / best);
+        if share.is_some_and(|share| share < STARVED_SHARE) {
+            starved.push(strategy.label);
+        }
+        table.row(vec![
+            strategy.row_label(),
+            format::ns(record.ns_per_op),
+            format::per_sec(record.writer_updates_per_sec),
+            share.map_or_else(|| GAP.to_owned(), format::percent),
+        ]);
+    }
+    if rows.is_empty() {
+        table.note("Not measured in this run.");
+    } else if !starved.is_empty() {
+        table.note(format!(
+            "Starved (under {} of the best writer's rate): {}.",
+            format::percent(STARVED_SHARE),
+            starved.join(", ")
+        ));
     }
     table
 }

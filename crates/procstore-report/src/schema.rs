@@ -75,6 +75,9 @@ pub struct RunConfig {
     pub paced_rate: f64,
     /// Processes in the registry for the registry groups.
     pub registry_size: u32,
+    /// Processes in the table of the registry starvation group.
+    #[serde(default)]
+    pub table_size: u32,
     /// Criterion samples per benchmark.
     pub sample_size: u32,
     /// Criterion measurement time per benchmark, in seconds.
@@ -142,6 +145,9 @@ pub mod groups {
     pub const REGISTRY_MIX: &str = "registry_mix";
     /// Registry list of every process.
     pub const REGISTRY_LIST: &str = "registry_list";
+    /// N readers getting and listing a small table while one writer updates
+    /// it back to back: ns per read, and the writer's updates/s.
+    pub const REGISTRY_STARVATION: &str = "registry_starvation";
 }
 
 /// How the supervisor workload produced its lifecycle events.
@@ -153,6 +159,9 @@ pub enum WorkloadMode {
     /// A generator thread publishing the same lifecycle at a set rate, faster
     /// than any OS could spawn.
     Simulated,
+    /// The simulated stream, with children removed and added back as it
+    /// runs, so the registry's map is written too.
+    Churn,
 }
 
 impl WorkloadMode {
@@ -161,6 +170,7 @@ impl WorkloadMode {
         match self {
             WorkloadMode::Processes => "real child processes",
             WorkloadMode::Simulated => "simulated event stream",
+            WorkloadMode::Churn => "simulated stream with children coming and going",
         }
     }
 }
@@ -221,23 +231,17 @@ pub struct QueryLatency {
 pub struct WorkloadRecord {
     /// Where the lifecycle events came from.
     pub mode: WorkloadMode,
-    /// The catalogue id of the store and registry pair (`arc-swap`).
+    /// The catalogue id of the registry the supervisor's table ran on
+    /// (`handles-papaya`), or of the timer floor.
     #[serde(default)]
     pub id: String,
-    /// The row label, naming the store and registry pair.
+    /// The row label, as in the micro-benchmark's registry table.
     pub strategy: String,
-    /// The catalogue id of the per-child store.
-    #[serde(default)]
-    pub store_id: String,
-    /// The per-child store's row label in the micro-benchmark tables.
-    pub store: String,
-    /// The catalogue id of the registry.
-    #[serde(default)]
-    pub registry_id: String,
-    /// The registry's row label in the micro-benchmark tables.
-    pub registry: String,
-    /// The pair's family.
+    /// The registry's family.
     pub kind: Family,
+    /// Whether this is the registry the `procstore` facade picks by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
     /// Supervised children.
     pub children: u32,
     /// Reader threads querying in a closed loop.

@@ -14,6 +14,22 @@ pub(crate) const FLOOR_TARGET: f64 = 1.5;
 /// is flagged.
 pub(crate) const PACED_SHARE: f64 = 0.95;
 
+/// The best registry's get hit should be within this factor of the
+/// immutable-map floor.
+pub(crate) const REGISTRY_FLOOR_TARGET: f64 = 2.0;
+
+/// The recommendation's bar, per workload setting: at least this share of
+/// the best row's events/s ...
+pub(crate) const EVENTS_SHARE: f64 = 0.9;
+/// ... a query p50 within this factor of the best row's ...
+pub(crate) const P50_FACTOR: f64 = 1.25;
+/// ... and a p99.9 within this factor of the best row's.
+pub(crate) const P999_FACTOR: f64 = 1.5;
+
+/// A writer under this share of the best writer's rate in the starvation
+/// group is called starved.
+pub(crate) const STARVED_SHARE: f64 = 0.1;
+
 /// How far apart two workload rows' event rates must be for the churn note.
 pub(crate) const CHURN_SPREAD: f64 = 2.0;
 

@@ -6,9 +6,9 @@ mod fixture;
 
 use std::fs;
 
-use fixture::{Scratch, results};
+use fixture::{HANDLES_COW, HANDLES_PAPAYA, N, Scratch, results};
 use procstore_report::{
-    LoadError, WorkloadMode, WorkloadRecord, load, render_all, render_html, render_markdown,
+    LoadError, WorkloadMode, WorkloadRecord, groups, load, render_all, render_html, render_markdown,
 };
 
 /// The text of `text` from `start` up to the next `end` after it.
@@ -27,10 +27,14 @@ fn table_rows(section: &str) -> Vec<&str> {
 fn markdown_has_the_section_after_the_registry() {
     let md = render_markdown(&results("x86_64", false));
     let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("no {heading}"));
-    assert!(at("## Registry") < at("## Supervisor workload"));
+    assert!(at("## Registry\n") < at("## Registries against their floor"));
+    assert!(at("## Registries against their floor") < at("## Registry writers under readers"));
+    assert!(at("## Registry writers under readers") < at("## Supervisor workload"));
     assert!(at("## Supervisor workload") < at("### Real child processes"));
     assert!(at("### Real child processes") < at("### Simulated event stream"));
-    assert!(at("### Simulated event stream") < at("## Floors"));
+    assert!(at("### Simulated event stream") < at("### Simulated stream with children coming and going"));
+    assert!(at("### Simulated stream with children coming and going") < at("## Recommendation"));
+    assert!(at("## Recommendation") < at("## Floors"));
 
     let processes = between(&md, "### Real child processes", "#### p99 by query");
     assert!(processes.contains(
@@ -43,11 +47,21 @@ fn markdown_has_the_section_after_the_registry() {
         rows[0],
         "| floor: timer only | floor | 2.00M/s | 20.0 ns | 40.0 ns | 60.0 ns | 600 ns | — | — | — | 0/s |"
     );
+    // p99 = (p50 + p99.9) / 2, max = 10 p99.9, lag = 10x latency, 300 events in 2 s.
     assert_eq!(
         rows[1],
-        "| std Mutex | lock | 2.00M/s | 300 ns | 10.2 µs | 20.0 µs | 200 µs | 3.00 µs | 102 µs | 2.00 ms | 150/s |"
+        "| std Mutex\\<HashMap\\> | lock | 2.00M/s | 300 ns | 10.2 µs | 20.0 µs | 200 µs | 3.00 µs | 102 µs | \
+         2.00 ms | 150/s |"
     );
-    assert!(rows[5].starts_with("| haphazard + copy-on-write | atomic |"));
+    // The facade's default says so after its label.
+    assert_eq!(
+        rows[5],
+        format!(
+            "| {HANDLES_PAPAYA} (default) | concurrent map | 2.00M/s | 120 ns | 5.06 µs | 10.0 µs | 100 µs | \
+             1.20 µs | 50.6 µs | 1.00 ms | 150/s |"
+        )
+    );
+    assert_eq!(processes.matches("(default)").count(), 1, "only the default row is marked");
     assert!(processes.contains(
         "8 supervised children and 3 reader threads, 2.00 s per row; lifecycle events published: 150/s."
     ));
@@ -65,7 +79,7 @@ fn markdown_has_the_section_after_the_registry() {
     let rows = table_rows(simulated);
     assert_eq!(rows.len(), 6);
     assert!(
-        rows[3].starts_with("| crossbeam actor | channel |")
+        rows[3].starts_with("| actor/crossbeam HashMap | channel |")
             && rows[3].ends_with("| 50.0k/s ⚠ 50% of target |")
     );
     assert!(rows[1].ends_with("| 99.0k/s |"));
@@ -75,50 +89,85 @@ fn markdown_has_the_section_after_the_registry() {
     let rows = table_rows(by_query);
     assert_eq!(rows.len(), 6);
     assert_eq!(rows[0], "| floor: timer only | — | — | — | — |");
-    assert_eq!(rows[1], "| std Mutex | 10.2 µs | 40.6 µs | 81.2 µs | 91.3 µs |");
+    // Factors 1, 4, 8, 9 of (300 + 20,000) / 2 ns.
+    assert_eq!(rows[1], r"| std Mutex\<HashMap\> | 10.2 µs | 40.6 µs | 81.2 µs | 91.3 µs |");
+
+    // Churn: only the registries measured there, no floor; all at 99.0k/s.
+    let churn = between(&md, "### Simulated stream with children coming and going", "#### p99 by query");
+    assert!(churn.contains("lifecycle events published: 99.0k/s against a target of 100k/s (99% of it;"));
+    assert!(!churn.contains("Rows labelled 'floor:'"));
+    let rows = table_rows(churn);
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].starts_with(r"| std Mutex\<HashMap\> | lock | 2.00M/s | 500 ns | 25.3 µs | 50.0 µs |"));
+    assert!(rows[2].starts_with(&format!("| {HANDLES_PAPAYA} (default) | concurrent map |")));
 }
 
 #[test]
 fn ranking_paragraph_follows_the_numbers() {
     let md = render_markdown(&results("x86_64", false));
+    // Real processes, ranked rows (micro: registry get hit at N = 10, as 3
+    // readers were not measured):
+    //   std Mutex<HashMap>  p50 300   p99.9 20k  micro 200   ranks p50 2, p99.9 2, micro 3
+    //   handles cow map     p50 400   p99.9 15k  micro 10    ranks p50 3, p99.9 1, micro 1
+    //   actor/crossbeam     p50 2000  p99.9 90k  micro 2000  ranks p50 4, p99.9 4, micro 4
+    //   DashMap             p50 150   p99.9 40k  micro 50    ranks p50 1, p99.9 3, micro 2
+    // p50: d = 1, 2, 0, 1: 1 - 6 * 6 / 60 = 0.40, only actor kept.
+    // p99.9: d = 1, 0, 0, 1: 1 - 6 * 2 / 60 = 0.80, cow and actor kept.
     let processes =
         between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
     assert!(processes.contains(
-        "Ranked by workload p50 (all queries) and by their store's Concurrent (10) ns/op in the \
-         micro-benchmark, 2 of 4 rows keep their rank; Spearman's rank correlation is 0.80 (1: the same \
-         order, -1: reversed)."
+        "Ranked by workload p50 (all queries) and by their get hit (10) ns/op in the micro-benchmark, 1 of \
+         4 rows keep their rank; Spearman's rank correlation is 0.40 (1: the same order, -1: reversed)."
     ));
+    assert!(processes.contains(&format!(
+        "The fastest row is DashMap in the workload (150 ns p50) but {HANDLES_COW} in the micro-benchmark \
+         (10.0 ns)."
+    )));
     assert!(processes.contains(
-        "arc-swap Cache + DashMap is the fastest in both (150 ns p50; arc-swap Cache: 0.200 ns in the \
-         micro-benchmark)."
+        "differs: concurrent map, lock, atomic, channel in the workload, atomic, concurrent map, lock, \
+         channel in the micro-benchmark."
     ));
-    assert!(processes.contains("is the same in both: atomic, lock, channel."));
-    assert!(processes.contains("takes 13.3x the fastest's time at p50 and 4.50x at p99.9, against 1,750x"));
-    assert!(processes.contains("1 of 4 rows keep their micro-benchmark rank (Spearman's 0.40)"));
-    assert!(processes.contains("the fastest at p99.9 is std Mutex."));
-    assert!(processes.contains(
-        "Not ranked, having no Concurrent (10) figure for their store: haphazard + copy-on-write."
-    ));
+    // 2000 / 150, 90k / 15k, 2000 / 10.
+    assert!(processes.contains("takes 13.3x the fastest's time at p50 and 6.00x at p99.9, against 200x"));
+    assert!(processes.contains("2 of 4 rows keep their micro-benchmark rank (Spearman's 0.80)"));
+    assert!(processes.contains(&format!("the fastest at p99.9 is {HANDLES_COW}.")));
+    assert!(processes.contains(&format!("Not ranked, having no get hit (10) figure: {HANDLES_PAPAYA}.")));
     assert!(!processes.contains("timer only"), "the floor is never ranked");
 
-    // std Mutex and std RwLock tie at p50: average ranks.
+    // Simulated: std Mutex<HashMap> and the cow map tie at p50 (200 ns):
+    // ranks 2.5, 2.5, 4, 1 against 3, 1, 4, 2: Pearson 3 / sqrt(4.5 * 5).
     let simulated =
-        between(&md, "#### Did the micro-benchmark ranking hold? (simulated event stream, 3 readers)", "##");
-    assert!(simulated.contains("2 of 4 rows keep their rank; Spearman's rank correlation is 0.95"));
-    assert!(simulated.contains("4 of 4 rows keep their micro-benchmark rank (Spearman's 1.00)"));
+        between(&md, "#### Did the micro-benchmark ranking hold? (simulated event stream, 3 readers)", "###");
+    assert!(simulated.contains("1 of 4 rows keep their rank; Spearman's rank correlation is 0.63"));
+    assert!(simulated.contains("differs: concurrent map, lock = atomic, channel in the workload"));
+    // p99.9 15k, 9k, 80k, 5k: ranks 3, 2, 4, 1; d = 0, 1, 0, 1.
+    assert!(simulated.contains("2 of 4 rows keep their micro-benchmark rank (Spearman's 0.80)"));
+    assert!(simulated.contains("the fastest at p99.9 is DashMap."));
 
-    // A store whose micro figure makes it the slowest changes the verdict.
+    // Churn: two ranked rows, in the same order in both.
+    let churn = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (simulated stream with children coming and going",
+        "##",
+    );
+    assert!(churn.contains("2 of 2 rows keep their rank; Spearman's rank correlation is 1.00"));
+    assert!(churn.contains("DashMap is the fastest in both (130 ns p50; 50.0 ns in the micro-benchmark)."));
+    assert!(churn.contains("takes 3.85x the fastest's time at p50 and 8.33x at p99.9, against 4.00x"));
+
+    // A registry whose micro figure makes it the slowest changes the verdict:
+    // micro ranks 2, 4, 3, 1 against p50 ranks 2, 3, 4, 1: d = 0, 1, 1, 0.
     let mut r = results("x86_64", false);
-    fixture::scale(&mut r, procstore_report::groups::CONCURRENT, "arc-swap Cache", 10_000.0);
+    fixture::scale(&mut r, groups::REGISTRY_GET_HIT, HANDLES_COW, 1_000.0);
     let md = render_markdown(&r);
     let processes =
         between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
+    assert!(processes.contains("2 of 4 rows keep their rank; Spearman's rank correlation is 0.80"));
+    assert!(
+        processes.contains("DashMap is the fastest in both (150 ns p50; 50.0 ns in the micro-benchmark).")
+    );
     assert!(processes.contains(
-        "The fastest row is arc-swap Cache + DashMap in the workload (150 ns p50) but std Mutex in the \
-         micro-benchmark (std Mutex: 70.0 ns)."
-    ));
-    assert!(processes.contains(
-        "differs: atomic, lock, channel in the workload, lock, channel, atomic in the micro-benchmark."
+        "differs: concurrent map, lock, atomic, channel in the workload, concurrent map, lock, channel, \
+         atomic in the micro-benchmark."
     ));
 }
 
@@ -132,6 +181,7 @@ fn html_has_the_section_tables_and_charts() {
         "p99-by-query-real-child-processes-3-readers",
         "did-the-micro-benchmark-ranking-hold-real-child-processes-3-readers",
         "simulated-event-stream-3-readers",
+        "simulated-stream-with-children-coming-and-going-3-readers",
     ] {
         assert!(section.contains(&format!(" id=\"{id}\">")), "{id}");
     }
@@ -142,17 +192,17 @@ fn html_has_the_section_tables_and_charts() {
     assert_eq!(by_query.matches("<tr>").count(), 1 + 6);
     assert!(section.contains("<p class=\"finding\">Ranked by workload p50"));
 
-    // One grouped log-scale chart per mode: p50, p99, p99.9 per row.
-    assert_eq!(section.matches("<svg").count(), 2);
+    // One grouped log-scale chart per setting: p50, p99, p99.9 per row.
+    assert_eq!(section.matches("<svg").count(), 3);
     let chart = between(section, "<svg", "</svg>");
     assert!(chart.contains("log scale") && chart.contains(">p99.9</text>"));
     assert_eq!(chart.matches("<rect x=\"").count() - chart.matches("class=\"legend\"").count(), 6 * 3 + 1);
-    assert!(chart.contains("<title>std Mutex p99.9: 20.0 µs</title>"));
+    assert!(chart.contains("<title>std Mutex&lt;HashMap&gt; p99.9: 20.0 µs</title>"));
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
 
     let mut without = r.clone();
     without.workload.clear();
-    assert_eq!(html.matches("<svg").count(), render_html(&without).matches("<svg").count() + 2);
+    assert_eq!(html.matches("<svg").count(), render_html(&without).matches("<svg").count() + 3);
 }
 
 #[test]
@@ -161,6 +211,7 @@ fn results_without_workload_render_without_the_section() {
     r.workload.clear();
     let md = render_markdown(&r);
     assert!(!md.contains("Supervisor workload") && !md.contains("micro-benchmark ranking"));
+    assert!(!md.contains("## Recommendation"), "nothing to recommend from");
     assert!(md.contains("## Registry") && md.contains("## Floors"));
     assert!(!render_html(&r).contains("Supervisor workload"));
 
@@ -169,6 +220,7 @@ fn results_without_workload_render_without_the_section() {
     r.workload.retain(|w| w.mode == WorkloadMode::Simulated);
     let md = render_markdown(&r);
     assert!(md.contains("### Simulated event stream") && !md.contains("### Real child processes"));
+    assert!(!md.contains("### Simulated stream with children coming and going"));
 }
 
 #[test]
@@ -181,7 +233,8 @@ fn workload_text_is_escaped_and_marked_when_emulated() {
     assert!(md.contains(r"| \<script\>x\</script\> \| y | lock |"));
     let banner = "EMULATED (qemu-user): not hardware figures";
     let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("###")).collect();
-    assert_eq!(headings.len(), 2 * 3);
+    // Per setting (3): its table and two h4; and the Recommendation's table.
+    assert_eq!(headings.len(), 3 * 3 + 1);
     assert!(headings.iter().all(|h| h.contains(banner)), "{headings:#?}");
 }
 
@@ -216,17 +269,18 @@ fn invalid_workload_records_are_rejected() {
     };
     let text = invalid("zero.json", &|r| r.workload[1].seconds = 0.0);
     assert!(text.ends_with(
-        "workload[1].seconds (strategy `std Mutex`) is `0`: it must be a positive, finite number of seconds"
+        "workload[1].seconds (strategy `std Mutex<HashMap>`) is `0`: it must be a positive, finite number of \
+         seconds"
     ));
     assert!(invalid("negative.json", &|r| r.workload[2].seconds = -1.0).contains("workload[2].seconds"));
     let text = invalid("order.json", &|r| r.workload[3].latency.p99_ns = 1e9);
-    assert!(
-        text.contains("workload[3].latency (strategy `crossbeam actor`) has p99_ns 1000000000 above p999_ns")
-    );
+    assert!(text.contains(
+        "workload[3].latency (strategy `actor/crossbeam HashMap`) has p99_ns 1000000000 above p999_ns"
+    ));
     let text = invalid("lag.json", &|r| r.workload[4].event_lag.as_mut().unwrap().max_ns = 1.0);
     assert!(text.contains("workload[4].event_lag") && text.contains("above max_ns 1"));
     let text = invalid("query.json", &|r| r.workload[7].by_query[2].latency.p50_ns = 1e12);
-    assert!(text.contains("workload[7].by_query[2].latency (strategy `std Mutex`) has p50_ns"));
+    assert!(text.contains("workload[7].by_query[2].latency (strategy `std Mutex<HashMap>`) has p50_ns"));
 }
 
 #[test]
@@ -243,11 +297,12 @@ fn the_summary_names_the_fastest_workload_row() {
     render_all(&reports).unwrap();
 
     let readme = fs::read_to_string(reports.join("README.md")).unwrap();
-    let line = "Supervisor workload (real child processes, 3 readers): fastest by p50 is haphazard + copy-on-write (120 ns \
-                p50, 10.0 µs p99.9).";
+    let line = "Supervisor workload (real child processes, 3 readers): fastest by p50 is arc-swap Cache stores in \
+                papaya (handles) (120 ns p50, 10.0 µs p99.9).";
     assert!(between(&readme, "## x86_64-linux", "## ").contains(line), "{readme}");
     assert!(between(&readme, "## aarch64-linux", "## ").contains(
-        "Supervisor workload (simulated event stream, 3 readers): fastest by p50 is haphazard + copy-on-write (90.0 ns p50"
+        "Supervisor workload (simulated event stream, 3 readers): fastest by p50 is arc-swap Cache stores in papaya \
+         (handles) (90.0 ns p50"
     ));
     assert!(!between(&readme, "## riscv64-linux", "## ").contains("Supervisor workload"));
     let index = fs::read_to_string(reports.join("index.html")).unwrap();
@@ -258,17 +313,18 @@ fn the_summary_names_the_fastest_workload_row() {
 fn very_different_churn_is_called_out() {
     let mut results = results("x86_64", false);
     let md = render_markdown(&results);
+    // 99.0k/s against 50.0k/s: just under 2x.
     assert!(!md.contains("did not sustain the same churn"), "rates within 2x need no note");
     let starved = results
         .workload
         .iter_mut()
-        .find(|r| r.mode == WorkloadMode::Simulated && r.strategy == "std Mutex")
+        .find(|r| r.mode == WorkloadMode::Simulated && r.strategy == "std Mutex<HashMap>")
         .expect("the fixture has it");
     starved.events /= 100;
     let md = render_markdown(&results);
     let simulated = between(&md, "### Simulated event stream", "#### p99 by query");
     assert!(
-        simulated.contains("the writer published 990/s under std Mutex but 99.0k/s under"),
+        simulated.contains(r"the writer published 990/s under std Mutex\<HashMap\> but 99.0k/s under"),
         "{simulated}"
     );
 }
@@ -285,20 +341,142 @@ fn each_reader_count_gets_its_own_part() {
     assert!(at("### Real child processes, 3 readers") < at("### Real child processes, 16 readers"));
     assert!(at("### Real child processes, 16 readers") < at("### Simulated event stream, 3 readers"));
     assert!(at("### Simulated event stream, 3 readers") < at("### Simulated event stream, 16 readers"));
+    assert!(
+        at("### Simulated event stream, 16 readers")
+            < at("### Simulated stream with children coming and going, 3 readers")
+    );
     assert_eq!(table_rows(between(&md, "### Real child processes, 16 readers", "####")).len(), 6);
 }
 
 #[test]
 fn a_reader_count_the_sweep_measured_is_compared_at_that_count() {
+    // The registry groups ran at 1 and N threads: 1 reader compares at 1.
     let mut results = results("x86_64", false);
+    for r in &mut results.workload {
+        r.readers = 1;
+    }
+    let md = render_markdown(&results);
+    let processes =
+        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 1 readers)", "###");
+    assert!(processes.contains("by their get hit (1) ns/op in the micro-benchmark"), "{processes}");
+    // At 1 thread the fixture's get hits are halved: 10 ns becomes 5 ns.
+    assert!(processes.contains(&format!("{HANDLES_COW} in the micro-benchmark (5.00 ns)")), "{processes}");
+
+    // 2 readers: the registry groups did not run at 2, so at N.
     for r in &mut results.workload {
         r.readers = 2;
     }
     let md = render_markdown(&results);
     let processes =
         between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 2 readers)", "###");
-    assert!(
-        processes.contains("by their store's Concurrent (2) ns/op in the micro-benchmark"),
-        "{processes}"
+    assert!(processes.contains(&format!("by their get hit ({N}) ns/op")), "{processes}");
+    assert!(processes.contains(&format!("{HANDLES_COW} in the micro-benchmark (10.0 ns)")), "{processes}");
+}
+
+#[test]
+fn the_recommendation_names_the_registry_meeting_the_bar_most_often() {
+    // Bar: 90% of the best events/s, p50 within 1.25x, p99.9 within 1.5x.
+    // papaya: best p50 and p99.9 in real processes (meets); in simulated
+    // p99.9 9k / 5k = 1.80x (misses); best in churn (meets): 2 of 3.
+    // DashMap meets only in simulated (100 / 90 = 1.11x, best p99.9).
+    let md = render_markdown(&results("x86_64", false));
+    let section = between(&md, "## Recommendation", "## Floors");
+    assert!(section.contains(&format!(
+        "Use {HANDLES_PAPAYA}: it meets the bar (at least 90% of the best row's lifecycle events/s, query \
+         p50 within 1.25x and p99.9 within 1.50x of the best row's) in 2 of 3 settings, the most of any \
+         row. Where it falls short: simulated event stream, 3 readers: p99.9 1.80x the best."
+    )));
+    assert!(section.contains(&format!(
+        "The procstore facade's default ({HANDLES_PAPAYA}) is the recommended registry."
+    )));
+    assert!(!section.contains('⚠'), "the default is the recommended row");
+
+    let table = between(section, "### Every registry against the bar", "## ");
+    let rows = table_rows(table);
+    assert_eq!(rows.len(), 5, "one row per non-floor registry: {rows:#?}");
+    assert!(!table.contains("timer only"));
+    // Best first; then by settings met; then by distance, the geometric
+    // mean over settings of the worst criterion over the bar:
+    // papaya (0.9 * 1.2 * 0.9)^(1/3) = 0.991; DashMap (2.67 * 0.9 * 1.04)^(1/3)
+    // = 1.36; cow (2.67 * 1.78)^(1/2) = 2.18; mutex (2 * 2 * 6.67)^(1/3) = 2.99;
+    // actor 13.3 (p50 2000 / 120 over 1.25) with 50k of 99k events/s.
+    assert_eq!(rows[0], format!("| {HANDLES_PAPAYA} (default) | 2 of 3 | 0.991x | 100% | 1.00x | 1.80x |"));
+    assert_eq!(rows[1], "| DashMap | 1 of 3 | 1.36x | 100% | 1.30x | 4.00x |");
+    assert_eq!(rows[2], format!("| {HANDLES_COW} | 0 of 2 | 2.18x | 100% | 3.33x | 1.80x |"));
+    assert_eq!(rows[3], r"| std Mutex\<HashMap\> | 0 of 3 | 2.99x | 100% | 5.00x | 10.0x |");
+    assert_eq!(rows[4], "| actor/crossbeam HashMap | 0 of 2 | 13.3x | 51% | 16.7x | 16.0x |");
+
+    // The default moved to a registry that loses: flagged, with its rank.
+    let mut r = results("x86_64", false);
+    for w in &mut r.workload {
+        w.default = w.strategy == "std Mutex<HashMap>";
+    }
+    let md = render_markdown(&r);
+    let section = between(&md, "## Recommendation", "## Floors");
+    assert!(section.contains(&format!("Use {HANDLES_PAPAYA}: it meets the bar")));
+    assert!(section.contains(
+        "⚠ The procstore facade's default (std Mutex\\<HashMap\\>) is not the recommended registry: it meets \
+          the bar in 0 of 3 settings (rank 4 of 5)."
+    ));
+    let rows = table_rows(between(section, "### Every registry against the bar", "## "));
+    assert_eq!(rows[0], format!("| {HANDLES_PAPAYA} | 2 of 3 | 0.991x | 100% | 1.00x | 1.80x |"));
+    assert!(rows[3].starts_with(r"| std Mutex\<HashMap\> (default) | 0 of 3 |"));
+}
+
+#[test]
+fn registry_writers_under_readers_are_shown_with_the_starved_named() {
+    let md = render_markdown(&results("x86_64", false));
+    let section = between(&md, "## Registry writers under readers", "## ");
+    assert!(section.contains(&format!("{N} reader threads query a table of 16 processes")));
+    let rows = table_rows(section);
+    assert_eq!(rows.len(), 5, "one row per registry with a starvation record, no floor: {rows:#?}");
+    // Writer rate over the best (2.00M/s): 7.5% rounds to 8%, 12.5% to 12%.
+    assert_eq!(rows[0], r"| std Mutex\<HashMap\> | 400 ns | 150k/s | 8% |");
+    assert_eq!(rows[1], "| actor/crossbeam HashMap | 3,000 ns | 1.00M/s | 50% |");
+    assert_eq!(rows[2], "| DashMap | 120 ns | 1.50M/s | 75% |");
+    assert_eq!(rows[3], "| copy-on-write HashMap (arc-swap) | 25.0 ns | 250k/s | 12% |");
+    assert_eq!(rows[4], format!("| {HANDLES_COW} | 30.0 ns | 2.00M/s | 100% |"));
+    // Only the writer under 10% of the best is starved.
+    assert!(section.contains(r"Starved (under 10% of the best writer's rate): std Mutex\<HashMap\>."));
+
+    // No writer starved: no note; no record at all: said so.
+    let mut r = results("x86_64", false);
+    for record in &mut r.records {
+        if record.group == groups::REGISTRY_STARVATION {
+            record.writer_updates_per_sec = Some(1_000_000.0);
+        }
+    }
+    let md = render_markdown(&r);
+    let section = between(&md, "## Registry writers under readers", "## ");
+    assert!(!section.contains("Starved"), "{section}");
+    r.records.retain(|record| record.group != groups::REGISTRY_STARVATION);
+    let md = render_markdown(&r);
+    let section = between(&md, "## Registry writers under readers", "## ");
+    assert!(section.contains("Not measured in this run.") && table_rows(section).is_empty(), "{section}");
+}
+
+#[test]
+fn registries_are_held_to_the_immutable_map_floor() {
+    let md = render_markdown(&results("x86_64", false));
+    let section = between(&md, "## Registries against their floor", "## ");
+    assert!(section.contains(
+        "The fastest registry's get hit over the floor (floor: immutable HashMap, no sync): an immutable \
+         map read through a plain shared reference, no synchronization. The target is 2.00x or less."
+    ));
+    let rows = table_rows(section);
+    assert_eq!(rows.len(), 2, "1 and N threads");
+    // The handles cow map: 5 ns at 1 thread, 10 ns at N; the floor 4 ns at both.
+    assert_eq!(rows[0], format!("| get hit (1) | {HANDLES_COW}: 5.00 ns | 4.00 ns | 1.25x | yes |"));
+    assert_eq!(rows[1], format!("| get hit ({N}) | {HANDLES_COW}: 10.0 ns | 4.00 ns | 2.50x | no |"));
+
+    // Without the floor: the registry is still named, the verdict is a gap.
+    let mut r = results("x86_64", false);
+    fixture::remove(&mut r, groups::REGISTRY_GET_HIT, procstore_catalog::floors::IMMUTABLE_MAP.label);
+    let md = render_markdown(&r);
+    let section = between(&md, "## Registries against their floor", "## ");
+    assert!(section.contains("over the floor (not measured)"), "{section}");
+    assert_eq!(
+        table_rows(section)[0],
+        format!("| get hit (1) | {HANDLES_COW}: 5.00 ns | — | — | not measured |")
     );
 }

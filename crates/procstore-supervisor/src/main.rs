@@ -20,18 +20,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use procstore_catalog::{ALIASES, PAIRS, Pair, PairVisitor, with_pair};
-use procstore_core::{Registry, StateStore, Status};
+use procstore_catalog::{ALIASES, Entry, REGISTRIES, RegistryPicker, with_registry};
+use procstore_core::{Registry, Status};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
 use crate::view::View;
 
-/// Supervise child processes, recording their lifecycle through a procstore
-/// store and registry, and show them in a live table.
+/// Supervise child processes, recording their lifecycle in a procstore
+/// registry, and show them in a live table.
 #[derive(Clone, Debug, Parser)]
 #[command(version, after_help = "Example: procstore-supervisor --store atomic --children 20 -- sleep 1")]
 struct Args {
-    /// The store and registry pair (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
+    /// The registry of the process table, by catalogue id (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
     #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(store_names()))]
     store: String,
     /// How many copies of the command to supervise.
@@ -130,24 +130,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    with_pair(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
+    with_registry(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
 }
 
-/// Every pair's id, then the facade's aliases: the `--store` choices.
+/// Every registry's id, then the facade's aliases: the `--store` choices.
 fn store_names() -> impl Iterator<Item = &'static str> {
-    PAIRS.iter().map(|pair| pair.id).chain(ALIASES.iter().map(|(alias, _)| *alias))
+    REGISTRIES.iter().map(|entry| entry.id).chain(ALIASES.iter().map(|alias| alias.name))
 }
 
-/// Runs the supervisor on the chosen pair.
+/// Runs the supervisor on the chosen registry.
 struct Live {
     args: Args,
     config: Config,
 }
 
-impl PairVisitor for Live {
+impl RegistryPicker for Live {
     type Output = ExitCode;
 
-    fn visit<S: StateStore, R: Registry>(self, pair: &'static Pair) -> ExitCode {
+    fn visit<R: Registry>(self, entry: &'static Entry) -> ExitCode {
         let interrupted = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP]
         {
@@ -162,7 +162,7 @@ impl PairVisitor for Live {
             }
         }
         let restart = self.config.policy.restart;
-        let (supervisor, events) = match Supervisor::<S, R>::start(self.config) {
+        let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
             Err(error) => {
                 eprintln!("procstore-supervisor: {error}");
@@ -170,7 +170,7 @@ impl PairVisitor for Live {
             }
         };
         let queries = Queries::start(&supervisor, self.args.readers);
-        let mut view = View::new(pair, supervisor.reader(), self.args.readers);
+        let mut view = View::new(entry, supervisor.reader(), self.args.readers);
         let started = Instant::now();
         let deadline = self.args.duration.map(|secs| started + Duration::from_secs_f64(secs));
         let refresh = Duration::from_millis(self.args.refresh_ms);
@@ -229,7 +229,7 @@ struct Queries {
 }
 
 impl Queries {
-    fn start<S: StateStore, R: Registry>(supervisor: &Supervisor<S, R>, readers: u32) -> Queries {
+    fn start<R: Registry>(supervisor: &Supervisor<R>, readers: u32) -> Queries {
         let stop = Arc::new(AtomicBool::new(false));
         let mut counts = Vec::new();
         let mut threads = Vec::new();
@@ -238,10 +238,11 @@ impl Queries {
                 (Arc::clone(&stop), Arc::new(AtomicU64::new(0)), supervisor.reader());
             counts.push(Arc::clone(&count));
             threads.push(thread::spawn(move || {
-                let names: Vec<_> = (0..reader.table().len())
-                    .map(|i| {
-                        reader.read(i, |s| s.name_arc().clone()).expect("stores answer while supervised")
-                    })
+                let names: Vec<_> = reader
+                    .list()
+                    .expect("registries answer while supervised")
+                    .iter()
+                    .map(|s| s.name_arc().clone())
                     .collect();
                 let mut done = 0u64;
                 while !stop.load(Ordering::Relaxed) {
@@ -279,13 +280,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_catalogue_pair_and_facade_alias_is_a_store_choice() {
+    fn every_catalogue_registry_and_facade_alias_is_a_store_choice() {
         let command = Args::command();
         let store = command.get_arguments().find(|arg| arg.get_id() == "store").expect("--store");
         let choices: Vec<String> =
             store.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect();
         let expected: Vec<&str> =
-            PAIRS.iter().map(|pair| pair.id).chain(ALIASES.iter().map(|(alias, _)| *alias)).collect();
+            REGISTRIES.iter().map(|entry| entry.id).chain(ALIASES.iter().map(|alias| alias.name)).collect();
         assert_eq!(choices, expected);
     }
 }

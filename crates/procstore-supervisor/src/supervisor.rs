@@ -21,19 +21,20 @@
 //! process group while the child lives, but a grandchild that outlives its
 //! parent is left to it.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
-use procstore_core::{ProcessState, Registry, StateStore, Status, TransitionError};
+use procstore_core::{ProcessId, ProcessState, Registry, Status, TransitionError};
 use signal_hook::SigId;
 
 use crate::policy::{Decision, Ending, Policy, Streak};
@@ -137,8 +138,8 @@ impl std::error::Error for StartError {
 /// Something that happened to a child, as the reaper saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// The child's index (its id in the table).
-    pub child: usize,
+    /// The child's id in the table.
+    pub child: ProcessId,
     /// The child's name.
     pub name: Arc<str>,
     /// What happened.
@@ -184,6 +185,9 @@ pub enum EventKind {
         /// Whether it needed SIGKILL after the grace period.
         killed: bool,
     },
+    /// The child was stopped and taken out of the table
+    /// ([`Supervisor::remove`]).
+    Removed,
     /// Something the supervisor could not do; the message says what.
     Problem(String),
 }
@@ -212,6 +216,7 @@ impl fmt::Display for EventKind {
             EventKind::Stopped { pid, killed: true } => {
                 write!(f, "pid {pid} killed after the stop grace period")
             }
+            EventKind::Removed => f.write_str("removed"),
             EventKind::Problem(message) => f.write_str(message),
         }
     }
@@ -227,14 +232,48 @@ fn describe(status: &ExitStatus) -> String {
 
 /// Supervises a set of child processes; dropping it (or calling
 /// [`shutdown`](Self::shutdown)) stops and reaps every child.
-pub struct Supervisor<S: StateStore, R: Registry> {
-    table: Arc<Table<S, R>>,
+pub struct Supervisor<R: Registry> {
+    table: Arc<Table<R>>,
     stop: Arc<AtomicBool>,
+    commands: Sender<Command>,
     wake: UnixStream,
     reaper: Option<JoinHandle<()>>,
 }
 
-impl<S: StateStore, R: Registry> Supervisor<S, R> {
+/// Why [`Supervisor::add`] or [`Supervisor::remove`] did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ControlError {
+    /// The name is taken, or unknown.
+    Table(TableError),
+    /// The supervisor is shutting down (or its reaper has stopped).
+    ShuttingDown,
+}
+
+impl fmt::Display for ControlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlError::Table(e) => e.fmt(f),
+            ControlError::ShuttingDown => f.write_str("the supervisor is shutting down"),
+        }
+    }
+}
+
+impl std::error::Error for ControlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ControlError::Table(e) => Some(e),
+            ControlError::ShuttingDown => None,
+        }
+    }
+}
+
+/// A request to the reaper, with where to send its answer.
+enum Command {
+    Add(ChildSpec, Sender<Result<ProcessId, ControlError>>),
+    Remove(String, Sender<Result<ProcessState, ControlError>>),
+}
+
+impl<R: Registry> Supervisor<R> {
     /// Starts every child of `config` and the reaper thread that watches
     /// them; returns the supervisor and the stream of what happens to them.
     ///
@@ -242,8 +281,8 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
     /// not want them.
     pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
         config.policy.validate().map_err(StartError::Policy)?;
-        let mut table =
-            Table::new(config.children.iter().map(|c| c.name.as_str())).map_err(StartError::Table)?;
+        let mut table = Table::with_children(config.children.iter().map(|c| c.name.as_str()))
+            .map_err(StartError::Table)?;
         if let Some(hook) = config.publish_hook {
             table = table.with_publish_hook(hook);
         }
@@ -258,14 +297,20 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
         .map_err(StartError::Io)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (events, receiver) = crossbeam_channel::unbounded();
+        let (commands, inbox) = crossbeam_channel::unbounded();
+        let children = config
+            .children
+            .into_iter()
+            .map(|spec| (table.id_of(&spec.name).expect("just added"), Run::new(spec)))
+            .collect();
         let reaper = Reaper {
-            runs: config.children.iter().map(|_| Run::new()).collect(),
-            specs: config.children,
+            children,
             policy: config.policy,
             stop_grace: config.stop_grace,
             output: config.output,
             table: Arc::clone(&table),
             events,
+            inbox,
             wake: wake_rx,
             stop: Arc::clone(&stop),
             sigchld,
@@ -274,17 +319,41 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
             .name("procstore-reaper".to_owned())
             .spawn(move || reaper.run())
             .map_err(StartError::Io)?;
-        Ok((Supervisor { table, stop, wake, reaper: Some(reaper) }, receiver))
+        Ok((Supervisor { table, stop, commands, wake, reaper: Some(reaper) }, receiver))
     }
 
     /// The shared state the reaper publishes to.
-    pub fn table(&self) -> &Arc<Table<S, R>> {
+    pub fn table(&self) -> &Arc<Table<R>> {
         &self.table
     }
 
     /// A query handle for one thread.
-    pub fn reader(&self) -> TableReader<S, R> {
+    pub fn reader(&self) -> TableReader<R> {
         TableReader::new(&self.table)
+    }
+
+    /// Adds a child and starts it; returns its id once it is in the table.
+    pub fn add(&self, spec: ChildSpec) -> Result<ProcessId, ControlError> {
+        self.ask(|reply| Command::Add(spec, reply))
+    }
+
+    /// Stops the child called `name` (SIGTERM to its process group, SIGKILL
+    /// after the grace period), reaps it and removes it from the table;
+    /// returns its last state.
+    pub fn remove(&self, name: &str) -> Result<ProcessState, ControlError> {
+        self.ask(|reply| Command::Remove(name.to_owned(), reply))
+    }
+
+    fn ask<T>(
+        &self,
+        command: impl FnOnce(Sender<Result<T, ControlError>>) -> Command,
+    ) -> Result<T, ControlError> {
+        let (reply, answer) = crossbeam_channel::bounded(1);
+        self.commands.send(command(reply)).map_err(|_| ControlError::ShuttingDown)?;
+        // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
+        let _ = (&self.wake).write(&[1]);
+        // A reaper that stops drops the command, and with it the reply sender.
+        answer.recv().unwrap_or(Err(ControlError::ShuttingDown))
     }
 
     /// Stops every child (SIGTERM to its process group, SIGKILL after the
@@ -305,13 +374,13 @@ impl<S: StateStore, R: Registry> Supervisor<S, R> {
     }
 }
 
-impl<S: StateStore, R: Registry> Drop for Supervisor<S, R> {
+impl<R: Registry> Drop for Supervisor<R> {
     fn drop(&mut self) {
         self.stop_and_join();
     }
 }
 
-impl<S: StateStore, R: Registry> fmt::Debug for Supervisor<S, R> {
+impl<R: Registry> fmt::Debug for Supervisor<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Supervisor").field("table", &self.table).finish_non_exhaustive()
     }
@@ -320,6 +389,8 @@ impl<S: StateStore, R: Registry> fmt::Debug for Supervisor<S, R> {
 /// The reaper's record of one child.
 #[derive(Debug)]
 struct Run {
+    spec: ChildSpec,
+    name: Arc<str>,
     /// The status the reaper last published (it is the only writer).
     status: Status,
     process: Option<Child>,
@@ -328,29 +399,34 @@ struct Run {
     restart_at: Option<Instant>,
     /// SIGKILL was sent (shutdown after the grace period).
     killed: bool,
+    /// A removal is under way: when SIGKILL is due, and who waits for the answer.
+    removal: Option<(Instant, Sender<Result<ProcessState, ControlError>>)>,
 }
 
 impl Run {
-    fn new() -> Self {
+    fn new(spec: ChildSpec) -> Self {
         Run {
+            name: Arc::from(spec.name.as_str()),
+            spec,
             status: Status::Starting,
             process: None,
             started: None,
             streak: Streak::default(),
             restart_at: None,
             killed: false,
+            removal: None,
         }
     }
 }
 
-struct Reaper<S: StateStore, R: Registry> {
-    specs: Vec<ChildSpec>,
-    runs: Vec<Run>,
+struct Reaper<R: Registry> {
+    children: BTreeMap<ProcessId, Run>,
     policy: Policy,
     stop_grace: Duration,
     output: ChildOutput,
-    table: Arc<Table<S, R>>,
+    table: Arc<Table<R>>,
     events: Sender<Event>,
+    inbox: Receiver<Command>,
     wake: UnixStream,
     stop: Arc<AtomicBool>,
     sigchld: SigId,
@@ -360,50 +436,120 @@ struct Reaper<S: StateStore, R: Registry> {
 /// only bounds the damage if a signal is somehow lost.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-impl<S: StateStore, R: Registry> Reaper<S, R> {
+impl<R: Registry> Reaper<R> {
     fn run(mut self) {
-        for index in 0..self.specs.len() {
-            self.spawn(index);
+        let ids: Vec<ProcessId> = self.children.keys().copied().collect();
+        for id in ids {
+            self.spawn(id);
         }
         while !self.stop.load(Ordering::Acquire) {
+            self.obey();
             self.restart_due();
             self.sleep(self.next_deadline());
             self.reap();
+            self.finish_removals();
         }
         // Dropping `self` stops and reaps every child.
     }
 
-    /// Publishes `transition` of child `index`; a rejected transition is a
-    /// supervisor bug, reported as a problem rather than a panic that would
-    /// orphan every child.
-    fn publish(
-        &mut self,
-        index: usize,
-        at: Instant,
-        transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
-    ) {
-        match self.table.publish(index, at, transition) {
-            Ok(published) => self.runs[index].status = published.status(),
-            Err(error) => {
-                let cause = std::error::Error::source(&error).map(|e| format!(": {e}")).unwrap_or_default();
-                self.report(
-                    index,
-                    EventKind::Problem(format!("could not record a lifecycle transition: {error}{cause}")),
-                )
+    /// Carries out every pending add and remove.
+    fn obey(&mut self) {
+        while let Ok(command) = self.inbox.try_recv() {
+            match command {
+                Command::Add(spec, reply) => {
+                    let added = self.table.add(spec.name.as_str()).map_err(ControlError::Table);
+                    if let Ok(id) = added {
+                        self.children.insert(id, Run::new(spec));
+                        self.spawn(id);
+                    }
+                    let _ = reply.send(added);
+                }
+                Command::Remove(name, reply) => {
+                    let found = self.table.id_of(&name).filter(|id| self.children.contains_key(id));
+                    match found {
+                        Some(id) => self.begin_removal(id, reply),
+                        None => {
+                            let _ = reply.send(Err(ControlError::Table(TableError::UnknownName(name))));
+                        }
+                    }
+                }
             }
         }
     }
 
-    fn report(&self, index: usize, kind: EventKind) {
-        let name = Arc::from(self.specs[index].name.as_str());
-        // Nobody listening is fine: events are for whoever wants them.
-        let _ = self.events.send(Event { child: index, name, kind });
+    /// Stops child `id` if it runs; [`finish_removals`](Self::finish_removals)
+    /// takes it out of the table once it is down.
+    fn begin_removal(&mut self, id: ProcessId, reply: Sender<Result<ProcessState, ControlError>>) {
+        let now = Instant::now();
+        let run = self.children.get_mut(&id).expect("checked by the caller");
+        run.removal = Some((now + self.stop_grace, reply));
+        if run.restart_at.take().is_some() && run.status == Status::Backoff {
+            self.publish(id, now, |s| s.transition(Status::Stopped));
+        }
+        if let Some(pid) = self.children[&id].process.as_ref().map(Child::id) {
+            self.publish(id, now, |s| s.transition(Status::Stopping));
+            signal_group(pid, libc::SIGTERM);
+        }
     }
 
-    /// Starts child `index`, which is in `Starting`.
-    fn spawn(&mut self, index: usize) {
-        let spec = &self.specs[index];
-        let mut command = Command::new(&spec.program);
+    /// Removes every child being removed whose process is gone; SIGKILLs
+    /// those past their grace period.
+    fn finish_removals(&mut self) {
+        let now = Instant::now();
+        let mut done = Vec::new();
+        for (&id, run) in &mut self.children {
+            let Some((kill_at, _)) = &run.removal else { continue };
+            match &run.process {
+                None => done.push(id),
+                Some(process) if now >= *kill_at && !run.killed => {
+                    signal_group(process.id(), libc::SIGKILL);
+                    run.killed = true;
+                }
+                Some(_) => {}
+            }
+        }
+        for id in done {
+            let run = self.children.remove(&id).expect("listed above");
+            let (_, reply) = run.removal.expect("listed above");
+            let removed = self
+                .table
+                .remove(id)
+                .map_err(|_| ControlError::Table(TableError::UnknownName(run.spec.name)));
+            let _ = reply.send(removed);
+            let _ = self.events.send(Event { child: id, name: run.name, kind: EventKind::Removed });
+        }
+    }
+
+    /// Publishes `transition` of child `id`; a rejected transition is a
+    /// supervisor bug, reported as a problem rather than a panic that would
+    /// orphan every child.
+    fn publish(
+        &mut self,
+        id: ProcessId,
+        at: Instant,
+        transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
+    ) {
+        match self.table.publish(id, at, transition) {
+            Ok(published) => self.child(id).status = published.status(),
+            Err(error) => self
+                .report(id, EventKind::Problem(format!("could not record a lifecycle transition: {error}"))),
+        }
+    }
+
+    fn child(&mut self, id: ProcessId) -> &mut Run {
+        self.children.get_mut(&id).expect("the reaper only names its own children")
+    }
+
+    fn report(&self, id: ProcessId, kind: EventKind) {
+        let name = Arc::clone(&self.children[&id].name);
+        // Nobody listening is fine: events are for whoever wants them.
+        let _ = self.events.send(Event { child: id, name, kind });
+    }
+
+    /// Starts child `id`, which is in `Starting`.
+    fn spawn(&mut self, id: ProcessId) {
+        let spec = &self.children[&id].spec;
+        let mut command = std::process::Command::new(&spec.program);
         command.args(&spec.args).stdin(Stdio::null()).process_group(0);
         if self.output == ChildOutput::Discard {
             command.stdout(Stdio::null()).stderr(Stdio::null());
@@ -414,58 +560,65 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
         match result {
             Ok(child) => {
                 let pid = child.id();
-                self.runs[index].process = Some(child);
-                self.runs[index].started = Some(now);
-                self.publish(index, now, |s| s.running(pid, SystemTime::now()));
-                self.report(index, EventKind::Spawned { pid });
+                let run = self.child(id);
+                run.process = Some(child);
+                run.started = Some(now);
+                self.publish(id, now, |s| s.running(pid, SystemTime::now()));
+                self.report(id, EventKind::Spawned { pid });
             }
             Err(error) => {
                 let error = format!("`{}`: {error}", spec.program.to_string_lossy());
-                self.publish(index, now, |s| s.exited(None, SystemTime::now()));
-                self.report(index, EventKind::SpawnFailed { error });
-                self.after_exit(index, Ending::Failed, Duration::ZERO, now);
+                self.publish(id, now, |s| s.exited(None, SystemTime::now()));
+                self.report(id, EventKind::SpawnFailed { error });
+                self.after_exit(id, Ending::Failed, Duration::ZERO, now);
             }
         }
     }
 
     /// Applies the restart policy to a child that just went down.
-    fn after_exit(&mut self, index: usize, ending: Ending, ran: Duration, now: Instant) {
-        match self.policy.decide(ending, ran, &mut self.runs[index].streak) {
+    fn after_exit(&mut self, id: ProcessId, ending: Ending, ran: Duration, now: Instant) {
+        let policy = self.policy;
+        match policy.decide(ending, ran, &mut self.child(id).streak) {
             Decision::Restart(after) => {
                 if !after.is_zero() {
-                    self.publish(index, now, |s| s.transition(Status::Backoff));
-                    self.report(index, EventKind::Restarting { after });
+                    self.publish(id, now, |s| s.transition(Status::Backoff));
+                    self.report(id, EventKind::Restarting { after });
                 }
-                self.runs[index].restart_at = Some(now + after);
+                self.child(id).restart_at = Some(now + after);
             }
             Decision::GiveUp(quick_exits) => {
-                self.publish(index, now, |s| s.transition(Status::Fatal));
-                self.report(index, EventKind::GaveUp { quick_exits });
+                self.publish(id, now, |s| s.transition(Status::Fatal));
+                self.report(id, EventKind::GaveUp { quick_exits });
             }
             Decision::LeaveDown => {}
         }
     }
 
     fn restart_due(&mut self) {
-        for index in 0..self.runs.len() {
+        let ids: Vec<ProcessId> = self.children.keys().copied().collect();
+        for id in ids {
             // Read the clock per child: each spawn takes a while, and a
             // stale time would count it as the next child's event lag.
             let now = Instant::now();
-            if self.runs[index].restart_at.is_some_and(|at| at <= now) {
-                self.runs[index].restart_at = None;
-                self.publish(index, now, |s| s.transition(Status::Starting));
-                self.spawn(index);
+            if self.children[&id].restart_at.is_some_and(|at| at <= now) {
+                self.child(id).restart_at = None;
+                self.publish(id, now, |s| s.transition(Status::Starting));
+                self.spawn(id);
             }
         }
     }
 
     fn next_deadline(&self) -> Instant {
         let idle = Instant::now() + IDLE_POLL;
-        self.runs.iter().filter_map(|run| run.restart_at).fold(idle, Instant::min)
+        let removals = self.children.values().filter_map(|run| run.removal.as_ref().map(|(at, _)| *at));
+        self.children.values().filter_map(|run| run.restart_at).chain(removals).fold(idle, Instant::min)
     }
 
-    /// Sleeps until `deadline` or a wake-up (SIGCHLD, stop), whichever is first.
+    /// Sleeps until `deadline` or a wake-up (SIGCHLD, a command, stop), whichever is first.
     fn sleep(&mut self, deadline: Instant) {
+        if !self.inbox.is_empty() {
+            return;
+        }
         let timeout = deadline.saturating_duration_since(Instant::now());
         if timeout.is_zero() {
             return;
@@ -481,35 +634,39 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
 
     /// Collects every child that has exited.
     fn reap(&mut self) {
-        for index in 0..self.runs.len() {
-            let Some(process) = self.runs[index].process.as_mut() else { continue };
+        let ids: Vec<ProcessId> = self.children.keys().copied().collect();
+        for id in ids {
+            let Some(process) = self.child(id).process.as_mut() else { continue };
             let pid = process.id();
             let status = match process.try_wait() {
                 Ok(Some(status)) => Some(status),
                 Ok(None) => continue,
                 Err(error) => {
                     // Someone else reaped it (SIGCHLD ignored process-wide?): it is gone all the same.
-                    self.report(index, EventKind::Problem(format!("pid {pid} vanished: {error}")));
+                    self.report(id, EventKind::Problem(format!("pid {pid} vanished: {error}")));
                     None
                 }
             };
             let now = Instant::now();
-            let run = &mut self.runs[index];
+            let run = self.child(id);
             run.process = None;
             let ran = run.started.take().map_or(Duration::ZERO, |at| now - at);
             let killed = std::mem::take(&mut run.killed);
             let stopping = run.status == Status::Stopping;
             let code = status.and_then(|s| s.code());
-            self.publish(index, now, |s| s.exited(code, SystemTime::now()));
+            self.publish(id, now, |s| s.exited(code, SystemTime::now()));
             if stopping {
-                self.report(index, EventKind::Stopped { pid, killed });
+                self.report(id, EventKind::Stopped { pid, killed });
                 continue;
             }
             if let Some(status) = status {
-                self.report(index, EventKind::Exited { pid, status, ran });
+                self.report(id, EventKind::Exited { pid, status, ran });
+            }
+            if self.children[&id].removal.is_some() {
+                continue; // exited on its own while being removed: no restart
             }
             let clean = status.is_some_and(|s| s.success());
-            self.after_exit(index, if clean { Ending::Clean } else { Ending::Failed }, ran, now);
+            self.after_exit(id, if clean { Ending::Clean } else { Ending::Failed }, ran, now);
         }
     }
 
@@ -517,21 +674,24 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
     /// one gets SIGTERM, then SIGKILL after the grace period; all are reaped.
     fn stop_all(&mut self) {
         let now = Instant::now();
-        for index in 0..self.runs.len() {
-            if self.runs[index].restart_at.take().is_some() && self.runs[index].status == Status::Backoff {
-                self.publish(index, now, |s| s.transition(Status::Stopped));
+        let ids: Vec<ProcessId> = self.children.keys().copied().collect();
+        for &id in &ids {
+            if self.child(id).restart_at.take().is_some() && self.children[&id].status == Status::Backoff {
+                self.publish(id, now, |s| s.transition(Status::Stopped));
             }
-            if let Some(pid) = self.runs[index].process.as_ref().map(Child::id) {
-                self.publish(index, now, |s| s.transition(Status::Stopping));
+            if let Some(pid) = self.children[&id].process.as_ref().map(Child::id) {
+                if self.children[&id].status != Status::Stopping {
+                    self.publish(id, now, |s| s.transition(Status::Stopping));
+                }
                 signal_group(pid, libc::SIGTERM);
             }
         }
         let deadline = now + self.stop_grace;
-        while self.runs.iter().any(|run| run.process.is_some()) && Instant::now() < deadline {
+        while self.children.values().any(|run| run.process.is_some()) && Instant::now() < deadline {
             self.sleep(deadline);
             self.reap();
         }
-        for run in self.runs.iter_mut() {
+        for run in self.children.values_mut() {
             if let Some(process) = &run.process {
                 signal_group(process.id(), libc::SIGKILL);
                 run.killed = true;
@@ -540,21 +700,23 @@ impl<S: StateStore, R: Registry> Reaper<S, R> {
         // SIGKILL ends any process but one stuck in the kernel (D state):
         // wait for that a while, then give up on it rather than hang.
         let deadline = Instant::now() + KILL_PATIENCE;
-        while self.runs.iter().any(|run| run.process.is_some()) && Instant::now() < deadline {
+        while self.children.values().any(|run| run.process.is_some()) && Instant::now() < deadline {
             self.sleep(deadline.min(Instant::now() + Duration::from_millis(50)));
             self.reap();
         }
-        for index in 0..self.runs.len() {
-            if let Some(process) = self.runs[index].process.take() {
+        for id in ids {
+            if let Some(process) = self.child(id).process.take() {
                 let message =
                     format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
-                self.report(index, EventKind::Problem(message));
+                self.report(id, EventKind::Problem(message));
             }
         }
+        // Pending removals end with the supervisor: the child is stopped, so say so.
+        self.finish_removals();
     }
 }
 
-impl<S: StateStore, R: Registry> Drop for Reaper<S, R> {
+impl<R: Registry> Drop for Reaper<R> {
     /// Runs at the end of `run`, and also if the reaper panicked or never
     /// started: no child outlives its reaper, and the SIGCHLD hook goes.
     fn drop(&mut self) {
@@ -583,7 +745,7 @@ fn signal_group(pid: u32, signal: libc::c_int) {
 /// Asks the kernel to SIGKILL the child when the thread that spawned it
 /// (the reaper) dies, so a supervisor killed outright leaves no orphan.
 #[cfg(target_os = "linux")]
-fn die_with_parent(command: &mut Command) {
+fn die_with_parent(command: &mut std::process::Command) {
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the forked child before exec and only
     // makes async-signal-safe system calls (prctl, getppid).
@@ -603,4 +765,4 @@ fn die_with_parent(command: &mut Command) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn die_with_parent(_: &mut Command) {}
+fn die_with_parent(_: &mut std::process::Command) {}

@@ -1,33 +1,32 @@
-//! The supervisor's shared state: one store per child, a registry beside
-//! them, and the read handles that answer status queries.
+//! The supervisor's shared state: one registry holding every child's state,
+//! and the read handles that answer status queries.
 //!
-//! This is the Go record's shape: each process owns its state (there, an
-//! atomic pointer; here, any [`StateStore`]) and a registry lists them all
-//! (there, `sync.Map`). Our registries hold states rather than handles, so
-//! every transition is published twice, store first: the store is the
-//! truth, and the registry follows it by one update. One writer at a time
-//! per child (the reaper, or a benchmark's generator) keeps the two versions
-//! equal.
+//! A transition is published once, through the registry: with a registry of
+//! handles ([`HandleRegistry`](procstore_core::HandleRegistry), the Go
+//! record's `sync.Map` of atomic processes) it writes only the child's own
+//! store and never the map; with a registry of values it writes the map.
+//! The map itself changes only when a child is added or removed.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use procstore_core::{
-    ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status, Stopped,
-    TransitionError, UpdateError,
+    ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status, Stopped,
+    TransitionError,
 };
 
-/// Why a table could not be built.
+/// Why a child could not be added to a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TableError {
     /// A supervisor needs at least one child.
     NoChildren,
     /// Two children share a name, so lookups by name would be ambiguous.
     DuplicateName(String),
+    /// No child has this name.
+    UnknownName(String),
 }
 
 impl fmt::Display for TableError {
@@ -35,57 +34,64 @@ impl fmt::Display for TableError {
         match self {
             TableError::NoChildren => f.write_str("a supervisor needs at least one child"),
             TableError::DuplicateName(name) => write!(f, "two children are named `{name}`"),
+            TableError::UnknownName(name) => write!(f, "no child is named `{name}`"),
         }
     }
 }
 
 impl std::error::Error for TableError {}
 
-/// Every child's state, shared by the writer and all readers.
-pub struct Table<S, R> {
-    slots: Box<[Slot<S>]>,
-    registry: R,
-    by_name: HashMap<Arc<str>, usize>,
-    events: AtomicU64,
-    hook: Option<Arc<dyn PublishHook>>,
-}
-
-struct Slot<S> {
-    id: ProcessId,
-    store: S,
-}
-
 /// Instrumentation called as each transition is published, for benchmarks
 /// that measure how long an event takes to reach readers. A table without
 /// one does nothing extra.
 pub trait PublishHook: fmt::Debug + Send + Sync + 'static {
-    /// Child `index`'s `version`, for an event that happened at `at`, is
-    /// about to be published. Called inside the store's update, before the
-    /// store publishes, so a reader that sees `version` also sees what the
-    /// hook stored (the store's publish orders it); it may run more than once
-    /// per version when a CAS loop retries.
-    fn before_publish(&self, index: usize, version: u64, at: Instant);
+    /// Child `id`'s `version`, for an event that happened at `at`, is about
+    /// to be published. Called inside the registry's update, before it
+    /// publishes, so a reader that sees `version` also sees what the hook
+    /// stored (the publish orders it); it may run more than once per
+    /// version when a CAS loop retries.
+    fn before_publish(&self, id: ProcessId, version: u64, at: Instant);
 }
 
-impl<S: StateStore, R: Registry> Table<S, R> {
-    /// A table of children in `Starting`, one per name, with ids `0..n` in order.
-    pub fn new<N: Into<Arc<str>>>(names: impl IntoIterator<Item = N>) -> Result<Self, TableError> {
-        let registry = R::new();
-        let mut by_name = HashMap::new();
-        let mut slots = Vec::new();
-        for (index, name) in names.into_iter().enumerate() {
-            let name: Arc<str> = name.into();
-            if by_name.insert(Arc::clone(&name), index).is_some() {
-                return Err(TableError::DuplicateName(name.to_string()));
-            }
-            let initial = ProcessState::new(ProcessId(index as u64), name);
-            registry.insert(initial.clone()).expect("ids are fresh");
-            slots.push(Slot { id: initial.id(), store: S::new(initial) });
+/// Every child's state, shared by the writer and all readers.
+pub struct Table<R> {
+    registry: R,
+    /// Name to id, for writers; readers keep their own copy (see [`TableReader`]).
+    names: Mutex<Names>,
+    /// Bumped after every change of `names`, so readers know to copy it again.
+    names_version: AtomicU64,
+    events: AtomicU64,
+    hook: Option<Arc<dyn PublishHook>>,
+}
+
+#[derive(Debug, Default)]
+struct Names {
+    ids: HashMap<Arc<str>, ProcessId>,
+    next_id: u64,
+}
+
+impl<R: Registry> Table<R> {
+    /// An empty table.
+    pub fn new() -> Self {
+        Table {
+            registry: R::new(),
+            names: Mutex::default(),
+            names_version: AtomicU64::new(0),
+            events: AtomicU64::new(0),
+            hook: None,
         }
-        if slots.is_empty() {
+    }
+
+    /// A table of children in `Starting`, one per name, with ids `0..n` in order.
+    pub fn with_children<N: Into<Arc<str>>>(names: impl IntoIterator<Item = N>) -> Result<Self, TableError> {
+        let table = Self::new();
+        for name in names {
+            table.add(name)?;
+        }
+        if table.is_empty() {
             return Err(TableError::NoChildren);
         }
-        Ok(Table { slots: slots.into(), registry, by_name, events: AtomicU64::new(0), hook: None })
+        Ok(table)
     }
 
     /// The same table, calling `hook` on every publish.
@@ -94,14 +100,43 @@ impl<S: StateStore, R: Registry> Table<S, R> {
         self
     }
 
-    /// How many children the table holds.
-    pub fn len(&self) -> usize {
-        self.slots.len()
+    /// Adds a child called `name` in `Starting`, with the next unused id.
+    pub fn add(&self, name: impl Into<Arc<str>>) -> Result<ProcessId, TableError> {
+        let name = name.into();
+        let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+        if names.ids.contains_key(&name) {
+            return Err(TableError::DuplicateName(name.to_string()));
+        }
+        let id = ProcessId(names.next_id);
+        self.registry.insert(ProcessState::new(id, Arc::clone(&name))).expect("ids are never reused");
+        names.next_id += 1;
+        names.ids.insert(name, id);
+        self.names_version.fetch_add(1, Ordering::Release);
+        Ok(id)
     }
 
-    /// Always false: a table has at least one child.
+    /// Removes the child `id` and returns its last state.
+    pub fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+        let last = self.registry.remove(id)?;
+        names.ids.remove(last.name());
+        self.names_version.fetch_add(1, Ordering::Release);
+        Ok(last)
+    }
+
+    /// The id of the child called `name`.
+    pub fn id_of(&self, name: &str) -> Option<ProcessId> {
+        self.names.lock().unwrap_or_else(PoisonError::into_inner).ids.get(name).copied()
+    }
+
+    /// How many children the table holds.
+    pub fn len(&self) -> usize {
+        self.names.lock().unwrap_or_else(PoisonError::into_inner).ids.len()
+    }
+
+    /// Whether the table holds no child.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
 
     /// Lifecycle transitions published so far.
@@ -109,42 +144,35 @@ impl<S: StateStore, R: Registry> Table<S, R> {
         self.events.load(Ordering::Relaxed)
     }
 
-    /// Publishes `transition` of child `index`, an event that happened at
-    /// `at`, to its store and then to the registry.
+    /// Publishes `transition` of child `id`, an event that happened at `at`.
     ///
     /// Only one thread may publish for a given child at a time.
     pub fn publish(
         &self,
-        index: usize,
+        id: ProcessId,
         at: Instant,
         mut transition: impl FnMut(&ProcessState) -> Result<ProcessState, TransitionError>,
-    ) -> Result<ProcessState, UpdateError<TransitionError>> {
-        let slot = &self.slots[index];
-        let published = slot.store.update(|current| {
+    ) -> Result<ProcessState, RegistryUpdateError<TransitionError>> {
+        let published = self.registry.update(id, |current| {
             if let Some(hook) = &self.hook {
-                hook.before_publish(index, current.version() + 1, at);
+                hook.before_publish(id, current.version() + 1, at);
             }
             transition(current)
         })?;
-        self.registry
-            .update(slot.id, |current| {
-                // Equal versions hold while one thread at a time publishes each child.
-                debug_assert_eq!(
-                    current.version() + 1,
-                    published.version(),
-                    "two writers published one child"
-                );
-                Ok::<_, Infallible>(published.clone())
-            })
-            .expect("every child is registered under its id, and the update keeps it");
         self.events.fetch_add(1, Ordering::Relaxed);
         Ok(published)
     }
 }
 
-impl<S, R> fmt::Debug for Table<S, R> {
+impl<R: Registry> Default for Table<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R> fmt::Debug for Table<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Table").field("children", &self.slots.len()).finish_non_exhaustive()
+        f.debug_struct("Table").field("registry", &std::any::type_name::<R>()).finish_non_exhaustive()
     }
 }
 
@@ -185,37 +213,58 @@ impl fmt::Display for StatusCounts {
     }
 }
 
-/// One thread's handle for status queries: a reader on every child's store
-/// and one on the registry. Make one per thread, once.
-pub struct TableReader<S: StateStore, R: Registry> {
-    table: Arc<Table<S, R>>,
-    stores: Box<[S::Reader]>,
+/// One thread's handle for status queries: a reader on the registry, and
+/// this thread's copy of the name index, refreshed only when a child was
+/// added or removed (one shared load per query otherwise). Make one per
+/// thread, once.
+pub struct TableReader<R: Registry> {
+    table: Arc<Table<R>>,
     registry: R::Reader,
+    names: HashMap<Arc<str>, ProcessId>,
+    names_version: u64,
 }
 
-impl<S: StateStore, R: Registry> TableReader<S, R> {
+impl<R: Registry> TableReader<R> {
     /// A reader on `table`.
-    pub fn new(table: &Arc<Table<S, R>>) -> Self {
-        TableReader {
+    pub fn new(table: &Arc<Table<R>>) -> Self {
+        let mut reader = TableReader {
             table: Arc::clone(table),
-            stores: table.slots.iter().map(|slot| slot.store.reader()).collect(),
             registry: table.registry.reader(),
-        }
+            names: HashMap::new(),
+            names_version: u64::MAX,
+        };
+        reader.refresh_names();
+        reader
     }
 
     /// The table this reader reads.
-    pub fn table(&self) -> &Arc<Table<S, R>> {
+    pub fn table(&self) -> &Arc<Table<R>> {
         &self.table
     }
 
-    /// The index of the child called `name`.
-    pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.table.by_name.get(name).copied()
+    fn refresh_names(&mut self) {
+        let version = self.table.names_version.load(Ordering::Acquire);
+        if version != self.names_version {
+            let names = self.table.names.lock().unwrap_or_else(PoisonError::into_inner);
+            self.names.clone_from(&names.ids);
+            // Read under the lock: no change can slip between the copy and its version.
+            self.names_version = self.table.names_version.load(Ordering::Acquire);
+        }
     }
 
-    /// Runs `f` on child `index`'s state, from its store.
-    pub fn read<T>(&mut self, index: usize, f: impl FnOnce(&ProcessState) -> T) -> Result<T, Stopped> {
-        self.stores[index].read(f).map_err(Into::into)
+    /// The id of the child called `name`.
+    pub fn id_of(&mut self, name: &str) -> Option<ProcessId> {
+        self.refresh_names();
+        self.names.get(name).copied()
+    }
+
+    /// Runs `f` on child `id`'s state; `Ok(None)` if there is none.
+    pub fn read<T>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> T,
+    ) -> Result<Option<T>, Stopped> {
+        self.registry.get(id, f).map_err(Into::into)
     }
 
     /// Runs `f` on the state of the child called `name`; `Ok(None)` if there is none.
@@ -224,42 +273,39 @@ impl<S: StateStore, R: Registry> TableReader<S, R> {
         name: &str,
         f: impl FnOnce(&ProcessState) -> T,
     ) -> Result<Option<T>, Stopped> {
-        match self.index_of(name) {
-            Some(index) => self.read(index, f).map(Some),
+        match self.id_of(name) {
+            Some(id) => self.read(id, f),
             None => Ok(None),
         }
     }
 
-    /// The child running as OS process `pid`, if any: a scan of every store,
-    /// since pids change on each restart.
+    /// The child running as OS process `pid`, if any: a look at every
+    /// child, since pids change on each restart.
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
-        for store in &mut self.stores {
-            if let Some(state) =
-                store.read(|s| (s.pid() == Some(pid)).then(|| s.clone())).map_err(Into::into)?
-            {
+        self.refresh_names();
+        for &id in self.names.values() {
+            let found = self.registry.get(id, |s| (s.pid() == Some(pid)).then(|| s.clone()));
+            if let Some(Some(state)) = found.map_err(Into::into)? {
                 return Ok(Some(state));
             }
         }
         Ok(None)
     }
 
-    /// Every child's state, by id, from the registry.
+    /// Every child's state, by id.
     pub fn list(&mut self) -> Result<Vec<ProcessState>, Stopped> {
         self.registry.list().map_err(Into::into)
     }
 
-    /// How many children are in each status, from the registry.
+    /// How many children are in each status.
     pub fn counts(&mut self) -> Result<StatusCounts, Stopped> {
         Ok(StatusCounts::of(&self.list()?))
     }
 }
 
-impl<S: StateStore, R: Registry> fmt::Debug for TableReader<S, R> {
+impl<R: Registry> fmt::Debug for TableReader<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TableReader")
-            .field("store", &std::any::type_name::<S>())
-            .field("registry", &std::any::type_name::<R>())
-            .finish_non_exhaustive()
+        f.debug_struct("TableReader").field("table", &self.table).finish_non_exhaustive()
     }
 }
 
@@ -268,23 +314,23 @@ mod tests {
     use super::*;
     use std::time::SystemTime;
 
-    use procstore_atomic::{ArcSwapCacheStore, DashMapRegistry};
+    use procstore_atomic::{ArcSwapCacheStore, PapayaHandles};
 
-    type TestTable = Table<ArcSwapCacheStore, DashMapRegistry>;
+    type TestTable = Table<PapayaHandles<ArcSwapCacheStore>>;
 
     #[test]
     fn bad_names_are_errors() {
-        assert_eq!(TestTable::new(Vec::<&str>::new()).unwrap_err(), TableError::NoChildren);
-        let err = TestTable::new(["a", "b", "a"]).unwrap_err();
+        assert_eq!(TestTable::with_children(Vec::<&str>::new()).unwrap_err(), TableError::NoChildren);
+        let err = TestTable::with_children(["a", "b", "a"]).unwrap_err();
         assert_eq!(err.to_string(), "two children are named `a`");
     }
 
     #[test]
-    fn publish_reaches_store_then_registry_at_the_same_version() {
-        let table = Arc::new(TestTable::new(["web", "db"]).unwrap());
+    fn a_publish_is_seen_by_name_by_pid_and_in_the_list() {
+        let table = Arc::new(TestTable::with_children(["web", "db"]).unwrap());
         let mut reader = TableReader::new(&table);
-        let at = Instant::now();
-        let up = table.publish(1, at, |s| s.running(42, SystemTime::now())).unwrap();
+        let db = table.id_of("db").unwrap();
+        let up = table.publish(db, Instant::now(), |s| s.running(42, SystemTime::now())).unwrap();
         assert_eq!(up.version(), 1);
         assert_eq!(reader.by_name("db", ProcessState::clone).unwrap(), Some(up.clone()));
         assert_eq!(reader.by_pid(42).unwrap(), Some(up.clone()));
@@ -298,27 +344,46 @@ mod tests {
     }
 
     #[test]
+    fn children_come_and_go_and_readers_follow() {
+        let table = Arc::new(TestTable::with_children(["web"]).unwrap());
+        let mut reader = TableReader::new(&table);
+        let worker = table.add("worker").unwrap();
+        assert_eq!(worker, ProcessId(1));
+        assert_eq!(reader.by_name("worker", ProcessState::id).unwrap(), Some(worker));
+        assert_eq!(table.remove(worker).unwrap().name(), "worker");
+        assert_eq!(reader.by_name("worker", ProcessState::id).unwrap(), None);
+        assert_eq!(reader.list().unwrap().len(), 1);
+        // A name can come back; its id is new.
+        assert_eq!(table.add("worker").unwrap(), ProcessId(2));
+        assert_eq!(reader.by_name("worker", ProcessState::id).unwrap(), Some(ProcessId(2)));
+        assert_eq!(table.remove(worker), Err(RemoveError { id: worker }));
+    }
+
+    #[test]
     fn rejected_transition_publishes_nothing() {
-        let table = TestTable::new(["web"]).unwrap();
-        let err = table.publish(0, Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap_err();
-        assert!(matches!(err, UpdateError::Rejected(TransitionError { from: Status::Starting, .. })));
+        let table = TestTable::with_children(["web"]).unwrap();
+        let err = table
+            .publish(ProcessId(0), Instant::now(), |s| s.exited(Some(0), SystemTime::now()))
+            .unwrap_err();
+        assert!(matches!(err, RegistryUpdateError::Rejected(TransitionError { from: Status::Starting, .. })));
         assert_eq!(table.events(), 0);
     }
 
     #[derive(Debug, Default)]
-    struct Seen(std::sync::Mutex<Vec<(usize, u64)>>);
+    struct Seen(Mutex<Vec<(ProcessId, u64)>>);
     impl PublishHook for Seen {
-        fn before_publish(&self, index: usize, version: u64, _: Instant) {
-            self.0.lock().unwrap().push((index, version));
+        fn before_publish(&self, id: ProcessId, version: u64, _: Instant) {
+            self.0.lock().unwrap().push((id, version));
         }
     }
 
     #[test]
-    fn the_hook_sees_every_published_version_before_readers_do() {
+    fn the_hook_sees_every_published_version() {
         let seen = Arc::new(Seen::default());
-        let table = TestTable::new(["web", "db"]).unwrap().with_publish_hook(Arc::clone(&seen) as _);
-        table.publish(1, Instant::now(), |s| s.running(42, SystemTime::now())).unwrap();
-        table.publish(1, Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap();
-        assert_eq!(*seen.0.lock().unwrap(), [(1, 1), (1, 2)]);
+        let table =
+            TestTable::with_children(["web", "db"]).unwrap().with_publish_hook(Arc::clone(&seen) as _);
+        table.publish(ProcessId(1), Instant::now(), |s| s.running(42, SystemTime::now())).unwrap();
+        table.publish(ProcessId(1), Instant::now(), |s| s.exited(Some(0), SystemTime::now())).unwrap();
+        assert_eq!(*seen.0.lock().unwrap(), [(ProcessId(1), 1), (ProcessId(1), 2)]);
     }
 }

@@ -3,30 +3,31 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use procstore_catalog::Pair;
-use procstore_core::{ProcessState, Registry, StateStore};
+use std::collections::HashMap;
+
+use procstore_catalog::Entry;
+use procstore_core::{ProcessId, ProcessState, Registry};
 use procstore_supervisor::{Event, StatusCounts, TableReader, format_duration};
 
-pub(crate) struct View<S: StateStore, R: Registry> {
-    pair: &'static Pair,
-    reader: TableReader<S, R>,
+pub(crate) struct View<R: Registry> {
+    entry: &'static Entry,
+    reader: TableReader<R>,
     readers: u32,
     /// A terminal gets a redrawn table; a pipe or file gets one line per event.
     terminal: bool,
-    last_event: Vec<String>,
+    last_event: HashMap<ProcessId, String>,
     /// When the previous frame was drawn and the query total then, for a current rate.
     previous: (Duration, u64),
 }
 
-impl<S: StateStore, R: Registry> View<S, R> {
-    pub(crate) fn new(pair: &'static Pair, reader: TableReader<S, R>, readers: u32) -> Self {
-        let children = reader.table().len();
+impl<R: Registry> View<R> {
+    pub(crate) fn new(entry: &'static Entry, reader: TableReader<R>, readers: u32) -> Self {
         View {
-            pair,
+            entry,
             reader,
             readers,
             terminal: std::io::stdout().is_terminal(),
-            last_event: vec![String::new(); children],
+            last_event: HashMap::new(),
             previous: (Duration::ZERO, 0),
         }
     }
@@ -38,7 +39,7 @@ impl<S: StateStore, R: Registry> View<S, R> {
             if !self.terminal {
                 let _ = writeln!(out, "{event}");
             }
-            self.last_event[event.child] = event.kind.to_string();
+            self.last_event.insert(event.child, event.kind.to_string());
         }
     }
 
@@ -58,13 +59,16 @@ impl<S: StateStore, R: Registry> View<S, R> {
         states
     }
 
-    /// The final table and a line saying how it ended.
+    /// The final table and a line saying how it ended. A reader that has
+    /// gone (a closed pipe) loses them; the children are already stopped.
     pub(crate) fn summary(&self, why: &str, states: &[ProcessState]) {
+        let mut out = std::io::stdout().lock();
         if !self.terminal {
-            println!("{}", self.table(states));
+            let _ = writeln!(out, "{}", self.table(states));
         }
         let restarts: u64 = states.iter().map(|s| u64::from(s.restarts())).sum();
-        println!(
+        let _ = writeln!(
+            out,
             "{why}: {} children stopped and reaped ({}); {restarts} restarts in all",
             states.len(),
             StatusCounts::of(states)
@@ -77,7 +81,7 @@ impl<S: StateStore, R: Registry> View<S, R> {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let mut line = format!(
             "{} | {} | {} children: {} | {restarts} restarts | {events} events ({:.0}/s)",
-            self.pair.label,
+            self.entry.label,
             format_duration(elapsed),
             states.len(),
             StatusCounts::of(states),
@@ -109,7 +113,7 @@ impl<S: StateStore, R: Registry> View<S, R> {
                 state.restarts().to_string(),
                 state.exit_code().map_or("-".to_owned(), |c| c.to_string()),
                 up,
-                self.last_event.get(state.id().0 as usize).cloned().unwrap_or_default(),
+                self.last_event.get(&state.id()).cloned().unwrap_or_default(),
             ]);
         }
         let widths: Vec<usize> =

@@ -135,7 +135,7 @@ fn a_duration_ends_the_run_cleanly() {
     let output = wait_with_timeout(supervisor(&args).spawn().expect("start"), Duration::from_secs(30));
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("parking_lot RwLock |"), "{stdout}");
+    assert!(stdout.contains("parking_lot RwLock<HashMap> |"), "{stdout}");
     assert!(stdout.contains("duration reached: 2 children stopped and reaped"), "{stdout}");
 }
 

@@ -7,8 +7,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use procstore_core::{ProcessState, Registry, StateStore, Status};
-use procstore_supervisor::{ChildOutput, ChildSpec, Config, Event, EventKind, Policy, Restart, Supervisor};
+use procstore_core::{ProcessId, ProcessState, Registry, Status};
+use procstore_supervisor::{
+    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, Policy, Restart, Supervisor, TableError,
+};
+
+/// The registry of the tests that run on one registry only.
+type Default = procstore_atomic::PapayaHandles<procstore_atomic::ArcSwapCacheStore>;
 
 const MS: Duration = Duration::from_millis(1);
 /// Generous: the aarch64 run spawns under qemu on a busy 2-core machine.
@@ -35,8 +40,8 @@ fn storm_policy(give_up_after: u32) -> Policy {
 }
 
 /// Waits until every child's state satisfies `done`, or panics after PATIENCE.
-fn wait_for<S: StateStore, R: Registry>(
-    supervisor: &Supervisor<S, R>,
+fn wait_for<R: Registry>(
+    supervisor: &Supervisor<R>,
     what: &str,
     done: impl Fn(&ProcessState) -> bool,
 ) -> Vec<ProcessState> {
@@ -53,8 +58,8 @@ fn wait_for<S: StateStore, R: Registry>(
 }
 
 /// Every event so far, by child.
-fn events_by_child(events: &Receiver<Event>) -> HashMap<usize, Vec<EventKind>> {
-    let mut by_child: HashMap<usize, Vec<EventKind>> = HashMap::new();
+fn events_by_child(events: &Receiver<Event>) -> HashMap<ProcessId, Vec<EventKind>> {
+    let mut by_child: HashMap<ProcessId, Vec<EventKind>> = HashMap::new();
     for event in events.try_iter() {
         by_child.entry(event.child).or_default().push(event.kind);
     }
@@ -78,9 +83,9 @@ fn assert_gone(pid: u32) {
 
 /// A child that fails at once is restarted with backoff until the policy
 /// gives up, and each step is both published and reported.
-fn failing_children_back_off_then_give_up<S: StateStore, R: Registry>() {
+fn failing_children_back_off_then_give_up<R: Registry>() {
     let (supervisor, events) =
-        Supervisor::<S, R>::start(config(3, "sh", &["-c", "exit 3"], storm_policy(4))).unwrap();
+        Supervisor::<R>::start(config(3, "sh", &["-c", "exit 3"], storm_policy(4))).unwrap();
     let states = wait_for(&supervisor, "every child to give up", |s| s.status() == Status::Fatal);
     supervisor.shutdown();
     for state in &states {
@@ -102,13 +107,13 @@ fn failing_children_back_off_then_give_up<S: StateStore, R: Registry>() {
 
 /// A missing program is a spawn failure with the OS's words, backed off and
 /// given up on like any crash; nothing panics.
-fn missing_program_is_reported_and_given_up<S: StateStore, R: Registry>() {
+fn missing_program_is_reported_and_given_up<R: Registry>() {
     let program = "procstore-test-no-such-program";
-    let (supervisor, events) = Supervisor::<S, R>::start(config(1, program, &[], storm_policy(3))).unwrap();
+    let (supervisor, events) = Supervisor::<R>::start(config(1, program, &[], storm_policy(3))).unwrap();
     let states = wait_for(&supervisor, "the child to give up", |s| s.status() == Status::Fatal);
     drop(supervisor);
     assert_eq!((states[0].restarts(), states[0].pid()), (2, None));
-    let events = &events_by_child(&events)[&0];
+    let events = &events_by_child(&events)[&ProcessId(0)];
     let failures: Vec<_> = events
         .iter()
         .filter_map(|e| if let EventKind::SpawnFailed { error } = e { Some(error) } else { None })
@@ -119,12 +124,12 @@ fn missing_program_is_reported_and_given_up<S: StateStore, R: Registry>() {
 
 /// Children that exit cleanly are restarted at once under `always` while
 /// readers query: every exit becomes exactly one restart, and no reader
-/// sees a version go backwards or the registry run ahead of the store.
-fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>() {
+/// sees a version go backwards, by name or in the list.
+fn churn_keeps_every_restart_and_readers_consistent<R: Registry>() {
     // `true` runs for about a millisecond, always longer than this: every
     // run is stable, so every exit restarts at once.
     let policy = Policy { stable_after: Duration::from_nanos(1), give_up_after: None, ..storm_policy(1) };
-    let (supervisor, events) = Supervisor::<S, R>::start(config(2, "true", &[], policy)).unwrap();
+    let (supervisor, events) = Supervisor::<R>::start(config(2, "true", &[], policy)).unwrap();
     let table = supervisor.table().clone();
     let readers: Vec<_> = (0..2)
         .map(|_| {
@@ -135,11 +140,14 @@ fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>(
                 while last.iter().any(|&v| v < 30) {
                     assert!(start.elapsed() < PATIENCE, "churn stalled at versions {last:?}");
                     for (index, last) in last.iter_mut().enumerate() {
-                        let in_registry = reader.list().unwrap()[index].version();
-                        let in_store = reader.read(index, ProcessState::version).unwrap();
-                        assert!(in_registry <= in_store, "registry {in_registry} ahead of store {in_store}");
-                        assert!(in_store >= *last, "store went back from {last} to {in_store}");
-                        *last = in_store;
+                        let listed = reader.list().unwrap()[index].version();
+                        let by_name = reader
+                            .by_name(&format!("child-{index}"), ProcessState::version)
+                            .unwrap()
+                            .unwrap();
+                        assert!(listed >= *last, "the list went back from {last} to {listed}");
+                        assert!(by_name >= listed, "by name went back from {listed} to {by_name}");
+                        *last = by_name;
                     }
                 }
             })
@@ -153,9 +161,9 @@ fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>(
     let final_states = reader.list().unwrap();
     let by_child = events_by_child(&events);
     for state in final_states {
-        // At rest, the registry holds exactly what the store published last.
-        assert_eq!(reader.read(state.id().0 as usize, ProcessState::clone).unwrap(), state);
-        let events = &by_child[&(state.id().0 as usize)];
+        // At rest, every read path agrees.
+        assert_eq!(reader.read(state.id(), ProcessState::clone).unwrap(), Some(state.clone()));
+        let events = &by_child[&state.id()];
         let spawned = spawned_pids(events);
         let exits =
             events.iter().filter(|e| matches!(e, EventKind::Exited { .. } | EventKind::Stopped { .. }));
@@ -168,9 +176,9 @@ fn churn_keeps_every_restart_and_readers_consistent<S: StateStore, R: Registry>(
 }
 
 /// Shutdown stops long-running children with SIGTERM and reaps them all.
-fn shutdown_stops_and_reaps_running_children<S: StateStore, R: Registry>() {
+fn shutdown_stops_and_reaps_running_children<R: Registry>() {
     let (supervisor, events) =
-        Supervisor::<S, R>::start(config(3, "sleep", &["30"], Policy::default())).unwrap();
+        Supervisor::<R>::start(config(3, "sleep", &["30"], Policy::default())).unwrap();
     wait_for(&supervisor, "every child to run", |s| s.status() == Status::Running);
     let table = supervisor.table().clone();
     let started = Instant::now();
@@ -187,34 +195,63 @@ fn shutdown_stops_and_reaps_running_children<S: StateStore, R: Registry>() {
     }
 }
 
+/// Children added and removed while the supervisor runs: an added child
+/// starts and is found by name; a removed one is stopped, reaped and gone
+/// from every read path; its name can be used again.
+fn children_come_and_go_while_supervised<R: Registry>() {
+    let (supervisor, events) =
+        Supervisor::<R>::start(config(1, "sleep", &["30"], Policy::default())).unwrap();
+    let worker = supervisor.add(ChildSpec::new("worker", "sleep", ["30"])).unwrap();
+    assert_eq!(worker, ProcessId(1));
+    let twin = supervisor.add(ChildSpec::new("worker", "true", [] as [&str; 0]));
+    assert_eq!(twin, Err(ControlError::Table(TableError::DuplicateName("worker".to_owned()))));
+    wait_for(&supervisor, "both children to run", |s| s.status() == Status::Running);
+    let mut reader = supervisor.reader();
+    let pid = reader.by_name("worker", ProcessState::pid).unwrap().flatten().expect("running");
+    let last = supervisor.remove("worker").unwrap();
+    assert_eq!((last.id(), last.status()), (worker, Status::Stopped));
+    assert_eq!(reader.by_name("worker", ProcessState::id).unwrap(), None);
+    assert_eq!(reader.by_pid(pid).unwrap(), None);
+    assert_eq!(reader.list().unwrap().len(), 1);
+    assert_gone(pid);
+    let unknown = supervisor.remove("worker");
+    assert_eq!(unknown, Err(ControlError::Table(TableError::UnknownName("worker".to_owned()))));
+    assert_eq!(supervisor.add(ChildSpec::new("worker", "sleep", ["30"])), Ok(ProcessId(2)));
+    supervisor.shutdown();
+    let removed = &events_by_child(&events)[&worker];
+    assert_eq!(removed.last(), Some(&EventKind::Removed), "{removed:#?}");
+}
+
 macro_rules! supervisor_tests {
-    ($($module:ident: $id:literal, $label:literal, $family:ident,
-       $store:ident: $store_ty:ty, $registry:ident: $registry_ty:ty;)+) => {$(
+    ($($module:ident: $id:literal, $label:literal, $family:ident, $registry_ty:ty;)+) => {$(
         mod $module {
-            type S = $store_ty;
             type R = $registry_ty;
 
             #[test]
             fn failing_children_back_off_then_give_up() {
-                super::failing_children_back_off_then_give_up::<S, R>();
+                super::failing_children_back_off_then_give_up::<R>();
             }
             #[test]
             fn missing_program_is_reported_and_given_up() {
-                super::missing_program_is_reported_and_given_up::<S, R>();
+                super::missing_program_is_reported_and_given_up::<R>();
             }
             #[test]
             fn churn_keeps_every_restart_and_readers_consistent() {
-                super::churn_keeps_every_restart_and_readers_consistent::<S, R>();
+                super::churn_keeps_every_restart_and_readers_consistent::<R>();
             }
             #[test]
             fn shutdown_stops_and_reaps_running_children() {
-                super::shutdown_stops_and_reaps_running_children::<S, R>();
+                super::shutdown_stops_and_reaps_running_children::<R>();
+            }
+            #[test]
+            fn children_come_and_go_while_supervised() {
+                super::children_come_and_go_while_supervised::<R>();
             }
         }
     )+};
 }
 
-procstore_catalog::with_pairs!(supervisor_tests);
+procstore_catalog::with_registries!(supervisor_tests);
 
 #[test]
 fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
@@ -223,9 +260,7 @@ fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
     let script = format!("trap '' TERM; : > '{}'; while :; do sleep 1; done", ready.display());
     let mut config = config(1, "sh", &["-c", &script], Policy::default());
     config.stop_grace = 200 * MS;
-    let (supervisor, events) =
-        Supervisor::<procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry>::start(config)
-            .unwrap();
+    let (supervisor, events) = Supervisor::<Default>::start(config).unwrap();
     let start = Instant::now();
     while !ready.exists() {
         assert!(start.elapsed() < PATIENCE, "the shell never set its trap");
@@ -233,14 +268,14 @@ fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
     }
     supervisor.shutdown();
     let _ = std::fs::remove_file(&ready);
-    let events = &events_by_child(&events)[&0];
+    let events = &events_by_child(&events)[&ProcessId(0)];
     assert!(matches!(events.last(), Some(EventKind::Stopped { killed: true, .. })), "{events:#?}");
     spawned_pids(events).into_iter().for_each(assert_gone);
 }
 
 #[test]
 fn unusable_configs_are_clear_errors() {
-    type Sup = Supervisor<procstore_atomic::ArcSwapCacheStore, procstore_atomic::DashMapRegistry>;
+    type Sup = Supervisor<Default>;
     let error = |config| Sup::start(config).unwrap_err().to_string();
     assert_eq!(error(config(0, "true", &[], Policy::default())), "a supervisor needs at least one child");
     let mut twins = config(2, "true", &[], Policy::default());
@@ -256,11 +291,8 @@ fn unusable_configs_are_clear_errors() {
 
 #[test]
 fn events_read_as_sentences() {
-    let (supervisor, events) = Supervisor::<
-        procstore_atomic::ArcSwapCacheStore,
-        procstore_atomic::DashMapRegistry,
-    >::start(config(1, "sh", &["-c", "exit 7"], storm_policy(1)))
-    .unwrap();
+    let (supervisor, events) =
+        Supervisor::<Default>::start(config(1, "sh", &["-c", "exit 7"], storm_policy(1))).unwrap();
     wait_for(&supervisor, "the child to give up", |s| s.status() == Status::Fatal);
     drop(supervisor);
     let lines: Vec<String> = events.try_iter().map(|e| e.to_string()).collect();

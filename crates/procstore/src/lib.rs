@@ -1,27 +1,4 @@
-//! procstore: per-process state shared between threads, with the strategy
-//! picked by Cargo feature.
-//!
-//! | feature | [`DefaultStore`] | [`DefaultRegistry`] |
-//! |---|---|---|
-//! | `atomic` (default) | [`ArcSwapCacheStore`](procstore_atomic::ArcSwapCacheStore) | [`DashMapRegistry`](procstore_atomic::DashMapRegistry) |
-//! | `mutex` (the fallback) | `procstore_mutex::ParkingLotRwLockStore` | `procstore_mutex::ParkingLotRwLockRegistry` |
-//! | `channel` | `procstore_channel::CrossbeamReusedReplyStore` | `procstore_channel::CrossbeamActorRegistry` |
-//!
-//! Features are additive, so when several are on the most conservative
-//! wins: `mutex` over `channel` over `atomic`. Turning `mutex` on anywhere in
-//! the dependency graph is the kill switch that falls back to locks, as the
-//! Go record's rollout behind feature flags intended. The types of every
-//! enabled strategy crate are in [`strategies`].
-//!
-//! ```
-//! use std::time::SystemTime;
-//! use procstore::{DefaultStore, ProcessId, ProcessState, StateReader, StateStore, Status};
-//!
-//! let store = DefaultStore::new(ProcessState::new(ProcessId(1), "web"));
-//! let mut reader = store.reader(); // once per thread
-//! store.update(|s| s.running(4242, SystemTime::now())).unwrap();
-//! assert_eq!(reader.status(), Ok(Status::Running));
-//! ```
+#![doc = include_str!("../../../README.md")]
 //!
 //! # Reads
 //!
@@ -92,7 +69,7 @@ pub type DefaultRegistry = procstore_channel::CrossbeamActorRegistry;
 pub type DefaultStore = procstore_atomic::ArcSwapCacheStore;
 /// The registry the enabled features select (see the crate docs).
 #[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
-pub type DefaultRegistry = procstore_atomic::DashMapRegistry;
+pub type DefaultRegistry = procstore_atomic::PapayaHandles<procstore_atomic::ArcSwapCacheStore>;
 
 /// The types of every strategy crate whose feature is on.
 pub mod strategies {

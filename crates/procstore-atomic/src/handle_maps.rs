@@ -1,0 +1,316 @@
+//! The lock-free and sharded maps a [`HandleRegistry`] can keep its
+//! process stores in: papaya, scc's `HashIndex`, DashMap and a
+//! copy-on-write map behind arc-swap.
+//!
+//! [`HandleRegistry`]: procstore_core::HandleRegistry
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use arc_swap::{ArcSwap, Cache};
+use procstore_core::{Handle, HandleMap, HandleMapReader, HandleRegistry, ProcessId};
+
+/// The fast hasher the handle maps use by default: foldhash, seeded per
+/// map. Process ids are not attacker-chosen, so SipHash's DoS resistance
+/// buys nothing here; [`papaya`] rows measure both.
+pub type FastHash = foldhash::fast::RandomState;
+
+/// std's default hasher (SipHash-1-3, randomly seeded), for comparison.
+pub type SipHash = std::hash::RandomState;
+
+/// papaya's lock-free map: readers and writers never block each other;
+/// memory is reclaimed by seize (each read enters and leaves a guard).
+pub struct PapayaMap<V, H = FastHash> {
+    map: Arc<papaya::HashMap<ProcessId, V, H>>,
+}
+
+impl<V, H> std::fmt::Debug for PapayaMap<V, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PapayaMap").finish_non_exhaustive()
+    }
+}
+
+impl<V, H> HandleMap<V> for PapayaMap<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Default + Send + Sync + 'static,
+{
+    type Reader = PapayaMap<V, H>;
+
+    fn new() -> Self {
+        PapayaMap { map: Arc::new(papaya::HashMap::with_hasher(H::default())) }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        PapayaMap { map: Arc::clone(&self.map) }
+    }
+
+    fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
+        self.map.pin().try_insert(id, value).map(|_| ()).map_err(|taken| taken.not_inserted)
+    }
+
+    fn get_cloned(&self, id: ProcessId) -> Option<V> {
+        self.map.pin().get(&id).cloned()
+    }
+
+    fn remove(&self, id: ProcessId) -> Option<V> {
+        self.map.pin().remove(&id).cloned()
+    }
+}
+
+impl<V, H> HandleMapReader<V> for PapayaMap<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Send + Sync + 'static,
+{
+    #[inline]
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.map.pin().get(&id).map(f)
+    }
+
+    fn for_each(&mut self, mut f: impl FnMut(&V)) {
+        self.map.pin().iter().for_each(|(_, v)| f(v));
+    }
+
+    fn len(&mut self) -> usize {
+        self.map.len()
+    }
+}
+
+/// scc's `HashIndex`: reads are lock-free (epoch-protected by sdd); writers
+/// lock one bucket.
+pub struct SccIndexMap<V, H: BuildHasher = FastHash> {
+    map: Arc<scc::HashIndex<ProcessId, V, H>>,
+}
+
+impl<V, H: BuildHasher> std::fmt::Debug for SccIndexMap<V, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SccIndexMap").finish_non_exhaustive()
+    }
+}
+
+impl<V, H> HandleMap<V> for SccIndexMap<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Default + Send + Sync + 'static,
+{
+    type Reader = SccIndexMap<V, H>;
+
+    fn new() -> Self {
+        SccIndexMap { map: Arc::new(scc::HashIndex::with_hasher(H::default())) }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        SccIndexMap { map: Arc::clone(&self.map) }
+    }
+
+    fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
+        self.map.insert_sync(id, value).map_err(|(_, value)| value)
+    }
+
+    fn get_cloned(&self, id: ProcessId) -> Option<V> {
+        self.map.peek_with(&id, |_, v| v.clone())
+    }
+
+    fn remove(&self, id: ProcessId) -> Option<V> {
+        let mut removed = None;
+        self.map.remove_if_sync(&id, |v| {
+            removed = Some(v.clone());
+            true
+        });
+        removed
+    }
+}
+
+impl<V, H> HandleMapReader<V> for SccIndexMap<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Send + Sync + 'static,
+{
+    #[inline]
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.map.peek_with(&id, |_, v| f(v))
+    }
+
+    fn for_each(&mut self, mut f: impl FnMut(&V)) {
+        let guard = scc::Guard::new();
+        self.map.iter(&guard).for_each(|(_, v)| f(v));
+    }
+
+    fn len(&mut self) -> usize {
+        self.map.len()
+    }
+}
+
+/// DashMap: one `RwLock` per shard. A handle registry writes it only to
+/// add or remove a process, so its writer-starving shard locks matter far
+/// less than in [`DashMapRegistry`](crate::DashMapRegistry).
+pub struct DashMapHandles<V, H = FastHash> {
+    map: Arc<dashmap::DashMap<ProcessId, V, H>>,
+}
+
+impl<V, H> std::fmt::Debug for DashMapHandles<V, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashMapHandles").finish_non_exhaustive()
+    }
+}
+
+impl<V, H> HandleMap<V> for DashMapHandles<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Clone + Default + Send + Sync + 'static,
+{
+    type Reader = DashMapHandles<V, H>;
+
+    fn new() -> Self {
+        DashMapHandles { map: Arc::new(dashmap::DashMap::with_hasher(H::default())) }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        DashMapHandles { map: Arc::clone(&self.map) }
+    }
+
+    fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
+        match self.map.entry(id) {
+            dashmap::Entry::Occupied(_) => Err(value),
+            dashmap::Entry::Vacant(slot) => {
+                slot.insert(value);
+                Ok(())
+            }
+        }
+    }
+
+    fn get_cloned(&self, id: ProcessId) -> Option<V> {
+        self.map.get(&id).map(|v| v.clone())
+    }
+
+    fn remove(&self, id: ProcessId) -> Option<V> {
+        self.map.remove(&id).map(|(_, v)| v)
+    }
+}
+
+impl<V, H> HandleMapReader<V> for DashMapHandles<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Clone + Send + Sync + 'static,
+{
+    #[inline]
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.map.get(&id).map(|v| f(&v))
+    }
+
+    fn for_each(&mut self, mut f: impl FnMut(&V)) {
+        self.map.iter().for_each(|entry| f(entry.value()));
+    }
+
+    fn len(&mut self) -> usize {
+        self.map.len()
+    }
+}
+
+type CowInner<V, H> = HashMap<ProcessId, V, H>;
+type CowShared<V, H> = Arc<ArcSwap<CowInner<V, H>>>;
+
+/// An immutable `HashMap` behind arc-swap, replaced whole on every insert
+/// or remove and read through a per-reader `Cache`: the cheapest read, and
+/// writes that copy the map (fine when processes come and go rarely).
+pub struct CowMap<V, H = FastHash> {
+    map: CowShared<V, H>,
+}
+
+/// A reader of a [`CowMap`]: pins the last map it saw until its next read.
+pub struct CowMapReader<V, H = FastHash> {
+    cache: Cache<CowShared<V, H>, Arc<CowInner<V, H>>>,
+}
+
+impl<V, H> std::fmt::Debug for CowMap<V, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CowMap").finish_non_exhaustive()
+    }
+}
+
+impl<V, H> std::fmt::Debug for CowMapReader<V, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CowMapReader").finish_non_exhaustive()
+    }
+}
+
+impl<V, H> CowMap<V, H>
+where
+    V: Clone,
+    H: BuildHasher + Clone,
+{
+    /// Replaces the map with `edit(copy)` by a CAS loop; `None` from `edit`
+    /// leaves the map as it was.
+    fn rcu<T>(&self, mut edit: impl FnMut(&mut CowInner<V, H>) -> Option<T>) -> Option<T> {
+        let mut current = self.map.load_full();
+        loop {
+            let mut next = CowInner::clone(&current);
+            let result = edit(&mut next)?;
+            // Holding `current` keeps its address from being reused: no ABA.
+            let previous = self.map.compare_and_swap(&current, Arc::new(next));
+            if Arc::ptr_eq(&previous, &current) {
+                return Some(result);
+            }
+            current = arc_swap::Guard::into_inner(previous);
+        }
+    }
+}
+
+impl<V, H> HandleMap<V> for CowMap<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Clone + Default + Send + Sync + 'static,
+{
+    type Reader = CowMapReader<V, H>;
+
+    fn new() -> Self {
+        CowMap { map: Arc::new(ArcSwap::from_pointee(CowInner::with_hasher(H::default()))) }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        CowMapReader { cache: Cache::new(Arc::clone(&self.map)) }
+    }
+
+    fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
+        let inserted = self.rcu(|map| (!map.contains_key(&id)).then(|| map.insert(id, value.clone())));
+        inserted.map(|_| ()).ok_or(value)
+    }
+
+    fn get_cloned(&self, id: ProcessId) -> Option<V> {
+        self.map.load().get(&id).cloned()
+    }
+
+    fn remove(&self, id: ProcessId) -> Option<V> {
+        self.rcu(|map| map.remove(&id))
+    }
+}
+
+impl<V, H> HandleMapReader<V> for CowMapReader<V, H>
+where
+    V: Clone + Send + Sync + 'static,
+    H: BuildHasher + Clone + Send + Sync + 'static,
+{
+    #[inline]
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.cache.load().get(&id).map(f)
+    }
+
+    fn for_each(&mut self, mut f: impl FnMut(&V)) {
+        self.cache.load().values().for_each(&mut f);
+    }
+
+    fn len(&mut self) -> usize {
+        self.cache.load().len()
+    }
+}
+
+/// Process stores `S` in a [`PapayaMap`].
+pub type PapayaHandles<S, H = FastHash> = HandleRegistry<S, PapayaMap<Arc<Handle<S>>, H>>;
+/// Process stores `S` in an [`SccIndexMap`].
+pub type SccIndexHandles<S, H = FastHash> = HandleRegistry<S, SccIndexMap<Arc<Handle<S>>, H>>;
+/// Process stores `S` in a [`DashMapHandles`] map.
+pub type DashMapHandleRegistry<S, H = FastHash> = HandleRegistry<S, DashMapHandles<Arc<Handle<S>>, H>>;
+/// Process stores `S` in a [`CowMap`].
+pub type CowHandles<S, H = FastHash> = HandleRegistry<S, CowMap<Arc<Handle<S>>, H>>;

@@ -1,0 +1,250 @@
+//! The registry of handles: each process's state lives in its own store,
+//! and a concurrent map holds the stores.
+//!
+//! This is the Go record's design (a `sync.Map` of processes whose state is
+//! an atomic pointer): a transition writes only its process's store, so
+//! readers of the map never hold a writer up; the map changes only when a
+//! process is added or removed. Compare the registries of values, where
+//! every transition writes the map.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+
+use crate::error::{InsertError, RegistryUpdateError, RemoveError};
+use crate::state::{ProcessId, ProcessState};
+use crate::sync::{AtomicU64, Mutex, RwLock};
+use crate::traits::{Registry, RegistryReader, StateReader, StateStore};
+
+/// A concurrent map from process ids to handles: the map half of a
+/// [`HandleRegistry`]. Values are cheap to clone (an `Arc`).
+pub trait HandleMap<V: Clone + Send + Sync + 'static>: Send + Sync + Sized + 'static {
+    /// The per-thread read handle.
+    type Reader: HandleMapReader<V>;
+
+    /// An empty map.
+    fn new() -> Self;
+
+    /// A read handle for one thread.
+    fn reader(&self) -> Self::Reader;
+
+    /// Inserts `value` under `id` unless `id` is taken, else hands it back.
+    /// Of concurrent inserts of one id, exactly one succeeds.
+    fn insert(&self, id: ProcessId, value: V) -> Result<(), V>;
+
+    /// A clone of the value of `id`: the writers' lookup.
+    fn get_cloned(&self, id: ProcessId) -> Option<V>;
+
+    /// Removes `id` and returns its value.
+    fn remove(&self, id: ProcessId) -> Option<V>;
+}
+
+/// A thread's read handle on a [`HandleMap`].
+pub trait HandleMapReader<V>: Send + 'static {
+    /// Runs `f` on the value of `id`, if present.
+    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R>;
+
+    /// Runs `f` on every value, in no particular order.
+    fn for_each(&mut self, f: impl FnMut(&V));
+
+    /// How many values the map holds.
+    fn len(&mut self) -> usize;
+
+    /// Whether the map holds no value.
+    fn is_empty(&mut self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One process: its store, and what readers need to find their own reader
+/// of it.
+pub struct Handle<S> {
+    store: S,
+    /// Index of this handle's reader in every registry reader's cache;
+    /// reused after removal, so `generation` tells tenants apart.
+    slot: usize,
+    /// Unique per handle for the registry's lifetime.
+    generation: u64,
+    /// Set by `remove` under the write lock; `update` holds the read lock,
+    /// so no update publishes after its process was removed.
+    removed: RwLock<bool>,
+}
+
+impl<S> fmt::Debug for Handle<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("slot", &self.slot).field("generation", &self.generation).finish()
+    }
+}
+
+/// Every process's own store `S`, in a concurrent map `M`.
+///
+/// Reads find the process in the map and read its store through the
+/// calling thread's own reader of that store (an arc-swap `Cache`, a hazard
+/// pointer), made on the thread's first read of the process and kept, so a
+/// steady-state read allocates and registers nothing. `list` reads every
+/// store. Updates write only the process's store.
+pub struct HandleRegistry<S, M> {
+    map: Arc<M>,
+    slots: Mutex<Slots>,
+    generations: AtomicU64,
+    _stores: std::marker::PhantomData<fn() -> S>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    free: Vec<usize>,
+    next: usize,
+}
+
+/// A reader of a [`HandleRegistry`]: the map's reader, and this thread's
+/// readers of the stores it has read, by slot.
+pub struct HandleRegistryReader<S: StateStore, M: HandleMap<Arc<Handle<S>>>> {
+    map: M::Reader,
+    stores: Vec<Option<(u64, S::Reader)>>,
+}
+
+impl<S, M> fmt::Debug for HandleRegistry<S, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandleRegistry").finish_non_exhaustive()
+    }
+}
+
+impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> fmt::Debug for HandleRegistryReader<S, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandleRegistryReader")
+            .field("cached_stores", &self.stores.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistry<S, M> {
+    fn take_slot(&self) -> usize {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        slots.free.pop().unwrap_or_else(|| {
+            slots.next += 1;
+            slots.next - 1
+        })
+    }
+
+    fn free_slot(&self, slot: usize) {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner).free.push(slot);
+    }
+}
+
+impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S, M> {
+    type Reader = HandleRegistryReader<S, M>;
+
+    fn new() -> Self {
+        HandleRegistry {
+            map: Arc::new(M::new()),
+            slots: Mutex::new(Slots::default()),
+            generations: AtomicU64::new(0),
+            _stores: std::marker::PhantomData,
+        }
+    }
+
+    fn reader(&self) -> Self::Reader {
+        HandleRegistryReader { map: self.map.reader(), stores: Vec::new() }
+    }
+
+    fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
+        let id = state.id();
+        let handle = Arc::new(Handle {
+            store: S::new(state),
+            slot: self.take_slot(),
+            generation: self.generations.fetch_add(1, Ordering::Relaxed),
+            removed: RwLock::new(false),
+        });
+        self.map.insert(id, handle).map_err(|lost| {
+            self.free_slot(lost.slot);
+            InsertError { id }
+        })
+    }
+
+    fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>,
+    {
+        // The map is not held while `f` runs: a lock map's lock would be.
+        let handle = self.map.get_cloned(id).ok_or(RegistryUpdateError::NotFound(id))?;
+        let removed = handle.removed.read().unwrap_or_else(PoisonError::into_inner);
+        if *removed {
+            return Err(RegistryUpdateError::NotFound(id));
+        }
+        handle.store.update(f).map_err(Into::into)
+    }
+
+    fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
+        let handle = self.map.remove(id).ok_or(RemoveError { id })?;
+        let mut removed = handle.removed.write().unwrap_or_else(PoisonError::into_inner);
+        *removed = true;
+        let Ok(last) = handle.store.reader().snapshot() else {
+            unreachable!("a store answers while its owner holds it")
+        };
+        drop(removed);
+        self.free_slot(handle.slot);
+        Ok(last)
+    }
+}
+
+impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
+    /// This thread's reader of `handle`'s store, made on first use.
+    fn store_reader<'r>(
+        stores: &'r mut Vec<Option<(u64, S::Reader)>>,
+        handle: &Handle<S>,
+    ) -> &'r mut S::Reader {
+        if stores.len() <= handle.slot {
+            stores.resize_with(handle.slot + 1, || None);
+        }
+        let cached = &mut stores[handle.slot];
+        if !matches!(cached, Some((generation, _)) if *generation == handle.generation) {
+            *cached = Some((handle.generation, handle.store.reader()));
+        }
+        &mut cached.as_mut().expect("just filled").1
+    }
+}
+
+impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegistryReader<S, M> {
+    /// What a read of one of the stores can fail with.
+    type Error = <S::Reader as StateReader>::Error;
+
+    #[inline]
+    fn get<R>(
+        &mut self,
+        id: ProcessId,
+        f: impl FnOnce(&ProcessState) -> R,
+    ) -> Result<Option<R>, Self::Error> {
+        let stores = &mut self.stores;
+        self.map.get(id, |handle| Self::store_reader(stores, handle).read(f)).transpose()
+    }
+
+    fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error> {
+        let stores = &mut self.stores;
+        let mut all = Vec::new();
+        let mut live = Vec::new();
+        let mut stopped = None;
+        self.map.for_each(|handle| {
+            live.push(handle.slot);
+            match Self::store_reader(stores, handle).snapshot() {
+                Ok(state) => all.push(state),
+                Err(e) => stopped = Some(e),
+            }
+        });
+        // Forget the readers of removed processes, so they free what they hold.
+        live.sort_unstable();
+        for (slot, cached) in stores.iter_mut().enumerate() {
+            if cached.is_some() && live.binary_search(&slot).is_err() {
+                *cached = None;
+            }
+        }
+        if let Some(e) = stopped {
+            return Err(e);
+        }
+        all.sort_unstable_by_key(ProcessState::id);
+        Ok(all)
+    }
+
+    fn len(&mut self) -> Result<usize, Self::Error> {
+        Ok(self.map.len())
+    }
+}

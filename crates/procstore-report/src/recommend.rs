@@ -1,0 +1,276 @@
+//! The Recommendation section: which registry (and so which store and map)
+//! a process manager should use, computed from the supervisor workload,
+//! with where it loses and by how much, and whether the `procstore`
+//! facade's default is that registry.
+//!
+//! A row meets the bar in a workload setting when it records at least
+//! [`EVENTS_SHARE`] of the best row's events/s, and its query p50 and
+//! p99.9 are within [`P50_FACTOR`] and [`P999_FACTOR`] of the best non-floor
+//! row's. The recommendation is the row that meets it in the most settings;
+//! ties go to the row nearest the bar: per setting, its worst criterion as
+//! a factor of the bar (1 or less meets it), geometric mean over settings.
+
+use crate::doc::{Document, Style};
+use crate::format;
+use crate::schema::{WorkloadMode, WorkloadRecord};
+use crate::table::Table;
+use crate::thresholds::{EVENTS_SHARE, P50_FACTOR, P999_FACTOR};
+use crate::workload::{row_label, setting_label, settings};
+use procstore_catalog::Family;
+
+/// One row's standing in one setting, against that setting's best rows.
+#[derive(Clone, Debug, PartialEq)]
+struct Standing {
+    setting: (WorkloadMode, u32),
+    /// Its events/s over the best row's.
+    events_share: f64,
+    /// Its p50 over the best row's.
+    p50_ratio: f64,
+    /// Its p99.9 over the best row's.
+    p999_ratio: f64,
+}
+
+impl Standing {
+    fn meets_the_bar(&self) -> bool {
+        self.distance() <= 1.0
+    }
+
+    /// Its worst criterion as a factor of the bar: 1 or less meets it.
+    fn distance(&self) -> f64 {
+        let events = EVENTS_SHARE / self.events_share.max(f64::MIN_POSITIVE);
+        events.max(self.p50_ratio / P50_FACTOR).max(self.p999_ratio / P999_FACTOR)
+    }
+
+    /// What falls short, e.g. `events/s 45% of the best, p50 1.40x`.
+    fn shortfalls(&self) -> Vec<String> {
+        let mut short = Vec::new();
+        if self.events_share < EVENTS_SHARE {
+            short.push(format!("events/s {} of the best", format::percent(self.events_share)));
+        }
+        if self.p50_ratio > P50_FACTOR {
+            short.push(format!("p50 {} the best", format::ratio(Some(self.p50_ratio))));
+        }
+        if self.p999_ratio > P999_FACTOR {
+            short.push(format!("p99.9 {} the best", format::ratio(Some(self.p999_ratio))));
+        }
+        short
+    }
+}
+
+/// One row across every setting.
+#[derive(Clone, Debug)]
+struct Candidate<'r> {
+    /// Its record in the first setting it appears in (for the label).
+    record: &'r WorkloadRecord,
+    standings: Vec<Standing>,
+}
+
+impl Candidate<'_> {
+    fn met(&self) -> usize {
+        self.standings.iter().filter(|s| s.meets_the_bar()).count()
+    }
+
+    /// How far from the bar across settings (geometric mean of [`Standing::distance`]).
+    fn distance(&self) -> f64 {
+        geometric_mean(self.standings.iter().map(Standing::distance))
+    }
+
+    fn worst(&self, of: impl Fn(&Standing) -> f64, lowest: bool) -> f64 {
+        let values = self.standings.iter().map(of);
+        if lowest { values.fold(f64::INFINITY, f64::min) } else { values.fold(0.0, f64::max) }
+    }
+}
+
+fn geometric_mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0u32), |(sum, count), v| (sum + v.ln(), count + 1));
+    if count == 0 { f64::INFINITY } else { (sum / f64::from(count)).exp() }
+}
+
+/// Every non-floor row's standings, best candidate first.
+fn candidates(workload: &[WorkloadRecord]) -> Vec<Candidate<'_>> {
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for setting in settings(workload) {
+        let rows: Vec<&WorkloadRecord> =
+            workload.iter().filter(|r| (r.mode, r.readers) == setting && r.kind != Family::Floor).collect();
+        let best = |of: fn(&WorkloadRecord) -> f64, highest: bool| {
+            let values = rows.iter().map(|r| of(r));
+            if highest { values.fold(0.0, f64::max) } else { values.fold(f64::INFINITY, f64::min) }
+        };
+        let events = best(WorkloadRecord::events_per_sec, true);
+        let p50 = best(|r| r.latency.p50_ns, false);
+        let p999 = best(|r| r.latency.p999_ns, false);
+        for record in rows {
+            let standing = Standing {
+                setting,
+                events_share: if events > 0.0 { record.events_per_sec() / events } else { 1.0 },
+                p50_ratio: record.latency.p50_ns / p50.max(f64::MIN_POSITIVE),
+                p999_ratio: record.latency.p999_ns / p999.max(f64::MIN_POSITIVE),
+            };
+            match candidates.iter_mut().find(|c| c.record.id == record.id) {
+                Some(candidate) => candidate.standings.push(standing),
+                None => candidates.push(Candidate { record, standings: vec![standing] }),
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.met().cmp(&a.met()).then(a.distance().total_cmp(&b.distance())));
+    candidates
+}
+
+/// Adds the Recommendation section to `doc`; nothing without a workload.
+pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
+    let candidates = candidates(workload);
+    let Some(best) = candidates.first() else { return };
+    let settings = best.standings.len();
+    doc.heading(2, "Recommendation");
+    let bar = format!(
+        "at least {} of the best row's lifecycle events/s, query p50 within {} and p99.9 within {} \
+         of the best row's",
+        format::percent(EVENTS_SHARE),
+        format::ratio(Some(P50_FACTOR)),
+        format::ratio(Some(P999_FACTOR)),
+    );
+    let mut text = format!(
+        "Computed from the supervisor workload above. Use {}: it meets the bar ({bar}) in {} of {settings} \
+         settings, the most of any row",
+        best.record.strategy,
+        best.met(),
+    );
+    text += &if candidates.get(1).is_some_and(|next| next.met() == best.met()) {
+        ", tied, and is the nearest to it across the settings.".to_owned()
+    } else {
+        ".".to_owned()
+    };
+    let misses: Vec<String> = best
+        .standings
+        .iter()
+        .filter(|s| !s.meets_the_bar())
+        .map(|s| format!("{}: {}", setting_label(s.setting), s.shortfalls().join(", ")))
+        .collect();
+    if misses.is_empty() {
+        text += " It loses in no setting.";
+    } else {
+        text += &format!(" Where it falls short: {}.", misses.join("; "));
+    }
+    doc.text(Style::Finding, text);
+    doc.text(Style::Finding, default_verdict(&candidates));
+    doc.table(3, standings_table(&candidates));
+}
+
+/// Whether the facade's default is the recommended row, in words.
+fn default_verdict(candidates: &[Candidate<'_>]) -> String {
+    let best = &candidates[0];
+    match candidates.iter().position(|c| c.record.default) {
+        Some(0) => {
+            format!("The procstore facade's default ({}) is the recommended registry.", best.record.strategy)
+        }
+        Some(rank) => {
+            let default = &candidates[rank];
+            format!(
+                "⚠ The procstore facade's default ({}) is not the recommended registry: it meets the bar \
+                 in {} of {} settings (rank {} of {}).",
+                default.record.strategy,
+                default.met(),
+                default.standings.len(),
+                rank + 1,
+                candidates.len()
+            )
+        }
+        None => "No row of this run is marked as the procstore facade's default.".to_owned(),
+    }
+}
+
+fn standings_table(candidates: &[Candidate<'_>]) -> Table {
+    let header =
+        ["Registry", "Settings met", "Distance to the bar", "Fewest events/s", "Worst p50", "Worst p99.9"];
+    let mut table = Table::new("Every registry against the bar", header.map(str::to_owned).to_vec());
+    table.note(
+        "Per row, across the workload settings: how many settings it meets the bar in; its \
+         distance to the bar (per setting, its worst criterion as a factor of the bar, 1.00x or \
+         less meeting it; geometric mean over settings); its lowest share of the best row's \
+         events/s; and its highest p50 and p99.9 over the best row's.",
+    );
+    for candidate in candidates {
+        table.row(vec![
+            row_label(candidate.record),
+            format!("{} of {}", candidate.met(), candidate.standings.len()),
+            format::ratio(Some(candidate.distance())),
+            format::percent(candidate.worst(|s| s.events_share, true)),
+            format::ratio(Some(candidate.worst(|s| s.p50_ratio, false))),
+            format::ratio(Some(candidate.worst(|s| s.p999_ratio, false))),
+        ]);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Percentiles;
+
+    fn record(
+        id: &str,
+        mode: WorkloadMode,
+        events: u64,
+        p50: f64,
+        p999: f64,
+        default: bool,
+    ) -> WorkloadRecord {
+        let latency = Percentiles { count: 10, p50_ns: p50, p99_ns: p999, p999_ns: p999, max_ns: p999 };
+        WorkloadRecord {
+            mode,
+            id: id.to_owned(),
+            strategy: id.to_owned(),
+            kind: Family::Atomic,
+            default,
+            children: 16,
+            readers: 2,
+            seconds: 1.0,
+            queries: 10,
+            events,
+            target_events_per_sec: None,
+            latency,
+            by_query: Vec::new(),
+            event_lag: None,
+        }
+    }
+
+    #[test]
+    fn the_row_meeting_the_bar_most_often_is_recommended_with_its_losses() {
+        use WorkloadMode::{Processes, Simulated};
+        let workload = [
+            record("fast", Processes, 1000, 100.0, 1000.0, true),
+            record("starved", Processes, 50, 90.0, 1000.0, false),
+            record("fast", Simulated, 90_000, 140.0, 1000.0, true),
+            record("starved", Simulated, 100_000, 100.0, 1000.0, false),
+        ];
+        let ranked = candidates(&workload);
+        assert_eq!(
+            ranked.iter().map(|c| (c.record.id.as_str(), c.met())).collect::<Vec<_>>(),
+            [("fast", 1), ("starved", 1)]
+        );
+        let mut doc = Document::new("t", None);
+        section(&workload, &mut doc);
+        let text = crate::markdown::encode(&doc);
+        assert!(text.contains("Use fast: it meets the bar"), "{text}");
+        assert!(text.contains("1 of 2 settings, the most of any row, tied"), "{text}");
+        assert!(
+            text.contains("Where it falls short: simulated event stream, 2 readers: p50 1.40x the best."),
+            "{text}"
+        );
+        assert!(text.contains("default (fast) is the recommended registry"), "{text}");
+        assert!(text.contains("| starved | 1 of 2 | 4.02x | 5% |"), "{text}");
+    }
+
+    #[test]
+    fn a_default_that_loses_is_flagged() {
+        let workload = [
+            record("good", WorkloadMode::Simulated, 1000, 100.0, 1000.0, false),
+            record("default", WorkloadMode::Simulated, 10, 500.0, 9000.0, true),
+        ];
+        let mut doc = Document::new("t", None);
+        section(&workload, &mut doc);
+        let text = crate::markdown::encode(&doc);
+        assert!(text.contains("⚠ The procstore facade's default (default) is not the recommended"), "{text}");
+        assert!(text.contains("meets the bar in 0 of 1 settings (rank 2 of 2)"), "{text}");
+    }
+}
