@@ -54,15 +54,9 @@ impl fmt::Display for AddError {
     }
 }
 
-impl std::error::Error for AddError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            AddError::Invalid(errors) => errors.first().map(|e| e as &(dyn std::error::Error + 'static)),
-            AddError::Write { source, .. } => Some(source),
-            AddError::SameMachine { .. } => None,
-        }
-    }
-}
+/// The message names the file and the cause in full, so no `source()`
+/// repeats it down an error chain.
+impl std::error::Error for AddError {}
 
 /// Validates every file of `files`, then copies each to
 /// `reports/<its machine slug>/results.json` (replacing what was there).

@@ -99,14 +99,9 @@ impl fmt::Display for LoadError {
     }
 }
 
-impl std::error::Error for LoadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LoadError::Read { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The message names the file and the cause in full, so no `source()`
+/// repeats it down an error chain.
+impl std::error::Error for LoadError {}
 
 /// Reads `path` and checks it is a results file this renderer understands.
 pub fn load(path: &Path) -> Result<Results, LoadError> {

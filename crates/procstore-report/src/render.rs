@@ -38,14 +38,9 @@ impl fmt::Display for Problem {
     }
 }
 
-impl std::error::Error for Problem {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Problem::Load(error) => Some(error),
-            Problem::Write { source, .. } => Some(source),
-        }
-    }
-}
+/// The message names the file and the cause in full, so no `source()`
+/// repeats it down an error chain.
+impl std::error::Error for Problem {}
 
 /// Why [`render_all`] failed.
 #[derive(Debug)]
@@ -111,17 +106,9 @@ impl fmt::Display for RenderError {
     }
 }
 
-impl std::error::Error for RenderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RenderError::ReadDir { source, .. } => Some(source),
-            RenderError::Failed { problems, .. } => {
-                problems.first().map(|p| p as &(dyn std::error::Error + 'static))
-            }
-            _ => None,
-        }
-    }
-}
+/// The message names the file and the cause in full, so no `source()`
+/// repeats it down an error chain.
+impl std::error::Error for RenderError {}
 
 /// Renders `reports/<dir>/REPORT.md` and `index.html` for every
 /// `reports/<dir>/results.json`, then `reports/README.md` and

@@ -165,7 +165,7 @@ impl RegistryPicker for Live {
         let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
             Err(error) => {
-                eprintln!("procstore-supervisor: {error}");
+                eprintln!("procstore-supervisor: {}", with_sources(&error));
                 return ExitCode::FAILURE;
             }
         };
@@ -200,6 +200,17 @@ impl RegistryPicker for Live {
         let failed = states.iter().any(|s| matches!(s.status(), Status::Fatal | Status::Crashed));
         if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
     }
+}
+
+/// `error: its source: ...`, the whole chain on one line.
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 /// Whether a child in `status` will stay there without an operator.

@@ -120,16 +120,18 @@ impl fmt::Display for StartError {
         match self {
             StartError::Table(e) => e.fmt(f),
             StartError::Policy(e) => write!(f, "invalid restart policy: {e}"),
-            StartError::Io(e) => write!(f, "cannot start the reaper: {e}"),
+            StartError::Io(_) => f.write_str("cannot start the reaper"),
         }
     }
 }
 
+/// A table error is shown as itself (it is the whole story); an I/O error
+/// is the source of "cannot start the reaper". No message is printed twice
+/// down the chain.
 impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StartError::Table(e) => Some(e),
-            StartError::Policy(_) => None,
+            StartError::Table(_) | StartError::Policy(_) => None,
             StartError::Io(e) => Some(e),
         }
     }
@@ -258,14 +260,8 @@ impl fmt::Display for ControlError {
     }
 }
 
-impl std::error::Error for ControlError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ControlError::Table(e) => Some(e),
-            ControlError::ShuttingDown => None,
-        }
-    }
-}
+/// A table error is shown as itself, so it is no source as well.
+impl std::error::Error for ControlError {}
 
 /// A request to the reaper, with where to send its answer.
 enum Command {

@@ -69,7 +69,7 @@ pub type DefaultRegistry = procstore_channel::CrossbeamActorRegistry;
 pub type DefaultStore = procstore_atomic::ArcSwapCacheStore;
 /// The registry the enabled features select (see the crate docs).
 #[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
-pub type DefaultRegistry = procstore_atomic::PapayaHandles<procstore_atomic::ArcSwapCacheStore>;
+pub type DefaultRegistry = procstore_atomic::CowHandles<procstore_atomic::ArcSwapCacheStore>;
 
 /// The types of every strategy crate whose feature is on.
 pub mod strategies {
