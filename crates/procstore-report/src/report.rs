@@ -329,7 +329,9 @@ fn starvation_table(figures: &Figures<'_>) -> Table {
     table.note(format!(
         "{n} reader threads query a table of {} processes in a closed loop (19 gets, then one \
          list) while one writer updates its processes back to back. Readers: wall time over their \
-         queries. A registry whose readers hold the writer off shows a low writer rate.",
+         queries. A writer's rate here is its update's cost as well as what its readers leave it \
+         (an update of a store of handles allocates; a locked map updates in place), so read a \
+         low rate beside the workload's events/s against its target, which pace the writer.",
         figures.results().config.table_size
     ));
     let rows: Vec<_> = figures
@@ -355,7 +357,7 @@ fn starvation_table(figures: &Figures<'_>) -> Table {
         table.note("Not measured in this run.");
     } else if !starved.is_empty() {
         table.note(format!(
-            "Starved (under {} of the best writer's rate): {}.",
+            "Under {} of the best writer's rate: {}.",
             format::percent(STARVED_SHARE),
             starved.join(", ")
         ));

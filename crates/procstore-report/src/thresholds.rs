@@ -27,7 +27,7 @@ pub(crate) const P50_FACTOR: f64 = 1.25;
 pub(crate) const P999_FACTOR: f64 = 1.5;
 
 /// A writer under this share of the best writer's rate in the starvation
-/// group is called starved.
+/// group is named under its table.
 pub(crate) const STARVED_SHARE: f64 = 0.1;
 
 /// How far apart two workload rows' event rates must be for the churn note.
