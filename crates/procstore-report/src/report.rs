@@ -605,7 +605,7 @@ mod tests {
             }
         }
         for w in &results.workload {
-            let row = label(&w.strategy, w.kind);
+            let row = workload::row_label(w);
             let lag = w.event_lag.as_ref();
             let figures = [
                 ("queries/s", format::per_sec(Some(w.queries_per_sec()))),
