@@ -29,21 +29,29 @@ pub struct CowRegistryReader {
     cache: Cache<Arc<ArcSwap<Map>>, Arc<Map>>,
 }
 
-impl CowRegistry {
-    /// Replaces the map with `edit(current copy)` by a CAS loop; `edit`
-    /// returning an error leaves the map as it was.
-    fn rcu<T, E>(&self, mut edit: impl FnMut(&mut Map) -> Result<T, E>) -> Result<T, E> {
-        let mut current = self.map.load_full();
-        loop {
-            let mut next = Map::clone(&current);
-            let result = edit(&mut next)?;
-            // Holding `current` keeps its address from being reused: no ABA.
-            let previous = self.map.compare_and_swap(&current, Arc::new(next));
-            if Arc::ptr_eq(&previous, &current) {
-                return Ok(result);
-            }
-            current = Guard::into_inner(previous);
+/// Replaces the value in `cell` with `edit(copy of the current one)` by a
+/// CAS loop; an error from `edit` leaves it as it was. The copy-on-write
+/// registry and the copy-on-write handle map both write this way.
+pub(crate) fn rcu<M: Clone, T, E>(
+    cell: &ArcSwap<M>,
+    mut edit: impl FnMut(&mut M) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut current = cell.load_full();
+    loop {
+        let mut next = M::clone(&current);
+        let result = edit(&mut next)?;
+        // Holding `current` keeps its address from being reused: no ABA.
+        let previous = cell.compare_and_swap(&current, Arc::new(next));
+        if Arc::ptr_eq(&previous, &current) {
+            return Ok(result);
         }
+        current = Guard::into_inner(previous);
+    }
+}
+
+impl CowRegistry {
+    fn rcu<T, E>(&self, edit: impl FnMut(&mut Map) -> Result<T, E>) -> Result<T, E> {
+        rcu(&self.map, edit)
     }
 }
 

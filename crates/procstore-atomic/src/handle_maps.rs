@@ -11,6 +11,8 @@ use std::sync::Arc;
 use arc_swap::{ArcSwap, Cache};
 use procstore_core::{Handle, HandleMap, HandleMapReader, HandleRegistry, ProcessId};
 
+use crate::cow_registry::rcu;
+
 /// The fast hasher the handle maps use by default: foldhash, seeded per
 /// map. Process ids are not attacker-chosen, so SipHash's DoS resistance
 /// buys nothing here; [`papaya`] rows measure both.
@@ -236,28 +238,6 @@ impl<V, H> std::fmt::Debug for CowMapReader<V, H> {
     }
 }
 
-impl<V, H> CowMap<V, H>
-where
-    V: Clone,
-    H: BuildHasher + Clone,
-{
-    /// Replaces the map with `edit(copy)` by a CAS loop; `None` from `edit`
-    /// leaves the map as it was.
-    fn rcu<T>(&self, mut edit: impl FnMut(&mut CowInner<V, H>) -> Option<T>) -> Option<T> {
-        let mut current = self.map.load_full();
-        loop {
-            let mut next = CowInner::clone(&current);
-            let result = edit(&mut next)?;
-            // Holding `current` keeps its address from being reused: no ABA.
-            let previous = self.map.compare_and_swap(&current, Arc::new(next));
-            if Arc::ptr_eq(&previous, &current) {
-                return Some(result);
-            }
-            current = arc_swap::Guard::into_inner(previous);
-        }
-    }
-}
-
 impl<V, H> HandleMap<V> for CowMap<V, H>
 where
     V: Clone + Send + Sync + 'static,
@@ -274,8 +254,11 @@ where
     }
 
     fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
-        let inserted = self.rcu(|map| (!map.contains_key(&id)).then(|| map.insert(id, value.clone())));
-        inserted.map(|_| ()).ok_or(value)
+        let inserted = rcu(&self.map, |map| match map.contains_key(&id) {
+            true => Err(()),
+            false => Ok(map.insert(id, value.clone())),
+        });
+        inserted.map(|_| ()).map_err(|()| value)
     }
 
     fn get_cloned(&self, id: ProcessId) -> Option<V> {
@@ -283,7 +266,7 @@ where
     }
 
     fn remove(&self, id: ProcessId) -> Option<V> {
-        self.rcu(|map| map.remove(&id))
+        rcu(&self.map, |map| map.remove(&id).ok_or(())).ok()
     }
 }
 

@@ -45,10 +45,12 @@ fn rwlock_store_loses_no_update() {
     two_writers_and_a_reader::<loom::sync::RwLock<ProcessState>>();
 }
 
-#[test]
-fn registry_insert_race_has_one_winner() {
+/// Two inserts of one id race: exactly one wins, and a reader then sees
+/// the winner's state (for handles, through its own reader of the winner's
+/// store).
+fn insert_race_has_one_winner<R: Registry>() {
     loom::model(|| {
-        let registry = Arc::new(LockRegistry::<loom::sync::Mutex<ProcessMap>>::new());
+        let registry = Arc::new(R::new());
         let racers: Vec<_> = ["a", "b"]
             .into_iter()
             .map(|name| {
@@ -56,10 +58,18 @@ fn registry_insert_race_has_one_winner() {
                 thread::spawn(move || registry.insert(ProcessState::new(ProcessId(1), name)).is_ok())
             })
             .collect();
-        let wins = racers.into_iter().map(|r| r.join().expect("racer")).filter(|&won| won).count();
-        assert_eq!(wins, 1);
-        assert_eq!(registry.reader().len(), Ok(1));
+        let wins: Vec<bool> = racers.into_iter().map(|r| r.join().expect("racer")).collect();
+        assert_eq!(wins.iter().filter(|&&won| won).count(), 1);
+        let winner = if wins[0] { "a" } else { "b" };
+        let mut reader = registry.reader();
+        assert_eq!(reader.get(ProcessId(1), |s| s.name().to_owned()), Ok(Some(winner.to_owned())));
+        assert_eq!(reader.len(), Ok(1));
     });
+}
+
+#[test]
+fn registry_insert_race_has_one_winner() {
+    insert_race_has_one_winner::<LockRegistry<loom::sync::Mutex<ProcessMap>>>();
 }
 
 /// Process stores on loom's `Mutex` in a map under loom's `RwLock`: the
@@ -101,23 +111,7 @@ fn handle_registry_update_and_remove_race() {
     });
 }
 
-/// Two inserts of one id race: exactly one wins, and a reader then sees
-/// the winner's state through its own reader of the winner's store.
 #[test]
 fn handle_registry_insert_race_has_one_winner() {
-    loom::model(|| {
-        let registry = Arc::new(Handles::new());
-        let racers: Vec<_> = ["a", "b"]
-            .into_iter()
-            .map(|name| {
-                let registry = Arc::clone(&registry);
-                thread::spawn(move || registry.insert(ProcessState::new(ProcessId(1), name)).is_ok())
-            })
-            .collect();
-        let wins: Vec<bool> = racers.into_iter().map(|r| r.join().expect("racer")).collect();
-        assert_eq!(wins.iter().filter(|&&won| won).count(), 1);
-        let winner = if wins[0] { "a" } else { "b" };
-        let name = registry.reader().get(ProcessId(1), |s| s.name().to_owned());
-        assert_eq!(name, Ok(Some(winner.to_owned())));
-    });
+    insert_race_has_one_winner::<Handles>();
 }
