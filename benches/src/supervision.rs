@@ -197,10 +197,14 @@ fn with_generator<R: Registry>(
         let (table, stop, rate) = (Arc::clone(&table), Arc::clone(&stop), settings.simulated_rate);
         thread::spawn(move || {
             let mut ids: Vec<ProcessId> = (0..names.len() as u64).map(ProcessId).collect();
-            let mut step = 0usize;
+            let (mut step, mut replaced) = (0usize, 0usize);
             paced(Some(rate), &stop, || {
                 let child = step % ids.len();
                 if replace_every.is_some_and(|n| step % n == n - 1) {
+                    // Its own counter, so every child is replaced in turn
+                    // (`step` at these points would visit only some of them).
+                    let child = replaced % ids.len();
+                    replaced += 1;
                     table.remove(ids[child]).expect("the generator's children are registered");
                     ids[child] = table.add(Arc::clone(&names[child])).expect("the name was just freed");
                 } else {

@@ -237,22 +237,15 @@ macro_rules! store_by_name {
         /// Runs `visitor` with the type of the store whose id is `id`;
         /// `None` for an unknown id.
         pub fn with_store<V: StorePicker>(id: &str, visitor: V) -> Option<V::Output> {
-            $(if id == $id {
-                return Some(visitor.visit::<$ty>(&STORES[position(STORES, $id)]));
+            let entry = STORES.iter().find(|entry| entry.id == id)?;
+            $(if entry.id == $id {
+                return Some(visitor.visit::<$ty>(entry));
             })+
-            None
+            unreachable!("every listed store has a branch")
         }
     };
 }
 with_stores!(store_by_name);
-
-const fn position(entries: &[Entry], id: &str) -> usize {
-    let mut i = 0;
-    while i < entries.len() && !entries[i].id.eq_ignore_ascii_case(id) {
-        i += 1;
-    }
-    i
-}
 
 macro_rules! registry_by_name {
     ($($module:ident: $id:literal, $label:literal, $family:ident, $ty:ty;)+) => {

@@ -266,8 +266,11 @@ impl std::error::Error for ControlError {}
 /// A request to the reaper, with where to send its answer.
 enum Command {
     Add(ChildSpec, Sender<Result<ProcessId, ControlError>>),
-    Remove(String, Sender<Result<ProcessState, ControlError>>),
+    Remove(String, RemoveReply),
 }
+
+/// Where a removal's answer goes.
+type RemoveReply = Sender<Result<ProcessState, ControlError>>;
 
 impl<R: Registry> Supervisor<R> {
     /// Starts every child of `config` and the reaper thread that watches
@@ -395,8 +398,9 @@ struct Run {
     restart_at: Option<Instant>,
     /// SIGKILL was sent (shutdown after the grace period).
     killed: bool,
-    /// A removal is under way: when SIGKILL is due, and who waits for the answer.
-    removal: Option<(Instant, Sender<Result<ProcessState, ControlError>>)>,
+    /// A removal is under way: when SIGKILL is due, and who waits for the
+    /// answer (every caller that asked while it was under way).
+    removal: Option<(Instant, Vec<RemoveReply>)>,
 }
 
 impl Run {
@@ -475,10 +479,15 @@ impl<R: Registry> Reaper<R> {
 
     /// Stops child `id` if it runs; [`finish_removals`](Self::finish_removals)
     /// takes it out of the table once it is down.
-    fn begin_removal(&mut self, id: ProcessId, reply: Sender<Result<ProcessState, ControlError>>) {
+    fn begin_removal(&mut self, id: ProcessId, reply: RemoveReply) {
         let now = Instant::now();
         let run = self.children.get_mut(&id).expect("checked by the caller");
-        run.removal = Some((now + self.stop_grace, reply));
+        if let Some((_, waiting)) = &mut run.removal {
+            // Already under way: this caller gets the same answer.
+            waiting.push(reply);
+            return;
+        }
+        run.removal = Some((now + self.stop_grace, vec![reply]));
         if run.restart_at.take().is_some() && run.status == Status::Backoff {
             self.publish(id, now, |s| s.transition(Status::Stopped));
         }
@@ -489,10 +498,12 @@ impl<R: Registry> Reaper<R> {
     }
 
     /// Removes every child being removed whose process is gone; SIGKILLs
-    /// those past their grace period.
+    /// those past their grace period, and gives up on one that survives
+    /// SIGKILL for [`KILL_PATIENCE`] (as shutdown does), so no removal hangs.
     fn finish_removals(&mut self) {
         let now = Instant::now();
         let mut done = Vec::new();
+        let mut stuck = Vec::new();
         for (&id, run) in &mut self.children {
             let Some((kill_at, _)) = &run.removal else { continue };
             match &run.process {
@@ -501,17 +512,28 @@ impl<R: Registry> Reaper<R> {
                     signal_group(process.id(), libc::SIGKILL);
                     run.killed = true;
                 }
+                Some(_) if run.killed && now >= *kill_at + KILL_PATIENCE => stuck.push(id),
                 Some(_) => {}
             }
         }
+        for id in stuck {
+            if let Some(process) = self.child(id).process.take() {
+                let message =
+                    format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
+                self.report(id, EventKind::Problem(message));
+            }
+            done.push(id);
+        }
         for id in done {
             let run = self.children.remove(&id).expect("listed above");
-            let (_, reply) = run.removal.expect("listed above");
+            let (_, waiting) = run.removal.expect("listed above");
             let removed = self
                 .table
                 .remove(id)
                 .map_err(|_| ControlError::Table(TableError::UnknownName(run.spec.name)));
-            let _ = reply.send(removed);
+            for reply in waiting {
+                let _ = reply.send(removed.clone());
+            }
             let _ = self.events.send(Event { child: id, name: run.name, kind: EventKind::Removed });
         }
     }
@@ -527,8 +549,12 @@ impl<R: Registry> Reaper<R> {
     ) {
         match self.table.publish(id, at, transition) {
             Ok(published) => self.child(id).status = published.status(),
-            Err(error) => self
-                .report(id, EventKind::Problem(format!("could not record a lifecycle transition: {error}"))),
+            Err(error) => {
+                // The rejected transition is the error's source: say it too.
+                let cause = std::error::Error::source(&error).map(|e| format!(": {e}")).unwrap_or_default();
+                let problem = format!("could not record a lifecycle transition: {error}{cause}");
+                self.report(id, EventKind::Problem(problem));
+            }
         }
     }
 
@@ -606,7 +632,10 @@ impl<R: Registry> Reaper<R> {
 
     fn next_deadline(&self) -> Instant {
         let idle = Instant::now() + IDLE_POLL;
-        let removals = self.children.values().filter_map(|run| run.removal.as_ref().map(|(at, _)| *at));
+        // A removal wakes the reaper for SIGKILL, then (once killed) to give up.
+        let removals = self.children.values().filter_map(|run| {
+            run.removal.as_ref().map(|(at, _)| if run.killed { *at + KILL_PATIENCE } else { *at })
+        });
         self.children.values().filter_map(|run| run.restart_at).chain(removals).fold(idle, Instant::min)
     }
 

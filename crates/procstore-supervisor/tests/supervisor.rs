@@ -208,14 +208,21 @@ fn children_come_and_go_while_supervised<R: Registry>() {
     wait_for(&supervisor, "both children to run", |s| s.status() == Status::Running);
     let mut reader = supervisor.reader();
     let pid = reader.by_name("worker", ProcessState::pid).unwrap().flatten().expect("running");
-    let last = supervisor.remove("worker").unwrap();
+    // Two removals at once: one stops the child, the other gets the same
+    // answer or (if it came after) finds no such child; none is dropped.
+    let (mine, theirs) = thread::scope(|scope| {
+        let theirs = scope.spawn(|| supervisor.remove("worker"));
+        (supervisor.remove("worker"), theirs.join().expect("no panic"))
+    });
+    let unknown = Err(ControlError::Table(TableError::UnknownName("worker".to_owned())));
+    assert!(mine == theirs || mine == unknown || theirs == unknown, "{mine:?} {theirs:?}");
+    let last = mine.or(theirs).unwrap();
     assert_eq!((last.id(), last.status()), (worker, Status::Stopped));
     assert_eq!(reader.by_name("worker", ProcessState::id).unwrap(), None);
     assert_eq!(reader.by_pid(pid).unwrap(), None);
     assert_eq!(reader.list().unwrap().len(), 1);
     assert_gone(pid);
-    let unknown = supervisor.remove("worker");
-    assert_eq!(unknown, Err(ControlError::Table(TableError::UnknownName("worker".to_owned()))));
+    assert_eq!(supervisor.remove("worker"), unknown);
     assert_eq!(supervisor.add(ChildSpec::new("worker", "sleep", ["30"])), Ok(ProcessId(2)));
     supervisor.shutdown();
     let removed = &events_by_child(&events)[&worker];
