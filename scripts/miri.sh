@@ -34,8 +34,15 @@ for seed in $seeds; do
   miri "$strict -Zmiri-seed=$seed" -p procstore-core -p procstore-conformance
   suite "$strict -Zmiri-seed=$seed" haphazard --skip handles_
   miri "$strict -Zmiri-seed=$seed" -p procstore-atomic --test reclamation
-  printf '\n==> miri, seed %s: lock and arc-swap stores, DashMap and copy-on-write registries\n' "$seed"
-  suite "$permissive -Zmiri-seed=$seed" std_ parking_lot arc_swap dashmap cow_map --skip handles_
+  if [ "$seed" = "${seeds%% *}" ]; then
+    printf '\n==> miri, seed %s: lock and arc-swap stores, DashMap and copy-on-write registries\n' "$seed"
+    suite "$permissive -Zmiri-seed=$seed" std_ parking_lot arc_swap dashmap cow_map --skip handles_
+  else
+    # Later seeds vary the schedule where safety rests on reclamation
+    # (arc-swap); the locks' and DashMap's rest on their crates' own.
+    printf '\n==> miri, seed %s: arc-swap stores and the copy-on-write registry\n' "$seed"
+    suite "$permissive -Zmiri-seed=$seed" arc_swap cow_map --skip handles_
+  fi
 done
 # The registries of handles add no unsafe code of their own (their map
 # crates' is exercised here): one seed keeps CI within its budget.
@@ -45,4 +52,4 @@ printf '\n==> miri: every freed address reused at once (ABA by reuse)\n'
 reuse="-Zmiri-address-reuse-rate=1.0 -Zmiri-address-reuse-cross-thread-rate=1.0"
 suite "$strict $reuse" haphazard --skip handles_
 suite "$permissive $reuse" arc_swap cow_map handles_papaya:: handles_scc --skip handles_dashmap --skip handles_cow
-echo "miri: no undefined behaviour, leak or data race in the core, lock and atomic crates, values and handles (seeds: $seeds, and with full address reuse)"
+echo "miri: no undefined behaviour, leak or data race in the core, lock and atomic crates, values and handles (every strategy with seed ${seeds%% *}; core, haphazard and arc-swap with seeds $seeds; and with full address reuse)"
