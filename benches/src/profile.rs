@@ -5,6 +5,7 @@
 //! | `PROCSTORE_BENCH_PROFILE` | `full` | `quick`: short warm-up and measurement (CI, impatient users) |
 //! | `PROCSTORE_BENCH_THREADS` | `10` | reader threads in Concurrent and the contention groups (Go: 10) |
 //! | `PROCSTORE_BENCH_PACED_RATE` | `100000` | updates/s of the paced writer |
+//! | `PROCSTORE_BENCH_QUERY_RATE` | `100000` | queries/s of each paced reader in the supervisor workload |
 
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub struct Profile {
     pub sweep: Vec<usize>,
     /// Target rate of the paced writer, updates/s.
     pub paced_rate: f64,
+    /// Queries/s each paced reader of the supervisor workload is offered.
+    pub query_rate: u64,
     /// Processes in the registry.
     pub registry_size: u64,
     /// Operations per strategy in the untimed memory pass.
@@ -43,6 +46,7 @@ impl Profile {
         };
         let threads = positive("PROCSTORE_BENCH_THREADS", 10.0)? as usize;
         let paced_rate = positive("PROCSTORE_BENCH_PACED_RATE", 100_000.0)?;
+        let query_rate = positive("PROCSTORE_BENCH_QUERY_RATE", 100_000.0)? as u64;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Profile {
             name: if quick { "quick" } else { "full" },
@@ -52,6 +56,7 @@ impl Profile {
             threads,
             sweep: sweep(threads, cores),
             paced_rate,
+            query_rate,
             registry_size: 1000,
             memory_ops: if quick { 2_000 } else { 20_000 },
         })

@@ -1,14 +1,16 @@
 //! The supervisor workload: does the micro-benchmark ranking survive a
 //! process manager's real mix, and what happens to tail latency?
 //!
-//! A `procstore-supervisor` table (one store per child, a registry beside
-//! them) takes lifecycle events from real child processes or from a
-//! generator, while reader threads query it in a closed loop (as many as
-//! the contention groups use, and one per core). Each query is timed on its
-//! own into an HDR histogram (so each includes one clock read; the `timer
-//! only` floor row measures that), and each reader notes when it is the
-//! first to see a new version of a child, which gives the event's lag: from
-//! the event until a reader saw it.
+//! A `procstore-supervisor` table (one registry of the children's states)
+//! takes lifecycle events from real child processes or from a generator,
+//! while reader threads query it (as many as the contention groups use, and
+//! one per core), paced like status pollers or in a closed loop. Each query
+//! is timed on its own into an HDR histogram (so each includes one clock
+//! read; the `timer only` floor row, whose readers only read the clock
+//! beside the same supervisor, measures that and what readers that never
+//! block leave the writer), and each reader notes when it is the first to
+//! see a new version of a child, which gives the event's lag: from the
+//! event until a reader saw it.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -16,16 +18,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use procstore_catalog::{Entry, Family, RegistryVisitor, each_registry, facade_default, floors};
+use procstore_catalog::{
+    Entry, RegistryPicker, RegistryVisitor, each_registry, facade_default, floors, with_registry,
+};
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
-use procstore_report::{Percentiles, Query, QueryLatency, WorkloadMode, WorkloadRecord};
+use procstore_report::{Percentiles, Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Supervisor, Table, TableReader,
 };
 
 use crate::profile::Profile;
-use crate::workload::paced;
+use crate::workload::{Pacer, paced};
 
 /// The query mix, one entry per operation in a cycle of 20: 80% status by
 /// name, 10% lookup by pid, 5% list, 5% counts.
@@ -48,6 +52,9 @@ pub struct Settings {
     /// record's 10) and one per core, so an oversubscribed machine shows
     /// both what oversubscription does and what it does not.
     pub readers: Vec<usize>,
+    /// How the readers query: paced like status pollers, every row offered
+    /// the same load, and in a closed loop, as much as each row allows.
+    pub loads: Vec<ReaderLoad>,
     /// Untimed time before each measurement.
     pub warm_up: Duration,
     /// Measured time per round.
@@ -71,6 +78,7 @@ impl Settings {
                 profile.threads,
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
+            loads: vec![ReaderLoad::Paced { queries_per_sec: profile.query_rate }, ReaderLoad::ClosedLoop],
             warm_up: Duration::from_millis(if quick { 200 } else { 500 }),
             measure: Duration::from_millis(if quick { 500 } else { 1500 }),
             rounds: if quick { 1 } else { 2 },
@@ -85,35 +93,40 @@ fn reader_counts(threads: usize, cores: usize) -> Vec<usize> {
     if threads == cores { vec![threads] } else { vec![threads, cores] }
 }
 
-/// Runs the workload for every registry in every mode at every reader
+/// Runs the workload for every registry in every mode, load and reader
 /// count, plus the timer floor.
 pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
     let mut records = Vec::new();
     for mode in [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn] {
-        for &readers in &settings.readers {
-            records.extend(run_setting(settings, mode, readers));
+        for &load in &settings.loads {
+            for &readers in &settings.readers {
+                records.extend(run_setting(settings, Setting { mode, readers: readers as u32, load }));
+            }
         }
     }
     records
 }
 
-/// Every registry and the floor in one mode at one reader count, over the rounds.
-fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<WorkloadRecord> {
+/// Every registry and the floor in one setting, over the rounds.
+fn run_setting(settings: &Settings, setting: Setting) -> Vec<WorkloadRecord> {
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..settings.rounds {
-        let mut measure = Measure { settings, mode, readers, rows: Vec::new() };
+        let mut measure = Measure { settings, setting, rows: Vec::new() };
         each_registry(&mut measure);
         let measured = measure.rows;
-        let floor = timer_floor(settings, readers);
-        for (index, (row, measured)) in measured.into_iter().chain([floor]).enumerate() {
+        // The floor's readers only read the clock, beside a supervisor on the default registry.
+        let floor = with_registry(facade_default().id, TimerFloor { settings, setting })
+            .expect("the facade's default is a listed registry");
+        for (index, (row, measured)) in measured.into_iter().chain([(&floors::TIMER, floor)]).enumerate() {
             eprintln!(
-                "procstore-benches: workload {mode:?}, {readers} readers, round {}/{}: {} p50 {} ns, \
-                 {:.2}M queries/s",
+                "procstore-benches: workload {}, round {}/{}: {} p50 {} ns, {:.2}M queries/s, {:.0} events/s",
+                setting.label(),
                 round + 1,
                 settings.rounds,
                 row.label,
                 measured.latency().value_at_quantile(0.5),
                 measured.queries as f64 / measured.seconds / 1e6,
+                measured.events as f64 / measured.seconds,
             );
             match rows.get_mut(index) {
                 Some(existing) => existing.1.merge(&measured),
@@ -121,7 +134,7 @@ fn run_setting(settings: &Settings, mode: WorkloadMode, readers: usize) -> Vec<W
             }
         }
     }
-    rows.into_iter().map(|(row, measured)| measured.into_record(row, mode, readers, settings)).collect()
+    rows.into_iter().map(|(row, measured)| measured.into_record(row, setting, settings)).collect()
 }
 
 /// A row's identity: a catalogue registry, or the timer floor.
@@ -131,19 +144,44 @@ type Row = (RowLabel, Measured);
 
 struct Measure<'s> {
     settings: &'s Settings,
-    mode: WorkloadMode,
-    readers: usize,
+    setting: Setting,
     rows: Vec<Row>,
 }
 
 impl RegistryVisitor for Measure<'_> {
     fn visit<R: Registry>(&mut self, entry: &'static Entry) {
-        let measured = match self.mode {
-            WorkloadMode::Processes => with_processes::<R>(self.settings, self.readers),
-            WorkloadMode::Simulated => with_generator::<R>(self.settings, self.readers, None),
-            WorkloadMode::Churn => with_generator::<R>(self.settings, self.readers, Some(CHURN_EVERY)),
-        };
-        self.rows.push((entry, measured));
+        self.rows.push((entry, measure::<R>(self.settings, self.setting, Readers::Query)));
+    }
+}
+
+struct TimerFloor<'s> {
+    settings: &'s Settings,
+    setting: Setting,
+}
+
+impl RegistryPicker for TimerFloor<'_> {
+    type Output = Measured;
+
+    fn visit<R: Registry>(self, _: &'static Entry) -> Measured {
+        measure::<R>(self.settings, self.setting, Readers::ClockOnly)
+    }
+}
+
+/// What the reader threads do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Readers {
+    /// Query the table: the rows.
+    Query,
+    /// Time nothing between two clock reads: the floor.
+    ClockOnly,
+}
+
+/// One row: a supervisor on registry `R` in `setting`, its readers doing `what`.
+fn measure<R: Registry>(settings: &Settings, setting: Setting, what: Readers) -> Measured {
+    match setting.mode {
+        WorkloadMode::Processes => with_processes::<R>(settings, setting, what),
+        WorkloadMode::Simulated => with_generator::<R>(settings, setting, what, None),
+        WorkloadMode::Churn => with_generator::<R>(settings, setting, what, Some(CHURN_EVERY)),
     }
 }
 
@@ -153,7 +191,7 @@ const CHURN_EVERY: usize = 10;
 
 /// Real children, each `sleep`ing for the child lifetime, restarted at once
 /// whenever they exit.
-fn with_processes<R: Registry>(settings: &Settings, readers: usize) -> Measured {
+fn with_processes<R: Registry>(settings: &Settings, setting: Setting, what: Readers) -> Measured {
     let lifetime = format!("{}", settings.child_lifetime.as_secs_f64());
     let clock = Arc::new(EventClock::new(settings.children));
     let config = Config {
@@ -174,7 +212,7 @@ fn with_processes<R: Registry>(settings: &Settings, readers: usize) -> Measured 
     };
     let (supervisor, events) = Supervisor::<R>::start(config).expect("the workload's supervisor starts");
     drop(events);
-    let measured = measure_readers(supervisor.table(), &clock, settings, readers);
+    let measured = measure_readers(supervisor.table(), &clock, settings, setting, what);
     supervisor.shutdown();
     measured
 }
@@ -185,7 +223,8 @@ fn with_processes<R: Registry>(settings: &Settings, readers: usize) -> Measured 
 /// adds it back under a new id, so the registry's map is written too.
 fn with_generator<R: Registry>(
     settings: &Settings,
-    readers: usize,
+    setting: Setting,
+    what: Readers,
     replace_every: Option<usize>,
 ) -> Measured {
     let names: Vec<Arc<str>> = (0..settings.children).map(|i| Arc::from(format!("child-{i}"))).collect();
@@ -216,7 +255,7 @@ fn with_generator<R: Registry>(
             })
         })
     };
-    let measured = measure_readers(&table, &clock, settings, readers);
+    let measured = measure_readers(&table, &clock, settings, setting, what);
     stop.store(true, Ordering::Release);
     generator.join().expect("the generator does not panic");
     measured
@@ -226,13 +265,23 @@ const WARMING: u8 = 0;
 const MEASURING: u8 = 1;
 const DONE: u8 = 2;
 
+/// How long a paced reader sleeps when ahead of its rate: its queries come
+/// in bursts of a millisecond's worth.
+const READER_NAP: Duration = Duration::from_millis(1);
+
 /// Runs the readers through a warm-up and one measured window.
 fn measure_readers<R: Registry>(
     table: &Arc<Table<R>>,
     clock: &Arc<EventClock>,
     settings: &Settings,
-    readers: usize,
+    setting: Setting,
+    what: Readers,
 ) -> Measured {
+    let rate = match setting.load {
+        ReaderLoad::Paced { queries_per_sec } => Some(queries_per_sec as f64),
+        ReaderLoad::ClosedLoop => None,
+    };
+    let readers = setting.readers as usize;
     let phase = Arc::new(AtomicU8::new(WARMING));
     let first_seen: Arc<[AtomicU64]> = (0..clock.capacity()).map(|_| AtomicU64::new(0)).collect();
     let ready = Arc::new(Barrier::new(readers + 1));
@@ -248,7 +297,11 @@ fn measure_readers<R: Registry>(
             thread::spawn(move || {
                 let mut reader = TableReader::new(&table);
                 ready.wait();
-                query_loop(&mut reader, &clock, thread, &phase, &first_seen)
+                let pacer = Pacer::new(rate, READER_NAP);
+                match what {
+                    Readers::Query => query_loop(&mut reader, &clock, thread, &phase, &first_seen, pacer),
+                    Readers::ClockOnly => clock_loop(&phase, pacer),
+                }
             })
         })
         .collect();
@@ -273,6 +326,7 @@ fn query_loop<R: Registry>(
     thread: usize,
     phase: &AtomicU8,
     first_seen: &[AtomicU64],
+    mut pacer: Pacer,
 ) -> Measured {
     let names: Vec<_> = reader.list().expect("readable").iter().map(|s| s.name_arc().clone()).collect();
     let children = names.len();
@@ -285,6 +339,9 @@ fn query_loop<R: Registry>(
         let now_phase = phase.load(Ordering::Relaxed);
         if now_phase == DONE {
             break;
+        }
+        if !pacer.due() {
+            continue;
         }
         let query = MIX[op % MIX.len()];
         let child = op % children;
@@ -330,39 +387,27 @@ fn query_loop<R: Registry>(
     measured
 }
 
-/// The cost of timing a query that does nothing: two clock reads.
-fn timer_floor(settings: &Settings, readers: usize) -> Row {
-    let label = &floors::TIMER;
-    let phase = Arc::new(AtomicU8::new(WARMING));
-    let readers: Vec<_> = (0..readers)
-        .map(|_| {
-            let phase = Arc::clone(&phase);
-            thread::spawn(move || {
-                let mut measured = Measured::new(0.0, 0);
-                let mut op = 0usize;
-                while phase.load(Ordering::Relaxed) != DONE {
-                    let start = Instant::now();
-                    std::hint::black_box(op);
-                    let end = Instant::now();
-                    if phase.load(Ordering::Relaxed) == MEASURING {
-                        measured.record(MIX[op % MIX.len()], end - start);
-                    }
-                    op += 1;
-                }
-                measured
-            })
-        })
-        .collect();
-    thread::sleep(settings.warm_up);
-    let started = Instant::now();
-    phase.store(MEASURING, Ordering::Relaxed);
-    thread::sleep(settings.measure);
-    phase.store(DONE, Ordering::Relaxed);
-    let mut measured = Measured::new(started.elapsed().as_secs_f64(), 0);
-    for reader in readers {
-        measured.merge(&reader.join().expect("a timer thread does not panic"));
+/// A floor reader: times nothing between two clock reads, at the same pace
+/// as the rows' readers.
+fn clock_loop(phase: &AtomicU8, mut pacer: Pacer) -> Measured {
+    let mut measured = Measured::new(0.0, 0);
+    let mut op = 0usize;
+    loop {
+        let now_phase = phase.load(Ordering::Relaxed);
+        if now_phase == DONE {
+            return measured;
+        }
+        if !pacer.due() {
+            continue;
+        }
+        let start = Instant::now();
+        std::hint::black_box(op);
+        let end = Instant::now();
+        if now_phase == MEASURING {
+            measured.record(MIX[op % MIX.len()], end - start);
+        }
+        op += 1;
     }
-    (label, measured)
 }
 
 /// When recent versions' events happened, per child, for measuring how long
@@ -472,13 +517,8 @@ impl Measured {
         all
     }
 
-    fn into_record(
-        self,
-        row: RowLabel,
-        mode: WorkloadMode,
-        readers: usize,
-        settings: &Settings,
-    ) -> WorkloadRecord {
+    fn into_record(self, row: RowLabel, setting: Setting, settings: &Settings) -> WorkloadRecord {
+        let Setting { mode, readers, load } = setting;
         WorkloadRecord {
             mode,
             id: row.id.to_owned(),
@@ -486,12 +526,12 @@ impl Measured {
             kind: row.family,
             default: row.id == facade_default().id,
             children: settings.children as u32,
-            readers: readers as u32,
+            readers,
+            load,
             seconds: self.seconds,
             queries: self.queries,
             events: self.events,
             target_events_per_sec: match mode {
-                _ if row.family == Family::Floor => None,
                 WorkloadMode::Processes => None,
                 WorkloadMode::Simulated => Some(settings.simulated_rate),
                 // One step in CHURN_EVERY replaces a child instead of publishing.
@@ -521,7 +561,7 @@ fn percentiles(h: &Histogram<u64>) -> Percentiles {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use procstore_catalog::REGISTRIES;
+    use procstore_catalog::{Family, REGISTRIES};
 
     #[test]
     fn event_age_is_known_for_recent_versions_only() {
@@ -549,6 +589,7 @@ mod tests {
         let settings = Settings {
             children: 3,
             readers: vec![2],
+            loads: vec![ReaderLoad::Paced { queries_per_sec: 50_000 }, ReaderLoad::ClosedLoop],
             warm_up: Duration::from_millis(20),
             measure: Duration::from_millis(100),
             rounds: 2,
@@ -556,10 +597,15 @@ mod tests {
             simulated_rate: 20_000.0,
         };
         let records = run_all(&settings);
-        assert_eq!(records.len(), 3 * (REGISTRIES.len() + 1), "every registry and the floor, per mode");
+        let settings = 3 * 2;
+        assert_eq!(
+            records.len(),
+            settings * (REGISTRIES.len() + 1),
+            "every registry and the floor, per setting"
+        );
         for entry in REGISTRIES {
             let runs = records.iter().filter(|r| r.id == entry.id).count();
-            assert_eq!(runs, 3, "{} runs in every mode", entry.id);
+            assert_eq!(runs, settings, "{} runs in every mode and load", entry.id);
         }
         for r in &records {
             let context = format!("{} {:?}", r.strategy, r.mode);
@@ -569,12 +615,12 @@ mod tests {
                 r.latency.p50_ns <= r.latency.p99_ns && r.latency.p99_ns <= r.latency.max_ns,
                 "{context}"
             );
+            assert!(r.events > 0, "{context}: churn happened");
             if r.kind == Family::Floor {
-                assert_eq!((r.events, r.event_lag), (0, None), "{context}");
+                assert_eq!(r.event_lag, None, "{context}: the floor's readers look at no version");
                 continue;
             }
             assert_eq!(r.by_query.len(), 4, "{context}: every query kind ran");
-            assert!(r.events > 0, "{context}: churn happened");
             // Real children publish a few events per 100 ms, which a slow reader (an actor under
             // qemu) may miss; the simulated stream publishes thousands.
             if r.mode == WorkloadMode::Simulated {

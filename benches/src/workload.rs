@@ -77,21 +77,51 @@ pub fn background_registry_writer<R: Registry>(registry: &Arc<R>, size: u64) -> 
 /// Calls `step` back to back (`rate: None`) or `rate` times a second until
 /// `stop` is set; returns how many calls it made.
 pub fn paced(rate: Option<f64>, stop: &AtomicBool, mut step: impl FnMut()) -> u64 {
-    let started = Instant::now();
-    let mut done = 0u64;
+    // A short nap: a writer catches up in small bursts.
+    let mut pacer = Pacer::new(rate, Duration::from_micros(50));
     while !stop.load(Ordering::Acquire) {
-        // Paced: catch up to the rate, then sleep; sleeping leaves the
-        // core to the readers, as a real supervisor would.
-        let due = rate.map_or(done + 1, |rate| (started.elapsed().as_secs_f64() * rate) as u64);
-        while done < due && !stop.load(Ordering::Relaxed) {
+        if pacer.due() {
             step();
-            done += 1;
-        }
-        if rate.is_some() {
-            std::thread::sleep(Duration::from_micros(50));
         }
     }
-    done
+    pacer.done()
+}
+
+/// Spreads calls at a rate: a call is due while the caller is behind
+/// schedule; otherwise [`due`](Self::due) naps first, so that a paced thread
+/// runs in bursts and leaves its core to others between them, as a real
+/// supervisor or status poller would.
+#[derive(Debug)]
+pub struct Pacer {
+    rate: Option<f64>,
+    nap: Duration,
+    started: Instant,
+    done: u64,
+}
+
+impl Pacer {
+    /// Calls at `rate` per second (`None`: back to back), napping `nap`
+    /// when ahead.
+    pub fn new(rate: Option<f64>, nap: Duration) -> Self {
+        Pacer { rate, nap, started: Instant::now(), done: 0 }
+    }
+
+    /// Whether a call is due now (counting it); when not, after one nap.
+    pub fn due(&mut self) -> bool {
+        let behind =
+            self.rate.is_none_or(|rate| self.done < (self.started.elapsed().as_secs_f64() * rate) as u64);
+        if behind {
+            self.done += 1;
+        } else {
+            std::thread::sleep(self.nap);
+        }
+        behind
+    }
+
+    /// The calls counted so far.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
 }
 
 /// A small, fast, per-thread pseudo-random sequence (xorshift64*).
@@ -190,4 +220,29 @@ pub fn registry_job<R: Registry>(registry: &Arc<R>, op: RegistryOp, thread: u64,
 #[inline]
 fn get_hit(reader: &mut impl RegistryReader, rng: &mut Rng, size: u64) -> bool {
     matches!(reader.status(ProcessId(rng.below(size))), Ok(Some(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unpaced_pacer_is_always_due() {
+        let mut pacer = Pacer::new(None, Duration::from_secs(1));
+        assert!((0..1000).all(|_| pacer.due()));
+        assert_eq!(pacer.done(), 1000);
+    }
+
+    #[test]
+    fn a_paced_pacer_never_runs_ahead_of_its_rate() {
+        let rate = 10_000.0;
+        let mut pacer = Pacer::new(Some(rate), Duration::from_micros(100));
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(50) {
+            let due = pacer.due();
+            // Counted only while behind schedule: never more than the rate allows so far.
+            assert!(!due || pacer.done() as f64 <= started.elapsed().as_secs_f64() * rate + 1.0);
+        }
+        assert!(pacer.done() > 0, "it ran");
+    }
 }

@@ -41,6 +41,6 @@ pub use load::{LoadError, load};
 pub use markdown::render_markdown;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
-    Machine, Percentiles, Query, QueryLatency, Record, Results, RunConfig, SCHEMA_VERSION, WorkloadMode,
-    WorkloadRecord, groups,
+    Machine, Percentiles, Query, QueryLatency, ReaderLoad, Record, Results, RunConfig, SCHEMA_VERSION,
+    Setting, WorkloadMode, WorkloadRecord, groups,
 };

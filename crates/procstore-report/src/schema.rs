@@ -6,8 +6,9 @@ use procstore_catalog::Family;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field changes meaning or disappears. Version 2 added
-/// the catalogue ids; version 1 files still load (see [`crate::load`]).
-pub const SCHEMA_VERSION: u32 = 2;
+/// the catalogue ids; version 3 the workload's paced readers (a version 2
+/// workload is a closed loop). Older files still load (see [`crate::load`]).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One benchmark run on one machine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -175,6 +176,53 @@ impl WorkloadMode {
     }
 }
 
+/// How the workload's readers issue their queries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReaderLoad {
+    /// Each reader queries at a set rate, in bursts with a sleep between: a
+    /// status poller. Every row is offered the same load.
+    Paced {
+        /// Queries per second each reader aims at.
+        queries_per_sec: u64,
+    },
+    /// Each reader queries back to back: as much load as its row's queries
+    /// and the cores allow (every run before schema 3 measured this).
+    #[default]
+    ClosedLoop,
+}
+
+impl ReaderLoad {
+    /// The load in words, after the reader count: `polling at 100k/s each`.
+    pub fn label(self) -> String {
+        match self {
+            ReaderLoad::Paced { queries_per_sec } => {
+                format!("polling at {} each", crate::format::per_sec(Some(queries_per_sec as f64)))
+            }
+            ReaderLoad::ClosedLoop => "in a closed loop".to_owned(),
+        }
+    }
+}
+
+/// One workload setting: where the events come from, how many readers, and
+/// how they query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Setting {
+    /// Where the lifecycle events come from.
+    pub mode: WorkloadMode,
+    /// Reader threads.
+    pub readers: u32,
+    /// How they query.
+    pub load: ReaderLoad,
+}
+
+impl Setting {
+    /// `real child processes, 10 readers polling at 100k/s each`.
+    pub fn label(self) -> String {
+        format!("{}, {} readers {}", self.mode.label(), self.readers, self.load.label())
+    }
+}
+
 /// Latency percentiles from one histogram, in nanoseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
@@ -226,7 +274,7 @@ pub struct QueryLatency {
 }
 
 /// One strategy's run of the supervisor workload: a supervisor with churn
-/// and `readers` threads querying it in a closed loop.
+/// and `readers` threads querying it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadRecord {
     /// Where the lifecycle events came from.
@@ -244,8 +292,11 @@ pub struct WorkloadRecord {
     pub default: bool,
     /// Supervised children.
     pub children: u32,
-    /// Reader threads querying in a closed loop.
+    /// Reader threads querying the supervisor.
     pub readers: u32,
+    /// How the readers query.
+    #[serde(default)]
+    pub load: ReaderLoad,
     /// Measured wall time, seconds.
     pub seconds: f64,
     /// Queries answered by all readers.
@@ -267,6 +318,20 @@ pub struct WorkloadRecord {
 }
 
 impl WorkloadRecord {
+    /// The setting the record was measured in.
+    pub fn setting(&self) -> Setting {
+        Setting { mode: self.mode, readers: self.readers, load: self.load }
+    }
+
+    /// The queries per second the readers were offered, all together
+    /// (`None` in a closed loop).
+    pub fn target_queries_per_sec(&self) -> Option<f64> {
+        match self.load {
+            ReaderLoad::Paced { queries_per_sec } => Some(queries_per_sec as f64 * f64::from(self.readers)),
+            ReaderLoad::ClosedLoop => None,
+        }
+    }
+
     /// Queries per second, all readers together.
     pub fn queries_per_sec(&self) -> f64 {
         self.queries as f64 / self.seconds

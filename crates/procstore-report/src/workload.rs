@@ -7,7 +7,7 @@ use crate::figures::Figures;
 use crate::format;
 use crate::ranking::{self, Ranked};
 use crate::rows::label;
-use crate::schema::{Query, Results, WorkloadMode, WorkloadRecord, groups};
+use crate::schema::{Query, ReaderLoad, Results, Setting, WorkloadMode, WorkloadRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
 use crate::thresholds::{self, CHURN_SPREAD, PACED_SHARE};
@@ -33,8 +33,8 @@ pub(crate) fn section(figures: &Figures<'_>, doc: &mut Document) {
     doc.text(
         Style::Note,
         "A process supervisor under churn: its process table is one registry, the row's; \
-         children exit and are restarted while reader threads query the supervisor in a closed \
-         loop. A registry of handles keeps each child's own store in a map, so a transition \
+         children exit and are restarted while reader threads query the supervisor. A registry \
+         of handles keeps each child's own store in a map, so a transition \
          writes only that store; a registry of values writes the map on every transition. \
          Each row's micro-benchmark figures are in the Registry table above. The row the \
          procstore facade picks by default is marked (default).",
@@ -42,29 +42,39 @@ pub(crate) fn section(figures: &Figures<'_>, doc: &mut Document) {
     for mode in MODES.into_iter().filter(|mode| workload.iter().any(|r| r.mode == *mode)) {
         doc.text(Style::Note, format!("{}: {}", capitalized(mode.label()), describe(mode)));
     }
+    if workload.iter().any(|r| matches!(r.load, ReaderLoad::Paced { .. })) {
+        doc.text(
+            Style::Note,
+            "Paced readers: each reader is offered the same queries/s in every row and sleeps \
+             between bursts, as a status poller does, so rows are compared under the same work \
+             and what a row's queries cost is CPU its supervisor does not get.",
+        );
+    }
+    doc.text(
+        Style::Note,
+        "Readers in a closed loop: each reader queries back to back, so each row offers as much \
+         load as its own queries and the cores allow, and a reader that blocks (on a lock, on an \
+         actor's reply) hands its core to the supervisor. The floor row's readers only read the \
+         clock, back to back or paced like the others, while the same supervisor runs: its \
+         events/s is what readers that never block leave the writer.",
+    );
     for setting in settings(workload) {
-        let records: Vec<&WorkloadRecord> =
-            workload.iter().filter(|r| (r.mode, r.readers) == setting).collect();
-        setting_part(figures, &setting_label(setting), &records, doc);
+        let records: Vec<&WorkloadRecord> = workload.iter().filter(|r| r.setting() == setting).collect();
+        setting_part(figures, &setting.label(), &records, doc);
     }
 }
 
-/// The (mode, readers) settings measured: real processes first, reader
-/// counts in the order the run measured them.
-pub(crate) fn settings(workload: &[WorkloadRecord]) -> Vec<(WorkloadMode, u32)> {
-    let mut settings: Vec<(WorkloadMode, u32)> = Vec::new();
+/// The settings measured: paced readers before the closed loop, then real
+/// processes first, reader counts in the order the run measured them.
+pub(crate) fn settings(workload: &[WorkloadRecord]) -> Vec<Setting> {
+    let mut settings: Vec<Setting> = Vec::new();
     for record in workload {
-        if !settings.contains(&(record.mode, record.readers)) {
-            settings.push((record.mode, record.readers));
+        if !settings.contains(&record.setting()) {
+            settings.push(record.setting());
         }
     }
-    settings.sort_by_key(|(mode, _)| MODES.iter().position(|m| m == mode));
+    settings.sort_by_key(|s| (s.load == ReaderLoad::ClosedLoop, MODES.iter().position(|m| *m == s.mode)));
     settings
-}
-
-/// `real child processes, 10 readers`.
-pub(crate) fn setting_label((mode, readers): (WorkloadMode, u32)) -> String {
-    format!("{}, {readers} readers", mode.label())
 }
 
 /// Where `mode`'s lifecycle events come from.
@@ -135,15 +145,17 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
         "p50 to max: latency of every query, all kinds together{mix}, each timed with a clock \
          read either side, so each figure includes one clock read. Event lag: from a lifecycle \
          event until a reader first saw the version that published it (a version replaced \
-         before any reader looked has no sample). Queries/s: all readers together."
+         before any reader looked has no sample). Queries/s: all readers together, ⚠ where \
+         paced readers answered under {} of the queries they were offered.",
+        format::percent(PACED_SHARE)
     ));
     if let Some(note) = churn_note(stores) {
         table.note(note);
     }
     if records.iter().any(|r| r.kind == Family::Floor) {
         table.note(
-            "Rows labelled 'floor:' time the clock reads alone, no query: the measurement floor, \
-             shown for reference and never ranked.",
+            "Rows labelled 'floor:' time the clock reads alone, no query, beside the same \
+             supervisor: the measurement floor, shown for reference and never ranked.",
         );
     }
     for r in records {
@@ -151,7 +163,7 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
         table.row(vec![
             row_label(r),
             r.kind.label().to_owned(),
-            format::per_sec(Some(r.queries_per_sec())),
+            thresholds::rate_against_target(Some(r.queries_per_sec()), r.target_queries_per_sec()).0,
             format::duration(Some(r.latency.p50_ns)),
             format::duration(Some(r.latency.p99_ns)),
             format::duration(Some(r.latency.p999_ns)),
@@ -167,8 +179,7 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
 
 /// Events/s achieved, flagged when a generator fell short of its target.
 fn events(record: &WorkloadRecord) -> String {
-    let target = record.target_events_per_sec.filter(|_| record.kind != Family::Floor);
-    thresholds::rate_against_target(Some(record.events_per_sec()), target).0
+    thresholds::rate_against_target(Some(record.events_per_sec()), record.target_events_per_sec).0
 }
 
 /// The mode's setup in one sentence, from the store rows.
@@ -308,11 +319,11 @@ pub(crate) fn fastest_line(results: &Results) -> Option<String> {
     let best = results
         .workload
         .iter()
-        .filter(|r| (r.mode, r.readers) == setting && r.kind != Family::Floor)
+        .filter(|r| r.setting() == setting && r.kind != Family::Floor)
         .min_by(|a, b| a.latency.p50_ns.total_cmp(&b.latency.p50_ns))?;
     Some(format!(
         "{TITLE} ({}): fastest by p50 is {} ({} p50, {} p99.9).",
-        setting_label(setting),
+        setting.label(),
         best.strategy,
         format::duration(Some(best.latency.p50_ns)),
         format::duration(Some(best.latency.p999_ns))

@@ -8,7 +8,8 @@ use std::fs;
 
 use fixture::{HANDLES_COW, HANDLES_PAPAYA, N, Scratch, results};
 use procstore_report::{
-    LoadError, WorkloadMode, WorkloadRecord, groups, load, render_all, render_html, render_markdown,
+    LoadError, ReaderLoad, WorkloadMode, WorkloadRecord, groups, load, render_all, render_html,
+    render_markdown,
 };
 
 /// The text of `text` from `start` up to the next `end` after it.
@@ -84,7 +85,8 @@ fn markdown_has_the_section_after_the_registry() {
     );
     assert!(rows[1].ends_with("| 99.0k/s |"));
 
-    let by_query = between(&md, "#### p99 by query (real child processes, 3 readers)", "####");
+    let by_query =
+        between(&md, "#### p99 by query (real child processes, 3 readers in a closed loop)", "####");
     assert!(by_query.contains("| Strategy | status by name | lookup by pid | list all | counts by status |"));
     let rows = table_rows(by_query);
     assert_eq!(rows.len(), 6);
@@ -113,8 +115,11 @@ fn ranking_paragraph_follows_the_numbers() {
     //   DashMap             p50 150   p99.9 40k  micro 50    ranks p50 1, p99.9 3, micro 2
     // p50: d = 1, 2, 0, 1: 1 - 6 * 6 / 60 = 0.40, only actor kept.
     // p99.9: d = 1, 0, 0, 1: 1 - 6 * 2 / 60 = 0.80, cow and actor kept.
-    let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
+    let processes = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers in a closed loop)",
+        "###",
+    );
     assert!(processes.contains(
         "Ranked by workload p50 (all queries) and by their get hit (10) ns/op in the micro-benchmark, 1 of \
          4 rows keep their rank; Spearman's rank correlation is 0.40 (1: the same order, -1: reversed)."
@@ -136,8 +141,11 @@ fn ranking_paragraph_follows_the_numbers() {
 
     // Simulated: std Mutex<HashMap> and the cow map tie at p50 (200 ns):
     // ranks 2.5, 2.5, 4, 1 against 3, 1, 4, 2: Pearson 3 / sqrt(4.5 * 5).
-    let simulated =
-        between(&md, "#### Did the micro-benchmark ranking hold? (simulated event stream, 3 readers)", "###");
+    let simulated = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (simulated event stream, 3 readers in a closed loop)",
+        "###",
+    );
     assert!(simulated.contains("1 of 4 rows keep their rank; Spearman's rank correlation is 0.63"));
     assert!(simulated.contains("differs: concurrent map, lock = atomic, channel in the workload"));
     // p99.9 15k, 9k, 80k, 5k: ranks 3, 2, 4, 1; d = 0, 1, 0, 1.
@@ -159,8 +167,11 @@ fn ranking_paragraph_follows_the_numbers() {
     let mut r = results("x86_64", false);
     fixture::scale(&mut r, groups::REGISTRY_GET_HIT, HANDLES_COW, 1_000.0);
     let md = render_markdown(&r);
-    let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers)", "###");
+    let processes = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (real child processes, 3 readers in a closed loop)",
+        "###",
+    );
     assert!(processes.contains("2 of 4 rows keep their rank; Spearman's rank correlation is 0.80"));
     assert!(
         processes.contains("DashMap is the fastest in both (150 ns p50; 50.0 ns in the micro-benchmark).")
@@ -177,18 +188,23 @@ fn html_has_the_section_tables_and_charts() {
     let html = render_html(&r);
     let section = between(&html, "<h2 id=\"supervisor-workload\">", "<h2 ");
     for id in [
-        "real-child-processes-3-readers",
-        "p99-by-query-real-child-processes-3-readers",
-        "did-the-micro-benchmark-ranking-hold-real-child-processes-3-readers",
-        "simulated-event-stream-3-readers",
-        "simulated-stream-with-children-coming-and-going-3-readers",
+        "real-child-processes-3-readers-in-a-closed-loop",
+        "p99-by-query-real-child-processes-3-readers-in-a-closed-loop",
+        "did-the-micro-benchmark-ranking-hold-real-child-processes-3-readers-in-a-closed-loop",
+        "simulated-event-stream-3-readers-in-a-closed-loop",
+        "simulated-stream-with-children-coming-and-going-3-readers-in-a-closed-loop",
     ] {
         assert!(section.contains(&format!(" id=\"{id}\">")), "{id}");
     }
-    let processes = between(section, "<h3 id=\"real-child-processes-3-readers\">", "</table>");
+    let processes =
+        between(section, "<h3 id=\"real-child-processes-3-readers-in-a-closed-loop\">", "</table>");
     assert_eq!(processes.matches("<tr>").count(), 1 + 6);
     assert!(processes.contains("<td class=\"l\">floor: timer only</td><td class=\"l\">floor</td>"));
-    let by_query = between(section, "<h4 id=\"p99-by-query-simulated-event-stream-3-readers\">", "</table>");
+    let by_query = between(
+        section,
+        "<h4 id=\"p99-by-query-simulated-event-stream-3-readers-in-a-closed-loop\">",
+        "</table>",
+    );
     assert_eq!(by_query.matches("<tr>").count(), 1 + 6);
     assert!(section.contains("<p class=\"finding\">Ranked by workload p50"));
 
@@ -297,11 +313,11 @@ fn the_summary_names_the_fastest_workload_row() {
     render_all(&reports).unwrap();
 
     let readme = fs::read_to_string(reports.join("README.md")).unwrap();
-    let line = "Supervisor workload (real child processes, 3 readers): fastest by p50 is arc-swap Cache stores in \
+    let line = "Supervisor workload (real child processes, 3 readers in a closed loop): fastest by p50 is arc-swap Cache stores in \
                 papaya (handles) (120 ns p50, 10.0 µs p99.9).";
     assert!(between(&readme, "## x86_64-linux", "## ").contains(line), "{readme}");
     assert!(between(&readme, "## aarch64-linux", "## ").contains(
-        "Supervisor workload (simulated event stream, 3 readers): fastest by p50 is arc-swap Cache stores in papaya \
+        "Supervisor workload (simulated event stream, 3 readers in a closed loop): fastest by p50 is arc-swap Cache stores in papaya \
          (handles) (90.0 ns p50"
     ));
     assert!(!between(&readme, "## riscv64-linux", "## ").contains("Supervisor workload"));
@@ -338,14 +354,26 @@ fn each_reader_count_gets_its_own_part() {
     let md = render_markdown(&results);
     let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("no {heading}"));
     // Real processes first, then each reader count in the order measured.
-    assert!(at("### Real child processes, 3 readers") < at("### Real child processes, 16 readers"));
-    assert!(at("### Real child processes, 16 readers") < at("### Simulated event stream, 3 readers"));
-    assert!(at("### Simulated event stream, 3 readers") < at("### Simulated event stream, 16 readers"));
     assert!(
-        at("### Simulated event stream, 16 readers")
-            < at("### Simulated stream with children coming and going, 3 readers")
+        at("### Real child processes, 3 readers in a closed loop")
+            < at("### Real child processes, 16 readers in a closed loop")
     );
-    assert_eq!(table_rows(between(&md, "### Real child processes, 16 readers", "####")).len(), 6);
+    assert!(
+        at("### Real child processes, 16 readers in a closed loop")
+            < at("### Simulated event stream, 3 readers in a closed loop")
+    );
+    assert!(
+        at("### Simulated event stream, 3 readers in a closed loop")
+            < at("### Simulated event stream, 16 readers in a closed loop")
+    );
+    assert!(
+        at("### Simulated event stream, 16 readers in a closed loop")
+            < at("### Simulated stream with children coming and going, 3 readers in a closed loop")
+    );
+    assert_eq!(
+        table_rows(between(&md, "### Real child processes, 16 readers in a closed loop", "####")).len(),
+        6
+    );
 }
 
 #[test]
@@ -356,8 +384,11 @@ fn a_reader_count_the_sweep_measured_is_compared_at_that_count() {
         r.readers = 1;
     }
     let md = render_markdown(&results);
-    let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 1 readers)", "###");
+    let processes = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (real child processes, 1 readers in a closed loop)",
+        "###",
+    );
     assert!(processes.contains("by their get hit (1) ns/op in the micro-benchmark"), "{processes}");
     // At 1 thread the fixture's get hits are halved: 10 ns becomes 5 ns.
     assert!(processes.contains(&format!("{HANDLES_COW} in the micro-benchmark (5.00 ns)")), "{processes}");
@@ -367,8 +398,11 @@ fn a_reader_count_the_sweep_measured_is_compared_at_that_count() {
         r.readers = 2;
     }
     let md = render_markdown(&results);
-    let processes =
-        between(&md, "#### Did the micro-benchmark ranking hold? (real child processes, 2 readers)", "###");
+    let processes = between(
+        &md,
+        "#### Did the micro-benchmark ranking hold? (real child processes, 2 readers in a closed loop)",
+        "###",
+    );
     assert!(processes.contains(&format!("by their get hit ({N}) ns/op")), "{processes}");
     assert!(processes.contains(&format!("{HANDLES_COW} in the micro-benchmark (10.0 ns)")), "{processes}");
 }
@@ -385,7 +419,7 @@ fn the_recommendation_names_the_registry_meeting_the_bar_most_often() {
         "Use {HANDLES_PAPAYA}: of every row it comes nearest the bar (at least 90% of the best row's \
          lifecycle events/s, query p50 within 1.25x and p99.9 within 1.50x of the best row's) across the 3 \
          settings (0.991x from it), and meets it in 2 of them. Where it falls short: simulated event \
-         stream, 3 readers: p99.9 1.80x the best."
+         stream, 3 readers in a closed loop: p99.9 1.80x the best."
     )));
     assert!(section.contains(&format!(
         "The procstore facade's default ({HANDLES_PAPAYA}) is the recommended registry."
@@ -479,5 +513,35 @@ fn registries_are_held_to_the_immutable_map_floor() {
     assert_eq!(
         table_rows(section)[0],
         format!("| get hit (1) | {HANDLES_COW}: 5.00 ns | — | — | not measured |")
+    );
+}
+
+#[test]
+fn paced_settings_come_first_flag_a_short_row_and_carry_the_bar() {
+    let mut r = results("x86_64", false);
+    let paced = ReaderLoad::Paced { queries_per_sec: 500_000 };
+    let mut short = None;
+    for record in r.workload.iter_mut().filter(|w| w.mode == WorkloadMode::Processes) {
+        record.load = paced;
+        if record.strategy == HANDLES_COW {
+            record.queries = 1_000_000; // 500k/s of the 1.5M/s offered
+            short = Some(record.strategy.clone());
+        }
+    }
+    let short = short.expect("a store row");
+    let md = render_markdown(&r);
+    let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("no {heading} in\n{md}"));
+    assert!(
+        at("### Real child processes, 3 readers polling at 500k/s each")
+            < at("### Simulated event stream, 3 readers in a closed loop")
+    );
+    let processes = between(&md, "### Real child processes, 3 readers polling at", "####");
+    let row = table_rows(processes).into_iter().find(|row| row.contains(&short)).expect("its row");
+    assert!(row.contains("| 500k/s ⚠ 33% of target |"), "{row}");
+    let recommendation = between(&md, "## Recommendation", "## Floors");
+    assert!(recommendation.contains("across the 1 settings with paced readers"), "{recommendation}");
+    assert!(
+        recommendation.contains("### Every registry with readers in a closed loop (outside the bar)"),
+        "{recommendation}"
     );
 }
