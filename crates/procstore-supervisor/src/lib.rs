@@ -30,6 +30,6 @@ mod table;
 pub use format::duration as format_duration;
 pub use policy::{Decision, Ending, Policy, Restart, Streak};
 pub use supervisor::{
-    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, StartError, Supervisor,
+    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, Spawn, StartError, Supervisor,
 };
 pub use table::{PublishHook, StatusCounts, Table, TableError, TableReader};

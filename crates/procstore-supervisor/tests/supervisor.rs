@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use procstore_core::{ProcessId, ProcessState, Registry, Status};
 use procstore_supervisor::{
-    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, Policy, Restart, Supervisor, TableError,
+    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, Policy, Restart, Spawn, Supervisor,
+    TableError,
 };
 
 /// The registry of the tests that run on one registry only.
@@ -177,8 +178,12 @@ fn churn_keeps_every_restart_and_readers_consistent<R: Registry>() {
 
 /// Shutdown stops long-running children with SIGTERM and reaps them all.
 fn shutdown_stops_and_reaps_running_children<R: Registry>() {
-    let (supervisor, events) =
-        Supervisor::<R>::start(config(3, "sleep", &["30"], Policy::default())).unwrap();
+    shutdown_stops_and_reaps::<R>(Spawn::default());
+}
+
+fn shutdown_stops_and_reaps<R: Registry>(spawn: Spawn) {
+    let config = Config { spawn, ..config(3, "sleep", &["30"], Policy::default()) };
+    let (supervisor, events) = Supervisor::<R>::start(config).unwrap();
     wait_for(&supervisor, "every child to run", |s| s.status() == Status::Running);
     let table = supervisor.table().clone();
     let started = Instant::now();
@@ -259,6 +264,11 @@ macro_rules! supervisor_tests {
 }
 
 procstore_catalog::with_registries!(supervisor_tests);
+
+#[test]
+fn posix_spawned_children_run_and_are_stopped_and_reaped() {
+    shutdown_stops_and_reaps::<Default>(Spawn::PosixSpawn);
+}
 
 #[test]
 fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
