@@ -26,32 +26,59 @@ permissive="-Zmiri-permissive-provenance"
 miri() { MIRIFLAGS="$1 ${MIRIFLAGS:-}" cargo +nightly miri test "${@:2}"; }
 
 seeds="${MIRI_SEEDS:-1 2}"
+first="${seeds%% *}"
 # The suite runs from procstore-catalog's tests/conformance.rs, one module
 # per catalogue id; the filters pick the strategies by id.
 suite() { miri "$1" -p procstore-catalog --test conformance -- "${@:2}"; }
-for seed in $seeds; do
-  printf '\n==> miri, seed %s: core, conformance helpers and the hazard store (strict provenance)\n' "$seed"
-  miri "$strict -Zmiri-seed=$seed" -p procstore-core -p procstore-conformance
-  suite "$strict -Zmiri-seed=$seed" haphazard --skip handles_
-  miri "$strict -Zmiri-seed=$seed" -p procstore-atomic --test reclamation
-  if [ "$seed" = "${seeds%% *}" ]; then
-    printf '\n==> miri, seed %s: lock and arc-swap stores, DashMap and copy-on-write registries\n' "$seed"
-    suite "$permissive -Zmiri-seed=$seed" std_ parking_lot arc_swap dashmap cow_map --skip handles_
-  else
-    # Later seeds vary the schedule where safety rests on reclamation
-    # (arc-swap); the locks' and DashMap's rest on their crates' own.
-    printf '\n==> miri, seed %s: arc-swap stores and the copy-on-write registry\n' "$seed"
+
+# Every strategy, once, with the first seed.
+first_seed() {
+  printf '\n==> miri, seed %s: core, conformance helpers and the hazard store (strict provenance)\n' "$first"
+  miri "$strict -Zmiri-seed=$first" -p procstore-core -p procstore-conformance
+  suite "$strict -Zmiri-seed=$first" haphazard --skip handles_
+  miri "$strict -Zmiri-seed=$first" -p procstore-atomic --test reclamation
+  printf '\n==> miri, seed %s: lock and arc-swap stores, DashMap and copy-on-write registries\n' "$first"
+  suite "$permissive -Zmiri-seed=$first" std_ parking_lot arc_swap dashmap cow_map --skip handles_
+  # The registries of handles add no unsafe code of their own: one seed, on
+  # the maps whose crates bring theirs (papaya, scc, DashMap); the
+  # copy-on-write and locked handle maps are arc-swap's and parking_lot's.
+  printf '\n==> miri, seed %s: registries of handles in papaya, scc and DashMap\n' "$first"
+  suite "$permissive -Zmiri-seed=$first" handles_papaya handles_scc handles_dashmap
+}
+
+# Later seeds vary the schedule where safety rests on reclamation (our
+# hazard store, arc-swap); the locks' and DashMap's rest on their crates'
+# own. Then every freed address reused at once, to provoke ABA.
+other_seeds_and_reuse() {
+  for seed in ${seeds#"$first"}; do
+    printf '\n==> miri, seed %s: core, the hazard store, arc-swap stores and the copy-on-write registry\n' "$seed"
+    miri "$strict -Zmiri-seed=$seed" -p procstore-core -p procstore-conformance
+    suite "$strict -Zmiri-seed=$seed" haphazard --skip handles_
+    miri "$strict -Zmiri-seed=$seed" -p procstore-atomic --test reclamation
     suite "$permissive -Zmiri-seed=$seed" arc_swap cow_map --skip handles_
-  fi
-done
-# The registries of handles add no unsafe code of their own: one seed, on
-# the maps whose crates bring theirs (papaya, scc, DashMap), keeps CI within
-# its budget; the copy-on-write and locked handle maps are arc-swap's and
-# parking_lot's, run above.
-printf '\n==> miri, seed 1: registries of handles in papaya, scc and DashMap\n'
-suite "$permissive -Zmiri-seed=1" handles_papaya handles_scc handles_dashmap
-printf '\n==> miri: every freed address reused at once (ABA by reuse)\n'
-reuse="-Zmiri-address-reuse-rate=1.0 -Zmiri-address-reuse-cross-thread-rate=1.0"
-suite "$strict $reuse" haphazard --skip handles_
-suite "$permissive $reuse" arc_swap cow_map handles_papaya:: handles_scc --skip handles_dashmap --skip handles_cow
-echo "miri: no undefined behaviour, leak or data race in the core, lock and atomic crates, values and handles (every strategy with seed ${seeds%% *}; core, haphazard and arc-swap with seeds $seeds; and with full address reuse)"
+  done
+  printf '\n==> miri: every freed address reused at once (ABA by reuse)\n'
+  reuse="-Zmiri-address-reuse-rate=1.0 -Zmiri-address-reuse-cross-thread-rate=1.0"
+  suite "$strict $reuse" haphazard --skip handles_
+  suite "$permissive $reuse" arc_swap cow_map handles_papaya:: handles_scc --skip handles_dashmap --skip handles_cow
+}
+
+# Miri interprets on one core: the two halves run side by side, each into
+# its own log (shown when it ends), so that a 2-core machine is busy.
+cargo +nightly miri test --no-run -p procstore-core -p procstore-conformance -p procstore-atomic -p procstore-catalog
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+(set -e; first_seed) >"$logs/first" 2>&1 &
+first_pid=$!
+(set -e; other_seeds_and_reuse) >"$logs/other" 2>&1 &
+other_pid=$!
+status=0
+wait "$first_pid" || status=$?
+cat "$logs/first"
+wait "$other_pid" || status=$?
+cat "$logs/other"
+if [ "$status" -ne 0 ]; then
+  echo "miri: FAILED (see the logs above)" >&2
+  exit "$status"
+fi
+echo "miri: no undefined behaviour, leak or data race in the core, lock and atomic crates, values and handles (every strategy with seed $first; core, haphazard and arc-swap with seeds $seeds; and with full address reuse)"
