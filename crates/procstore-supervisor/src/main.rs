@@ -9,6 +9,7 @@
 //! after the grace period), reaps them all and exits; a second one exits at
 //! once, and the children die with the supervisor.
 
+mod output;
 mod view;
 
 use std::ffi::OsString;
@@ -24,6 +25,7 @@ use procstore_catalog::{ALIASES, Entry, REGISTRIES, RegistryPicker, with_registr
 use procstore_core::{Registry, Status};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
+use crate::output::{Output, QUEUE_CAPACITY};
 use crate::view::View;
 
 /// Supervise child processes, recording their lifecycle in a procstore
@@ -161,16 +163,28 @@ impl RegistryPicker for Live {
                 return ExitCode::FAILURE;
             }
         }
+        // Past this point nothing waits on stdout or stderr: a reader that
+        // stops reading must not stop the supervising.
+        let outputs = Output::spawn("stdout", std::io::stdout(), QUEUE_CAPACITY)
+            .and_then(|out| Ok((out, Output::spawn("stderr", std::io::stderr(), QUEUE_CAPACITY)?)));
+        let (out, diagnostics) = match outputs {
+            Ok(outputs) => outputs,
+            Err(error) => {
+                eprintln!("procstore-supervisor: cannot start the output threads: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
         let restart = self.config.policy.restart;
         let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
             Err(error) => {
-                eprintln!("procstore-supervisor: {}", with_sources(&error));
+                diagnostics.log(format!("procstore-supervisor: {}", with_sources(&error)));
+                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
                 return ExitCode::FAILURE;
             }
         };
         let queries = Queries::start(&supervisor, self.args.readers);
-        let mut view = View::new(entry, supervisor.reader(), self.args.readers);
+        let mut view = View::new(&out, entry, supervisor.reader(), self.args.readers);
         let started = Instant::now();
         let deadline = self.args.duration.map(|secs| started + Duration::from_secs_f64(secs));
         let refresh = Duration::from_millis(self.args.refresh_ms);
@@ -191,16 +205,27 @@ impl RegistryPicker for Live {
         };
         // Only after a first signal does the next one exit at once.
         let hint = if interrupted.load(Ordering::Relaxed) { " (Ctrl-C again to exit at once)" } else { "" };
-        eprintln!("procstore-supervisor: {why}; stopping every child{hint}");
+        diagnostics.log(format!("procstore-supervisor: {why}; stopping every child{hint}"));
         queries.stop();
         supervisor.shutdown();
         view.absorb(events.try_iter());
         let states = view.draw(started.elapsed(), 0);
         view.summary(why, &states);
+        let unwritten = out.finish(Instant::now() + FLUSH_PATIENCE);
+        if unwritten > 0 {
+            diagnostics
+                .log(format!("procstore-supervisor: stdout is blocked; {unwritten} lines not written"));
+        }
+        diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
         let failed = states.iter().any(|s| matches!(s.status(), Status::Fatal | Status::Crashed));
         if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
     }
 }
+
+/// How long exit waits for each output's writer to catch up: a slow reader
+/// still gets the summary, and one that never reads delays the exit only
+/// this long.
+const FLUSH_PATIENCE: Duration = Duration::from_millis(500);
 
 /// `error: its source: ...`, the whole chain on one line.
 fn with_sources(error: &dyn std::error::Error) -> String {

@@ -1,15 +1,18 @@
 //! The live view: a refreshing table on a terminal, an event log otherwise.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, SystemTime};
-
 use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime};
 
 use procstore_catalog::Entry;
 use procstore_core::{ProcessId, ProcessState, Registry};
 use procstore_supervisor::{Event, StatusCounts, TableReader, format_duration};
 
-pub(crate) struct View<R: Registry> {
+use crate::output::Output;
+
+pub(crate) struct View<'a, R: Registry> {
+    /// Stdout, through a writer that may fall behind.
+    out: &'a Output,
     entry: &'static Entry,
     reader: TableReader<R>,
     readers: u32,
@@ -20,9 +23,10 @@ pub(crate) struct View<R: Registry> {
     previous: (Duration, u64),
 }
 
-impl<R: Registry> View<R> {
-    pub(crate) fn new(entry: &'static Entry, reader: TableReader<R>, readers: u32) -> Self {
+impl<'a, R: Registry> View<'a, R> {
+    pub(crate) fn new(out: &'a Output, entry: &'static Entry, reader: TableReader<R>, readers: u32) -> Self {
         View {
+            out,
             entry,
             reader,
             readers,
@@ -34,10 +38,9 @@ impl<R: Registry> View<R> {
 
     /// Takes in what happened since the last call.
     pub(crate) fn absorb(&mut self, events: impl Iterator<Item = Event>) {
-        let mut out = std::io::stdout().lock();
         for event in events {
             if !self.terminal {
-                let _ = writeln!(out, "{event}");
+                self.out.log(event.to_string());
             }
             self.last_event.insert(event.child, event.kind.to_string());
         }
@@ -48,31 +51,27 @@ impl<R: Registry> View<R> {
         let states = self.reader.list().unwrap_or_default();
         let progress = self.progress(&states, elapsed, queries);
         self.previous = (elapsed, queries);
-        let mut out = std::io::stdout().lock();
         if self.terminal {
             // Home the cursor and clear the screen, then redraw.
-            let _ = write!(out, "\x1b[H\x1b[2J{}\n{progress}\n", self.table(&states));
+            self.out.refresh(format!("\x1b[H\x1b[2J{}\n{progress}", self.table(&states)));
         } else {
-            let _ = writeln!(out, "{progress}");
+            self.out.refresh(progress);
         }
-        let _ = out.flush();
         states
     }
 
     /// The final table and a line saying how it ended. A reader that has
     /// gone (a closed pipe) loses them; the children are already stopped.
     pub(crate) fn summary(&self, why: &str, states: &[ProcessState]) {
-        let mut out = std::io::stdout().lock();
         if !self.terminal {
-            let _ = writeln!(out, "{}", self.table(states));
+            self.out.log(self.table(states));
         }
         let restarts: u64 = states.iter().map(|s| u64::from(s.restarts())).sum();
-        let _ = writeln!(
-            out,
+        self.out.log(format!(
             "{why}: {} children stopped and reaped ({}); {restarts} restarts in all",
             states.len(),
             StatusCounts::of(states)
-        );
+        ));
     }
 
     fn progress(&self, states: &[ProcessState], elapsed: Duration, queries: u64) -> String {

@@ -1,6 +1,7 @@
 //! The `procstore-supervisor` binary: its live view's log, Ctrl-C, and bad input.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, ErrorKind, PipeReader, PipeWriter, Read, Write};
+use std::os::fd::AsRawFd;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -155,4 +156,147 @@ fn bad_input_is_a_clear_error() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(text(&output.stderr).contains(message), "{args:?}: {}", text(&output.stderr));
     }
+}
+
+/// A pipe already full, as if its reader had stopped reading long ago: a
+/// write to it blocks until someone reads. Returns the read end, for the
+/// caller to keep open, and the write end, for the binary's stdout. Each
+/// filler byte is a newline, so the log is what follows them.
+fn full_pipe() -> (PipeReader, PipeWriter) {
+    let (reader, mut writer) = std::io::pipe().expect("a pipe");
+    set_nonblocking(&writer, true);
+    loop {
+        match writer.write(&[b'\n'; 4096]) {
+            Ok(_) => {}
+            Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+            Err(error) => panic!("cannot fill the pipe: {error}"),
+        }
+    }
+    set_nonblocking(&writer, false);
+    (reader, writer)
+}
+
+fn set_nonblocking(pipe: &PipeWriter, nonblocking: bool) {
+    let fd = pipe.as_raw_fd();
+    // SAFETY: fcntl(2) has no memory-safety preconditions; `fd` is open while `pipe` lives.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "F_GETFL: {}", std::io::Error::last_os_error());
+    let flags = if nonblocking { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::fcntl(fd, libc::F_SETFL, flags) }, 0, "F_SETFL");
+}
+
+/// Marks a run's processes: the binary and every child inherit it.
+const MARK: &str = "PROCSTORE_TEST_MARK";
+
+/// The binary, its stdout the write end of a full pipe and its environment
+/// marked with `mark`, supervising a few `sleep 0.1`s that restart at once
+/// and never give up.
+fn blocked_sleepers(mark: &str, writer: PipeWriter, extra: &[&str]) -> Child {
+    let mut args =
+        vec!["--children", "4", "--restart", "always", "--backoff-ms", "1", "--give-up-after", "0"];
+    args.extend(["--refresh-ms", "20"]);
+    args.extend(extra);
+    args.extend(["--", "sleep", "0.1"]);
+    supervisor(&args).env(MARK, mark).stdout(writer).spawn().expect("start the binary")
+}
+
+/// The pids of live processes whose environment holds `MARK=mark`.
+fn marked_processes(mark: &str) -> Vec<u32> {
+    let wanted = format!("{MARK}={mark}");
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // Another user's process, or one already gone, is unreadable: not ours.
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            environ.split(|&byte| byte == 0).any(|var| var == wanted.as_bytes()) && !stat.contains(") Z ")
+        })
+        .collect()
+}
+
+/// Checks what every run with a blocked stdout must show: a clean exit, no
+/// marked process left, and on stderr why it stopped and that stdout lost
+/// lines (at least the summary).
+fn assert_stopped_despite_stdout(output: &Output, mark: &str, why: &str) {
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{:?}\n{stderr}", output.status);
+    assert!(stderr.contains(&format!("procstore-supervisor: {why}; stopping every child")), "{stderr}");
+    assert!(stderr.contains("procstore-supervisor: stdout is blocked; "), "{stderr}");
+    let left = marked_processes(mark);
+    assert!(left.is_empty(), "processes left running: {left:?}");
+}
+
+/// Generous: the run itself takes about 2.5 s, and the old binary, stuck
+/// writing to a pipe nobody reads, never ended.
+const PROMPTLY: Duration = Duration::from_secs(8);
+
+#[test]
+fn a_blocked_stdout_does_not_delay_the_duration() {
+    let mark = format!("{}-duration", std::process::id());
+    let (_unread, writer) = full_pipe();
+    let start = Instant::now();
+    let child = blocked_sleepers(&mark, writer, &["--duration", "2"]);
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    assert!(start.elapsed() < PROMPTLY, "ran {:?} for --duration 2", start.elapsed());
+    assert_stopped_despite_stdout(&output, &mark, "duration reached");
+}
+
+#[test]
+fn sigterm_stops_promptly_while_stdout_is_blocked() {
+    let mark = format!("{}-sigterm", std::process::id());
+    let (_unread, writer) = full_pipe();
+    let child = blocked_sleepers(&mark, writer, &[]);
+    // Its signal handlers are in place once it has started a child.
+    let start = Instant::now();
+    while marked_processes(&mark).iter().all(|&pid| pid == child.id()) {
+        assert!(start.elapsed() < Duration::from_secs(30), "no child started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    signal(&child, libc::SIGTERM);
+    let signalled = Instant::now();
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    assert!(signalled.elapsed() < PROMPTLY, "exited {:?} after SIGTERM", signalled.elapsed());
+    assert_stopped_despite_stdout(&output, &mark, "interrupted");
+}
+
+#[test]
+fn a_reader_that_resumes_gets_every_event_line_or_a_count_of_those_dropped() {
+    let (reader, writer) = full_pipe();
+    let children = "16";
+    let args = ["--children", children, "--backoff-ms", "1", "--max-backoff-ms", "1", "--give-up-after", "0"];
+    let args = [&args[..], &["--refresh-ms", "10", "--duration", "4", "--", "true"]].concat();
+    let child = supervisor(&args).stdout(writer).spawn().expect("start the binary");
+    // This crash loop logs several hundred lines a second natively, enough
+    // to overflow the queue while nobody reads; under qemu, maybe not.
+    std::thread::sleep(Duration::from_millis(2500));
+    let log = std::thread::spawn(move || {
+        let mut log = String::new();
+        (&reader).read_to_string(&mut log).expect("read the log");
+        log
+    });
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    let log = log.join().expect("the reader thread");
+    let log = log.trim_start_matches('\n');
+    assert!(output.status.success(), "{:?}\n{}", output.status, text(&output.stderr));
+    let restarts: usize = log
+        .lines()
+        .find_map(|line| line.strip_suffix(" restarts in all")?.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no summary in the log: {log}"));
+    let dropped: usize = log
+        .lines()
+        .filter_map(|line| line.strip_prefix("procstore-supervisor: stdout fell behind; "))
+        .map(|rest| {
+            rest.strip_suffix(" lines dropped").and_then(|n| n.parse::<usize>().ok()).expect("a count")
+        })
+        .sum();
+    // Every start is an event line: logged, or counted among the dropped.
+    let started = log.lines().filter(|line| line.contains(": started as pid ")).count();
+    let spawns = children.parse::<usize>().unwrap() + restarts;
+    assert!(
+        started <= spawns && spawns - started <= dropped,
+        "{started} of {spawns} started, {dropped} dropped"
+    );
 }
