@@ -50,14 +50,16 @@ pub(crate) fn section(figures: &Figures<'_>, doc: &mut Document) {
              and what a row's queries cost is CPU its supervisor does not get.",
         );
     }
-    doc.text(
-        Style::Note,
-        "Readers in a closed loop: each reader queries back to back, so each row offers as much \
-         load as its own queries and the cores allow, and a reader that blocks (on a lock, on an \
-         actor's reply) hands its core to the supervisor. The floor row's readers only read the \
-         clock, back to back or paced like the others, while the same supervisor runs: its \
-         events/s is what readers that never block leave the writer.",
-    );
+    if workload.iter().any(|r| r.load == ReaderLoad::ClosedLoop) {
+        doc.text(
+            Style::Note,
+            "Readers in a closed loop: each reader queries back to back, so each row offers as much \
+             load as its own queries and the cores allow, and a reader that blocks (on a lock, on an \
+             actor's reply) hands its core to the supervisor. The floor row's readers only read the \
+             clock, back to back or paced like the others, while the same supervisor runs: its \
+             events/s is what readers that never block leave the writer.",
+        );
+    }
     for setting in settings(workload) {
         let records: Vec<&WorkloadRecord> = workload.iter().filter(|r| r.setting() == setting).collect();
         setting_part(figures, &setting.label(), &records, doc);
