@@ -32,6 +32,7 @@ mod schema;
 mod svg;
 mod table;
 mod thresholds;
+mod validate;
 mod workload;
 
 pub use add::{AddError, add_results};

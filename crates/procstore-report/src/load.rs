@@ -1,6 +1,5 @@
 //! Reading and validating one `results.json`.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::doc::slug;
-use crate::schema::{Percentiles, Results, SCHEMA_VERSION};
+use crate::schema::{Results, SCHEMA_VERSION};
+use crate::validate::validate;
 
 /// The oldest schema this renderer still reads.
 const OLDEST_SCHEMA_VERSION: u32 = 1;
@@ -163,72 +163,6 @@ fn json_error(path: &Path, error: &serde_json::Error) -> LoadError {
     let message = error.to_string();
     let message = message.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&message);
     LoadError::Json { path: path.to_owned(), line, column, problem: format!("{what}: {message}") }
-}
-
-/// What the renderer relies on beyond the types.
-fn validate(results: &Results) -> Result<(), String> {
-    for (field, value) in [("machine.arch", &results.machine.arch), ("machine.os", &results.machine.os)] {
-        let safe = !value.is_empty()
-            && !value.starts_with('.')
-            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !safe {
-            return Err(format!(
-                "{field} is `{value}`: it names a directory under reports/, so it must be \
-                 non-empty ASCII letters, digits, `_`, `-` or `.`, not starting with `.`"
-            ));
-        }
-    }
-    if results.config.concurrent_threads == 0 {
-        return Err("config.concurrent_threads is 0".to_owned());
-    }
-    for (i, record) in results.records.iter().enumerate() {
-        if record.id.is_empty() {
-            return Err(format!("records[{i}].id (strategy `{}`) is empty", record.strategy));
-        }
-    }
-    for (i, record) in results.workload.iter().enumerate() {
-        let field = |name: &str| format!("workload[{i}].{name} (strategy `{}`)", record.strategy);
-        if record.id.is_empty() {
-            return Err(format!("{} is empty", field("id")));
-        }
-        // Rates divide by it.
-        if !(record.seconds.is_finite() && record.seconds > 0.0) {
-            return Err(format!(
-                "{} is `{}`: it must be a positive, finite number of seconds",
-                field("seconds"),
-                record.seconds
-            ));
-        }
-        let mut percentiles = vec![(field("latency"), &record.latency)];
-        percentiles.extend(record.event_lag.as_ref().map(|lag| (field("event_lag"), lag)));
-        percentiles.extend(
-            record
-                .by_query
-                .iter()
-                .enumerate()
-                .map(|(j, q)| (field(&format!("by_query[{j}].latency")), &q.latency)),
-        );
-        for (field, p) in percentiles {
-            check_order(&field, p)?;
-        }
-    }
-    Ok(())
-}
-
-/// Checks p50 <= p99 <= p99.9 <= max.
-fn check_order(field: &str, p: &Percentiles) -> Result<(), String> {
-    let steps = [("p50_ns", p.p50_ns), ("p99_ns", p.p99_ns), ("p999_ns", p.p999_ns), ("max_ns", p.max_ns)];
-    for pair in steps.windows(2) {
-        let ((lower, low), (upper, high)) = (pair[0], pair[1]);
-        // Written so a NaN fails too.
-        if !matches!(low.partial_cmp(&high), Some(Ordering::Less | Ordering::Equal)) {
-            return Err(format!(
-                "{field} has {lower} {low} above {upper} {high}: percentiles must not decrease \
-                 from p50 to p99 to p99.9 to max"
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

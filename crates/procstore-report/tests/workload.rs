@@ -284,19 +284,29 @@ fn invalid_workload_records_are_rejected() {
         text
     };
     let text = invalid("zero.json", &|r| r.workload[1].seconds = 0.0);
-    assert!(text.ends_with(
-        "workload[1].seconds (strategy `std Mutex<HashMap>`) is `0`: it must be a positive, finite number of \
-         seconds"
-    ));
-    assert!(invalid("negative.json", &|r| r.workload[2].seconds = -1.0).contains("workload[2].seconds"));
+    let named = "workload record \"std-mutex-map\" (real child processes, 3 readers in a closed loop)";
+    assert!(
+        text.ends_with(&format!(
+            "{named}: field seconds is 0, the rates divide by it so it must be positive"
+        )),
+        "{text}"
+    );
+    let text = invalid("negative.json", &|r| r.workload[2].seconds = -1.0);
+    assert!(text.ends_with("field seconds is -1, a time cannot be negative"), "{text}");
     let text = invalid("order.json", &|r| r.workload[3].latency.p99_ns = 1e9);
     assert!(text.contains(
-        "workload[3].latency (strategy `actor/crossbeam HashMap`) has p99_ns 1000000000 above p999_ns"
+        "workload record \"crossbeam-actor-map\" (real child processes, 3 readers in a closed loop): field \
+         latency has p99_ns 1000000000 above p999_ns"
     ));
     let text = invalid("lag.json", &|r| r.workload[4].event_lag.as_mut().unwrap().max_ns = 1.0);
-    assert!(text.contains("workload[4].event_lag") && text.contains("above max_ns 1"));
+    assert!(text.contains("field event_lag has") && text.contains("above max_ns 1"));
     let text = invalid("query.json", &|r| r.workload[7].by_query[2].latency.p50_ns = 1e12);
-    assert!(text.contains("workload[7].by_query[2].latency (strategy `std Mutex<HashMap>`) has p50_ns"));
+    assert!(
+        text.contains(
+            "(simulated event stream, 3 readers in a closed loop): field by_query[2].latency has p50_ns"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,0 +1,269 @@
+//! What the renderer relies on beyond the types, checked in one pass as a
+//! `results.json` loads: a report must not print an impossible figure (a
+//! negative time, NaN, an infinite rate) as if it had been measured.
+//!
+//! Counts (threads, samples, queries, events, cores) are unsigned integers
+//! in the schema, so serde already rejects a fraction, a sign or a count past
+//! the type; what is left to check here are the `f64` figures and the
+//! invariants the renderer divides or names directories by.
+
+use std::cmp::Ordering;
+
+use crate::schema::{Machine, Percentiles, Record, Results, RunConfig, WorkloadRecord};
+
+/// Checks `results`; the error names the record and the field.
+pub(crate) fn validate(results: &Results) -> Result<(), String> {
+    machine(&results.machine).map_err(|problem| format!("machine: {problem}"))?;
+    config(&results.config).map_err(|problem| format!("config: {problem}"))?;
+    for record in &results.records {
+        micro(record).map_err(|problem| format!("{}: {problem}", micro_name(record)))?;
+    }
+    for record in &results.workload {
+        workload(record).map_err(|problem| format!("{}: {problem}", workload_name(record)))?;
+    }
+    Ok(())
+}
+
+/// What a figure measures, for the message that rejects it.
+const TIME: &str = "a time";
+const RATE: &str = "a rate";
+const AMOUNT: &str = "an amount per operation";
+
+/// A measured figure: a finite number, not negative.
+fn figure(field: &str, value: f64, what: &str) -> Result<(), String> {
+    let rule = if value.is_nan() {
+        "must be a number"
+    } else if value.is_infinite() {
+        "must be finite"
+    } else if value < 0.0 {
+        "cannot be negative"
+    } else {
+        return Ok(());
+    };
+    Err(format!("field {field} is {}, {what} {rule}", shown(value)))
+}
+
+/// `value` as the message shows it: in full, or in exponent notation where
+/// the full form would run to hundreds of digits.
+fn shown(value: f64) -> String {
+    if value == 0.0 || (1e-6..1e15).contains(&value.abs()) { value.to_string() } else { format!("{value:e}") }
+}
+
+fn machine(machine: &Machine) -> Result<(), String> {
+    for (field, value) in [("arch", &machine.arch), ("os", &machine.os)] {
+        let safe = !value.is_empty()
+            && !value.starts_with('.')
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !safe {
+            return Err(format!(
+                "field {field} is {value:?}: it names a directory under reports/, so it must be \
+                 non-empty ASCII letters, digits, `_`, `-` or `.`, not starting with `.`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn config(config: &RunConfig) -> Result<(), String> {
+    if config.concurrent_threads == 0 {
+        return Err("field concurrent_threads is 0, the tables need at least one reader".to_owned());
+    }
+    figure("paced_rate", config.paced_rate, RATE)?;
+    figure("measurement_secs", config.measurement_secs, TIME)
+}
+
+fn micro(record: &Record) -> Result<(), String> {
+    if record.id.is_empty() {
+        return Err("field id is empty".to_owned());
+    }
+    let figures = [
+        ("ns_per_op", record.ns_per_op, TIME),
+        ("writer_updates_per_sec", record.writer_updates_per_sec, RATE),
+        ("bytes_per_op", record.bytes_per_op, AMOUNT),
+        ("allocs_per_op", record.allocs_per_op, AMOUNT),
+    ];
+    for (field, value, what) in figures {
+        if let Some(value) = value {
+            figure(field, value, what)?;
+        }
+    }
+    Ok(())
+}
+
+fn workload(record: &WorkloadRecord) -> Result<(), String> {
+    if record.id.is_empty() {
+        return Err("field id is empty".to_owned());
+    }
+    figure("seconds", record.seconds, TIME)?;
+    // Rates divide by it.
+    if record.seconds == 0.0 {
+        return Err("field seconds is 0, the rates divide by it so it must be positive".to_owned());
+    }
+    if let Some(rate) = record.target_events_per_sec {
+        figure("target_events_per_sec", rate, RATE)?;
+    }
+    percentiles("latency", &record.latency)?;
+    if let Some(lag) = &record.event_lag {
+        percentiles("event_lag", lag)?;
+    }
+    for (i, query) in record.by_query.iter().enumerate() {
+        percentiles(&format!("by_query[{i}].latency"), &query.latency)?;
+    }
+    Ok(())
+}
+
+/// Each percentile is a time, and p50 <= p99 <= p99.9 <= max.
+fn percentiles(field: &str, p: &Percentiles) -> Result<(), String> {
+    let steps = [("p50_ns", p.p50_ns), ("p99_ns", p.p99_ns), ("p999_ns", p.p999_ns), ("max_ns", p.max_ns)];
+    for (name, value) in steps {
+        figure(&format!("{field}.{name}"), value, TIME)?;
+    }
+    for pair in steps.windows(2) {
+        let ((lower, low), (upper, high)) = (pair[0], pair[1]);
+        if low.partial_cmp(&high) == Some(Ordering::Greater) {
+            return Err(format!(
+                "field {field} has {lower} {} above {upper} {}: percentiles must not decrease \
+                 from p50 to p99 to p99.9 to max",
+                shown(low),
+                shown(high)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A micro-benchmark record as a reader finds it in the file.
+fn micro_name(record: &Record) -> String {
+    format!(
+        "record {} (group {}, {})",
+        named(&record.id, &record.strategy),
+        record.group.escape_debug(),
+        threads(record.threads)
+    )
+}
+
+/// A workload record as a reader finds it in the file: its setting is the
+/// mode, the readers and their load.
+fn workload_name(record: &WorkloadRecord) -> String {
+    format!("workload record {} ({})", named(&record.id, &record.strategy), record.setting().label())
+}
+
+/// A record's id, quoted (and escaped, so the message stays on one line);
+/// its label where the id is missing.
+fn named(id: &str, label: &str) -> String {
+    if id.is_empty() { format!("with strategy {label:?}") } else { format!("{id:?}") }
+}
+
+/// `1 thread`, `10 threads`.
+fn threads(n: u32) -> String {
+    format!("{n} thread{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small valid run: one micro-benchmark record, one workload record.
+    fn results() -> Results {
+        let percentiles = r#"{"count": 10, "p50_ns": 1.0, "p99_ns": 2.0, "p999_ns": 3.0, "max_ns": 4.0}"#;
+        let text = format!(
+            r#"{{
+              "schema_version": 3,
+              "machine": {{"arch": "x86_64", "os": "linux", "cpu_model": "cpu", "cores": 2,
+                           "rustc": "rustc", "emulated": false, "finished_unix": 0}},
+              "config": {{"profile": "quick", "concurrent_threads": 10, "sweep": [1, 10],
+                          "paced_rate": 100000.0, "registry_size": 1000, "sample_size": 10,
+                          "measurement_secs": 0.25}},
+              "records": [{{"group": "concurrent", "id": "arc-swap-cache", "strategy": "arc-swap Cache",
+                            "kind": "atomic", "threads": 10, "ns_per_op": 0.5, "samples": 10}}],
+              "workload": [{{"mode": "simulated", "id": "handles-papaya", "strategy": "papaya",
+                             "kind": "concurrent_map", "children": 16, "readers": 2,
+                             "load": {{"paced": {{"queries_per_sec": 100000}}}}, "seconds": 1.5,
+                             "queries": 1000, "events": 100, "target_events_per_sec": 100000.0,
+                             "latency": {percentiles},
+                             "by_query": [{{"query": "list", "latency": {percentiles}}}],
+                             "event_lag": {percentiles}}}]
+            }}"#
+        );
+        let results: Results = serde_json::from_str(&text).expect("the test's results parse");
+        validate(&results).expect("the test's results are valid");
+        results
+    }
+
+    /// The error `change` makes.
+    fn rejected(change: impl FnOnce(&mut Results)) -> String {
+        let mut results = results();
+        change(&mut results);
+        validate(&results).expect_err("the change is invalid")
+    }
+
+    #[test]
+    fn nan_infinite_and_negative_figures_are_rejected_by_field() {
+        assert_eq!(
+            rejected(|r| r.records[0].ns_per_op = Some(-5.0)),
+            r#"record "arc-swap-cache" (group concurrent, 10 threads): field ns_per_op is -5, a time cannot be negative"#
+        );
+        assert_eq!(
+            rejected(|r| r.records[0].writer_updates_per_sec = Some(f64::NAN)),
+            r#"record "arc-swap-cache" (group concurrent, 10 threads): field writer_updates_per_sec is NaN, a rate must be a number"#
+        );
+        assert_eq!(
+            rejected(|r| r.records[0].bytes_per_op = Some(f64::INFINITY)),
+            r#"record "arc-swap-cache" (group concurrent, 10 threads): field bytes_per_op is inf, an amount per operation must be finite"#
+        );
+        assert_eq!(
+            rejected(|r| r.workload[0].by_query[0].latency.p50_ns = -1.0),
+            r#"workload record "handles-papaya" (simulated event stream, 2 readers polling at 100k/s each): field by_query[0].latency.p50_ns is -1, a time cannot be negative"#
+        );
+        assert!(
+            rejected(|r| r.workload[0].event_lag.as_mut().unwrap().max_ns = f64::NAN)
+                .ends_with("field event_lag.max_ns is NaN, a time must be a number")
+        );
+        assert!(
+            rejected(|r| r.workload[0].target_events_per_sec = Some(f64::NEG_INFINITY))
+                .ends_with("field target_events_per_sec is -inf, a rate must be finite")
+        );
+        assert_eq!(
+            rejected(|r| r.config.paced_rate = -1.0),
+            "config: field paced_rate is -1, a rate cannot be negative"
+        );
+        assert!(
+            rejected(|r| r.config.measurement_secs = f64::NAN).starts_with("config: field measurement_secs")
+        );
+        assert!(
+            rejected(|r| r.config.paced_rate = -1e-300).ends_with("is -1e-300, a rate cannot be negative")
+        );
+    }
+
+    #[test]
+    fn records_without_an_id_are_named_by_their_label() {
+        assert_eq!(
+            rejected(|r| {
+                r.records[0].id.clear();
+                r.records[0].threads = 1;
+            }),
+            r#"record with strategy "arc-swap Cache" (group concurrent, 1 thread): field id is empty"#
+        );
+    }
+
+    #[test]
+    fn huge_and_zero_figures_are_measurable() {
+        let mut results = results();
+        results.records[0].ns_per_op = Some(1.5e308);
+        results.records[0].bytes_per_op = Some(0.0);
+        results.workload[0].latency.max_ns = f64::MAX;
+        assert_eq!(validate(&results), Ok(()));
+    }
+
+    #[test]
+    fn a_zero_duration_and_decreasing_percentiles_are_rejected() {
+        assert!(
+            rejected(|r| r.workload[0].seconds = 0.0)
+                .ends_with("field seconds is 0, the rates divide by it so it must be positive")
+        );
+        assert!(rejected(|r| r.workload[0].latency.p99_ns = 1e9).ends_with(
+            "field latency has p99_ns 1000000000 above p999_ns 3: percentiles must not decrease from p50 to \
+             p99 to p99.9 to max"
+        ));
+    }
+}
