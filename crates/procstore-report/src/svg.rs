@@ -86,9 +86,21 @@ fn kind_colour(kind: Family) -> &'static str {
     }
 }
 
+/// The most ticks an axis gets. Ticks are counted from the axis' range,
+/// never stepped until they reach its end, so no figure (1e308, infinity,
+/// NaN: validation keeps them out of a loaded file, not out of this code)
+/// can make the loop run or the list grow without bound.
+const MAX_TICKS: usize = 12;
+
+/// The decades a log axis can end at: 10^-323 is the smallest power of ten
+/// an f64 holds (as a subnormal), 10^308 the largest.
+const DECADES: (i32, i32) = (-323, 308);
+
 /// A mapping from values to pixels along one axis.
 #[derive(Clone, Copy, Debug)]
 struct Scale {
+    /// The axis' ends: values on a linear scale, their base-10 logarithms
+    /// (whole decades) on a log scale.
     lo: f64,
     hi: f64,
     log: bool,
@@ -99,19 +111,22 @@ struct Scale {
 impl Scale {
     /// A log scale from the decade below `min` to the decade above `max`.
     fn log(min: f64, max: f64, from: f64, to: f64) -> Scale {
-        let lo = 10f64.powf(min.log10().floor());
-        let mut hi = 10f64.powf(max.log10().ceil());
-        if hi <= lo {
-            hi = lo * 10.0;
-        }
-        Scale { lo, hi, log: true, from, to }
+        // `as` saturates infinities and takes NaN to 0; the clamp keeps
+        // every decade's power of ten a finite, non-zero f64.
+        let decade = |exponent: f64| (exponent as i32).clamp(DECADES.0, DECADES.1);
+        let lo = decade(min.log10().floor()).min(DECADES.1 - 1);
+        let hi = decade(max.log10().ceil()).max(lo + 1);
+        Scale { lo: f64::from(lo), hi: f64::from(hi), log: true, from, to }
     }
 
     /// A linear scale from 0 to a round number at or above `max`.
     fn linear(max: f64, from: f64, to: f64) -> Scale {
         let hi = if max > 0.0 {
             let step = nice_step(max / 4.0);
-            (max / step).ceil() * step
+            // Rounding up near f64::MAX overflows to infinity, and a
+            // subnormal `max` gives a zero step and NaN: `min` takes both
+            // to f64::MAX.
+            ((max / step).ceil() * step).min(f64::MAX)
         } else {
             1.0
         };
@@ -121,31 +136,28 @@ impl Scale {
     /// The pixel of `value`, clamped to the axis.
     fn at(&self, value: f64) -> f64 {
         let t = if self.log {
-            if value <= 0.0 { 0.0 } else { (value / self.lo).log10() / (self.hi / self.lo).log10() }
+            if value <= 0.0 { 0.0 } else { (value.log10() - self.lo) / (self.hi - self.lo) }
         } else {
             (value - self.lo) / (self.hi - self.lo)
         };
         self.from + t.clamp(0.0, 1.0) * (self.to - self.from)
     }
 
-    /// Tick values: every decade, or 4-5 round steps.
+    /// Tick values: every decade, or 4-5 round steps; at most
+    /// [`MAX_TICKS`] either way.
     fn ticks(&self) -> Vec<f64> {
-        let mut ticks = Vec::new();
         if self.log {
-            let mut v = self.lo;
-            while v <= self.hi * 1.0001 {
-                ticks.push(v);
-                v *= 10.0;
-            }
+            // Whole decades, 1 to 631 of them: one tick every `stride`.
+            let decades = (self.hi - self.lo) as usize;
+            let stride = decades.div_ceil(MAX_TICKS - 1);
+            (0..=decades / stride).map(|k| 10f64.powf(self.lo + (k * stride) as f64)).collect()
         } else {
             let step = nice_step(self.hi / 4.0);
-            let mut i = 0.0;
-            while i * step <= self.hi * 1.0001 {
-                ticks.push(i * step);
-                i += 1.0;
-            }
+            // About 4 or 5 for any finite axis; `as` saturates whatever a
+            // degenerate one makes of it, and the cap bounds that.
+            let steps = ((self.hi / step * 1.0001).floor() as usize).min(MAX_TICKS - 1);
+            (0..=steps).map(|i| i as f64 * step).collect()
         }
-        ticks
     }
 }
 
@@ -441,6 +453,44 @@ mod tests {
         assert_eq!(linear.hi, 150.0);
         assert_eq!(tick_label(0.1), "0.1");
         assert_eq!(tick_label(1000.0), "1,000");
+    }
+
+    #[test]
+    fn any_range_has_a_bounded_number_of_ticks() {
+        let extremes = [
+            (1.0, 1.5e308),
+            (5e-324, f64::MAX),
+            (1.0, f64::INFINITY),
+            (f64::INFINITY, f64::INFINITY),
+            (f64::NAN, f64::NAN),
+            (5e-324, 5e-324),
+        ];
+        for (min, max) in extremes {
+            for scale in [Scale::log(min, max, 0.0, 100.0), Scale::linear(max, 0.0, 100.0)] {
+                let ticks = scale.ticks();
+                assert!((1..=MAX_TICKS).contains(&ticks.len()), "{scale:?}: {ticks:?}");
+                assert!(ticks.iter().all(|t| t.is_finite()), "{scale:?}: {ticks:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn charts_of_huge_or_impossible_figures_finish_small() {
+        for value in [1.5e308, f64::MAX, f64::INFINITY, f64::NAN, -5.0, 5e-324] {
+            let linear = bar_chart(&bars(&[1.0, value]));
+            let log = bar_chart(&BarChart { log: true, ..bars(&[value, 2.0]) });
+            let line = line_chart(&LineChart {
+                series: vec![Series {
+                    name: "s".to_owned(),
+                    kind: Family::Lock,
+                    points: vec![(1.0, value), (2.0, 3.0), (value, 1.0)],
+                }],
+                ..LineChart::default()
+            });
+            for svg in [linear, log, line] {
+                assert!(svg.ends_with("</svg>") && svg.len() < 20_000, "{value}: {} bytes", svg.len());
+            }
+        }
     }
 
     #[test]
