@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, measurement::WallTime};
 use procstore_benches::alloc::{CountingAllocator, count_allocations};
+use procstore_benches::exit_with;
 use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
 use procstore_benches::floor::{each_registry_and_floor, each_store_and_floor};
 use procstore_benches::pool::{Job, Pool, Round};
@@ -295,10 +296,7 @@ fn echo_jobs(threads: usize) -> [(&'static Entry, Vec<Job>); 2] {
 }
 
 fn main() {
-    let profile = Profile::from_env().unwrap_or_else(|error| {
-        eprintln!("procstore-benches: {error}");
-        std::process::exit(2);
-    });
+    let profile = Profile::from_env().unwrap_or_else(|error| exit_with(&error));
     let mut c = Criterion::default()
         .warm_up_time(profile.warm_up)
         .measurement_time(profile.measurement)

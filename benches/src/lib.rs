@@ -13,3 +13,11 @@ pub mod profile;
 pub mod provenance;
 pub mod supervision;
 pub mod workload;
+
+/// Ends the run with `procstore-benches: {message}` on one line and exit
+/// status 2: for what the user can fix (a setting, the machine's limits),
+/// where a panic's backtrace would only bury the cause.
+pub fn exit_with(message: &str) -> ! {
+    eprintln!("procstore-benches: {message}");
+    std::process::exit(2);
+}

@@ -1,6 +1,7 @@
 //! Threads started before timing and released by a barrier, so no thread is
 //! spawned inside a timed region.
 
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread::{self, JoinHandle};
@@ -47,7 +48,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts one thread per job.
+    /// Starts one thread per job; a machine that cannot start them all
+    /// ends the run (see [`spawn`]).
     pub fn new(measured: Vec<Job>, background: Vec<Background>) -> Pool {
         assert!(!measured.is_empty(), "a pool needs a measured worker");
         let control = Arc::new(Control {
@@ -62,14 +64,18 @@ impl Pool {
             shutdown: AtomicBool::new(false),
             times: Mutex::new(RoundTimes::default()),
         });
-        let mut threads = Vec::new();
+        let count = measured.len() + background.len();
+        let mut threads = Vec::with_capacity(count);
         for (index, job) in measured.into_iter().enumerate() {
             let control = Arc::clone(&control);
-            threads.push(spawn("measured", move || measured_worker(&control, index, job)));
+            threads.push(spawn("measured", (threads.len(), count), move || {
+                measured_worker(&control, index, job)
+            }));
         }
         for job in background {
             let control = Arc::clone(&control);
-            threads.push(spawn("background", move || background_worker(&control, job)));
+            threads
+                .push(spawn("background", (threads.len(), count), move || background_worker(&control, job)));
         }
         Pool { control, threads }
     }
@@ -111,8 +117,29 @@ impl Drop for Pool {
     }
 }
 
-fn spawn(role: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
-    thread::Builder::new().name(format!("bench-{role}")).spawn(f).expect("spawn benchmark worker")
+/// Starts thread `index` (from 0) of the `count` a caller starts at once,
+/// named `bench-{role}`. A machine that cannot start that many threads
+/// ends the run with a one-line error naming the count: a setting to lower,
+/// not a bug for a backtrace to explain (and a pool short of threads would
+/// wait at its barrier forever).
+pub fn spawn<T: Send + 'static>(
+    role: &str,
+    (index, count): (usize, usize),
+    f: impl FnOnce() -> T + Send + 'static,
+) -> JoinHandle<T> {
+    let name = format!("bench-{role}");
+    thread::Builder::new()
+        .name(name.clone())
+        .spawn(f)
+        .unwrap_or_else(|error| crate::exit_with(&spawn_failed(&name, (index, count), &error)))
+}
+
+fn spawn_failed(name: &str, (index, count): (usize, usize), error: &io::Error) -> String {
+    format!(
+        "cannot start thread {} of {count} ({name}): {error}; this machine cannot run {count} threads \
+         at once, lower PROCSTORE_BENCH_THREADS",
+        index + 1
+    )
 }
 
 fn measured_worker(c: &Control, index: usize, mut job: Job) {
@@ -173,6 +200,16 @@ mod tests {
             pool.run(total);
             assert_eq!(counted.load(Ordering::Relaxed), total);
         }
+    }
+
+    #[test]
+    fn a_failed_spawn_is_one_line_naming_the_count() {
+        let error = io::Error::new(io::ErrorKind::WouldBlock, "Resource temporarily unavailable");
+        assert_eq!(
+            spawn_failed("bench-reader", (512, 1024), &error),
+            "cannot start thread 513 of 1024 (bench-reader): Resource temporarily unavailable; this machine \
+             cannot run 1024 threads at once, lower PROCSTORE_BENCH_THREADS"
+        );
     }
 
     #[test]

@@ -3,11 +3,27 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `PROCSTORE_BENCH_PROFILE` | `full` | `quick`: short warm-up and measurement (CI, impatient users) |
-//! | `PROCSTORE_BENCH_THREADS` | `10` | reader threads in Concurrent and the contention groups (Go: 10) |
-//! | `PROCSTORE_BENCH_PACED_RATE` | `100000` | updates/s of the paced writer |
-//! | `PROCSTORE_BENCH_QUERY_RATE` | `100000` | queries/s of each paced reader in the supervisor workload |
+//! | `PROCSTORE_BENCH_THREADS` | `10` | reader threads in Concurrent and the contention groups (Go: 10): a whole number from 1 to [`MAX_THREADS`] (1024), digits only |
+//! | `PROCSTORE_BENCH_PACED_RATE` | `100000` | updates/s of the paced writer: a finite number >= 1, decimals allowed |
+//! | `PROCSTORE_BENCH_QUERY_RATE` | `100000` | queries/s of each paced reader in the supervisor workload: a whole number from 1 to [`MAX_QUERY_RATE`] (10^9), digits only |
+//!
+//! A value outside these ends the run with a one-line error naming the
+//! variable and the value.
 
+use std::env::VarError;
+use std::fmt::Display;
+use std::str::FromStr;
 use std::time::Duration;
+
+/// The most reader threads a run takes: twice the hardware threads of
+/// today's largest two-socket servers (2 x 128 cores x 2), so any machine
+/// can be oversubscribed, while a mistyped count (`100000`) is refused
+/// rather than left to exhaust the machine's threads halfway through a run.
+pub const MAX_THREADS: usize = 1024;
+
+/// The most queries/s a paced reader is offered: one a nanosecond, past
+/// which pacing means nothing (the closed-loop setting measures flat out).
+pub const MAX_QUERY_RATE: u64 = 1_000_000_000;
 
 /// The measurement settings of one run.
 #[derive(Clone, Debug)]
@@ -44,9 +60,10 @@ impl Profile {
                 return Err(format!("PROCSTORE_BENCH_PROFILE must be `full` or `quick`, got `{other}`"));
             }
         };
-        let threads = positive("PROCSTORE_BENCH_THREADS", 10.0)? as usize;
-        let paced_rate = positive("PROCSTORE_BENCH_PACED_RATE", 100_000.0)?;
-        let query_rate = positive("PROCSTORE_BENCH_QUERY_RATE", 100_000.0)? as u64;
+        let threads = setting("PROCSTORE_BENCH_THREADS", 10, |name, raw| whole(name, raw, MAX_THREADS))?;
+        let paced_rate = setting("PROCSTORE_BENCH_PACED_RATE", 100_000.0, at_least_one)?;
+        let query_rate =
+            setting("PROCSTORE_BENCH_QUERY_RATE", 100_000, |name, raw| whole(name, raw, MAX_QUERY_RATE))?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Profile {
             name: if quick { "quick" } else { "full" },
@@ -63,13 +80,32 @@ impl Profile {
     }
 }
 
-fn positive(name: &str, default: f64) -> Result<f64, String> {
+/// The variable `name` read by `parse`, or `default` when it is unset.
+fn setting<T>(name: &str, default: T, parse: impl Fn(&str, &str) -> Result<T, String>) -> Result<T, String> {
     match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(raw) => match raw.trim().parse::<f64>() {
-            Ok(value) if value >= 1.0 && value.is_finite() => Ok(value),
-            _ => Err(format!("{name} must be a number >= 1, got `{raw}`")),
-        },
+        Ok(raw) => parse(name, &raw),
+        Err(VarError::NotPresent) => Ok(default),
+        // Not UTF-8: lossy, so the error shows what it can of the value.
+        Err(VarError::NotUnicode(raw)) => parse(name, &raw.to_string_lossy()),
+    }
+}
+
+/// A whole number from 1 to `max`, in ASCII digits only: an integer's
+/// parser would take a sign (`+4`), and a float's would round away a
+/// fraction.
+fn whole<T: FromStr + PartialOrd + From<u8> + Display>(name: &str, raw: &str, max: T) -> Result<T, String> {
+    let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<T>() {
+        Ok(value) if digits && value >= T::from(1) && value <= max => Ok(value),
+        _ => Err(format!("{name} must be a whole number from 1 to {max}, got `{raw}`")),
+    }
+}
+
+/// A finite number >= 1, decimals allowed.
+fn at_least_one(name: &str, raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(value) if value >= 1.0 && value.is_finite() => Ok(value),
+        _ => Err(format!("{name} must be a finite number >= 1, got `{raw}`")),
     }
 }
 
@@ -86,7 +122,65 @@ pub fn sweep(n: usize, cores: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::sweep;
+    use super::*;
+
+    #[test]
+    fn thread_counts_are_whole_numbers_up_to_the_cap() {
+        let threads = |raw| whole("PROCSTORE_BENCH_THREADS", raw, MAX_THREADS);
+        assert_eq!(threads("1"), Ok(1));
+        assert_eq!(threads("10"), Ok(10));
+        assert_eq!(threads("1024"), Ok(1024));
+        let refused = [
+            "2.7",
+            "2.0",
+            "1e1",
+            "-2",
+            "+2",
+            " 2",
+            "2 ",
+            "",
+            "0",
+            "1025",
+            "99999999999999999999999",
+            "ten",
+            "٣",
+        ];
+        for raw in refused {
+            assert_eq!(
+                threads(raw),
+                Err(format!("PROCSTORE_BENCH_THREADS must be a whole number from 1 to 1024, got `{raw}`"))
+            );
+        }
+    }
+
+    #[test]
+    fn query_rates_are_whole_numbers_up_to_one_a_nanosecond() {
+        let rate = |raw| whole("PROCSTORE_BENCH_QUERY_RATE", raw, MAX_QUERY_RATE);
+        assert_eq!(rate("100000"), Ok(100_000));
+        assert_eq!(rate("1000000000"), Ok(1_000_000_000));
+        for raw in ["1.5", "-1", "0", "1000000001", "1e5"] {
+            assert_eq!(
+                rate(raw),
+                Err(format!(
+                    "PROCSTORE_BENCH_QUERY_RATE must be a whole number from 1 to 1000000000, got `{raw}`"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn rates_take_decimals_but_stay_finite_and_at_least_one() {
+        let rate = |raw| at_least_one("PROCSTORE_BENCH_PACED_RATE", raw);
+        assert_eq!(rate("100000"), Ok(100_000.0));
+        assert_eq!(rate("2.5"), Ok(2.5));
+        assert_eq!(rate("1"), Ok(1.0));
+        for raw in ["0.5", "0", "-5", "inf", "NaN", "1e400", "", " 5", "fast"] {
+            assert_eq!(
+                rate(raw),
+                Err(format!("PROCSTORE_BENCH_PACED_RATE must be a finite number >= 1, got `{raw}`"))
+            );
+        }
+    }
 
     #[test]
     fn sweep_covers_go_ten_and_twice_the_cores() {

@@ -28,6 +28,7 @@ use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Spawn, Supervisor, Table, TableReader,
 };
 
+use crate::pool::spawn;
 use crate::profile::Profile;
 use crate::workload::{Pacer, paced};
 
@@ -298,7 +299,7 @@ fn measure_readers<R: Registry>(
                 Arc::clone(&first_seen),
                 Arc::clone(&ready),
             );
-            thread::spawn(move || {
+            spawn("reader", (thread, readers), move || {
                 let mut reader = TableReader::new(&table);
                 ready.wait();
                 let pacer = Pacer::new(rate, READER_NAP);
