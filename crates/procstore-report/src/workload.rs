@@ -249,20 +249,21 @@ fn span(values: impl Iterator<Item = f64>, show: impl Fn(f64) -> String) -> Stri
 
 /// The query mix by count over `stores`: `80% status by name, ...`.
 fn mix(stores: &[&WorkloadRecord]) -> Option<String> {
+    // Summed as f64: counts from a file may add up past u64.
     let counts = QUERIES.map(|query| {
-        let count: u64 = stores
+        let count: f64 = stores
             .iter()
             .flat_map(|r| &r.by_query)
             .filter(|q| q.query == query)
-            .map(|q| q.latency.count)
+            .map(|q| q.latency.count as f64)
             .sum();
         (query, count)
     });
-    let total: u64 = counts.iter().map(|(_, count)| count).sum();
+    let total: f64 = counts.iter().map(|(_, count)| count).sum();
     let shares: Vec<String> = counts
         .iter()
-        .filter(|(_, count)| *count > 0)
-        .map(|(query, count)| format!("{} {}", format::percent(*count as f64 / total as f64), query.label()))
+        .filter(|(_, count)| *count > 0.0)
+        .map(|(query, count)| format!("{} {}", format::percent(count / total), query.label()))
         .collect();
     (!shares.is_empty()).then(|| shares.join(", "))
 }
