@@ -214,6 +214,7 @@ fn with_processes<R: Registry>(settings: &Settings, setting: Setting, what: Read
         // not the registry this workload compares.
         spawn: Spawn::PosixSpawn,
         publish_hook: Some(Arc::clone(&clock) as Arc<dyn PublishHook>),
+        containment: false,
     };
     let (supervisor, events) = Supervisor::<R>::start(config).expect("the workload's supervisor starts");
     drop(events);

@@ -22,6 +22,7 @@
 //!
 //! [`Registry`]: procstore_core::Registry
 
+mod contain;
 mod format;
 mod policy;
 mod supervisor;

@@ -101,10 +101,16 @@ impl Args {
             policy,
             stop_grace: Duration::from_millis(self.stop_grace_ms),
             output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
+            containment: true,
             ..Config::new(children)
         })
     }
 }
+
+/// What containment this binary has: no cgroup is used yet, so a
+/// descendant that left its group survives a supervisor killed outright.
+const CONTAINMENT_NOTICE: &str =
+    "containment without cgroups: orphans are reaped by the subreaper and stopped at shutdown";
 
 /// The longest `--duration`: a year, far below where an `Instant` overflows.
 const MAX_DURATION_SECS: f64 = 365.0 * 24.0 * 3600.0;
@@ -132,6 +138,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Said once, so nobody expects more than the subreaper delivers.
+    eprintln!("procstore-supervisor: {CONTAINMENT_NOTICE}");
     with_registry(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
 }
 

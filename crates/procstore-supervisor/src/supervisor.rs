@@ -17,9 +17,11 @@
 //! to auto-reap its other children must reap them itself once it has
 //! started a supervisor.
 //!
-//! Only the children themselves are tracked: shutdown signals each child's
-//! process group while the child lives, but a grandchild that outlives its
-//! parent is left to it.
+//! When a child exits, whatever it left in its process group gets SIGTERM,
+//! then SIGKILL after the stop grace period. With [`Config::containment`]
+//! the process is also a child subreaper: orphaned descendants re-parent to
+//! it, the reaper reaps them, and shutdown stops them too, including those
+//! that left their group (the `contain` module).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -37,6 +39,7 @@ use crossbeam_channel::{Receiver, Sender};
 use procstore_core::{ProcessId, ProcessState, Registry, Status, TransitionError};
 use signal_hook::SigId;
 
+use crate::contain;
 use crate::policy::{Decision, Ending, Policy, Streak};
 use crate::table::{PublishHook, Table, TableError, TableReader};
 
@@ -110,6 +113,13 @@ pub struct Config {
     pub spawn: Spawn,
     /// Instrumentation called on every publish (see [`PublishHook`]); none by default.
     pub publish_hook: Option<Arc<dyn PublishHook>>,
+    /// Make the whole process a child subreaper: orphaned descendants of
+    /// any child re-parent to it and are reaped, and shutdown stops them.
+    /// Off by default: it changes the whole process (any child that no
+    /// supervisor spawned is reaped as an orphan too) and an orphan cannot
+    /// be told apart by supervisor, so one supervisor's shutdown stops
+    /// every orphan in the process. The binary turns it on.
+    pub containment: bool,
 }
 
 impl Config {
@@ -122,6 +132,7 @@ impl Config {
             output: ChildOutput::default(),
             spawn: Spawn::default(),
             publish_hook: None,
+            containment: false,
         }
     }
 }
@@ -302,6 +313,9 @@ impl<R: Registry> Supervisor<R> {
     /// not want them.
     pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
         config.policy.validate().map_err(StartError::Policy)?;
+        if config.containment {
+            contain::become_subreaper().map_err(StartError::Io)?;
+        }
         let mut table = Table::with_children(config.children.iter().map(|c| c.name.as_str()))
             .map_err(StartError::Table)?;
         if let Some(hook) = config.publish_hook {
@@ -330,6 +344,8 @@ impl<R: Registry> Supervisor<R> {
             stop_grace: config.stop_grace,
             output: config.output,
             spawn: config.spawn,
+            containment: config.containment,
+            leftover_groups: Vec::new(),
             table: Arc::clone(&table),
             events,
             inbox,
@@ -448,6 +464,10 @@ struct Reaper<R: Registry> {
     stop_grace: Duration,
     output: ChildOutput,
     spawn: Spawn,
+    containment: bool,
+    /// Process groups of reaped children that still had members: the
+    /// group id, and when SIGKILL is due.
+    leftover_groups: Vec<(u32, Instant)>,
     table: Arc<Table<R>>,
     events: Sender<Event>,
     inbox: Receiver<Command>,
@@ -471,6 +491,8 @@ impl<R: Registry> Reaper<R> {
             self.restart_due();
             self.sleep(self.next_deadline());
             self.reap();
+            self.reap_orphans();
+            self.stop_leftover_groups();
             self.finish_removals();
         }
         // Dropping `self` stops and reaps every child.
@@ -542,6 +564,7 @@ impl<R: Registry> Reaper<R> {
         }
         for id in stuck {
             if let Some(process) = self.child(id).process.take() {
+                contain::disown(process.id());
                 let message =
                     format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
                 self.report(id, EventKind::Problem(message));
@@ -592,6 +615,24 @@ impl<R: Registry> Reaper<R> {
         let _ = self.events.send(Event { child: id, name, kind });
     }
 
+    /// Reaps until nothing is left or `deadline`, sending `signal` to each
+    /// orphan once (orphans keep arriving as their parents die). Orphans
+    /// raise no SIGCHLD wake-up while they run, so this polls.
+    fn wait_for_all(&mut self, deadline: Instant, signal: libc::c_int) {
+        let mut signalled = std::collections::BTreeSet::new();
+        loop {
+            self.reap();
+            self.stop_leftover_groups();
+            let orphans = self.reap_orphans();
+            if !self.anything_left(&orphans) || Instant::now() >= deadline {
+                return;
+            }
+            let unsignalled: Vec<u32> = orphans.into_iter().filter(|&pid| signalled.insert(pid)).collect();
+            contain::signal_each(&unsignalled, signal);
+            self.sleep(deadline.min(Instant::now() + ORPHAN_POLL));
+        }
+    }
+
     /// Starts child `id`, which is in `Starting`.
     fn spawn(&mut self, id: ProcessId) {
         let spec = &self.children[&id].spec;
@@ -604,7 +645,7 @@ impl<R: Registry> Reaper<R> {
             // A pre-exec hook: std forks instead of using posix_spawn.
             die_with_parent(&mut command);
         }
-        let result = command.spawn();
+        let result = contain::spawn_owned(&mut command);
         let now = Instant::now();
         match result {
             Ok(child) => {
@@ -663,7 +704,9 @@ impl<R: Registry> Reaper<R> {
         let removals = self.children.values().filter_map(|run| {
             run.removal.as_ref().map(|(at, _)| if run.killed { *at + KILL_PATIENCE } else { *at })
         });
-        self.children.values().filter_map(|run| run.restart_at).chain(removals).fold(idle, Instant::min)
+        let group_kills = self.leftover_groups.iter().map(|&(_, kill_at)| kill_at);
+        let restarts = self.children.values().filter_map(|run| run.restart_at);
+        restarts.chain(removals).chain(group_kills).fold(idle, Instant::min)
     }
 
     /// Sleeps until `deadline` or a wake-up (SIGCHLD, a command, stop), whichever is first.
@@ -699,6 +742,11 @@ impl<R: Registry> Reaper<R> {
                     None
                 }
             };
+            contain::disown(pid);
+            // The group id stays ours while the group has members.
+            if contain::signal_group_members(pid, libc::SIGTERM) {
+                self.leftover_groups.push((pid, Instant::now() + self.stop_grace));
+            }
             let now = Instant::now();
             let run = self.child(id);
             run.process = None;
@@ -722,8 +770,37 @@ impl<R: Registry> Reaper<R> {
         }
     }
 
+    /// Reaps the orphans that have exited (with containment); returns those
+    /// still running.
+    fn reap_orphans(&self) -> Vec<u32> {
+        if self.containment { contain::reap_orphans() } else { Vec::new() }
+    }
+
+    /// Forgets the leftover groups that have emptied; SIGKILLs (and forgets)
+    /// those past their grace period.
+    fn stop_leftover_groups(&mut self) {
+        let now = Instant::now();
+        self.leftover_groups.retain(|&(pgid, kill_at)| {
+            if now >= kill_at {
+                contain::signal_group_members(pgid, libc::SIGKILL);
+                return false;
+            }
+            contain::signal_group_members(pgid, 0)
+        });
+    }
+
+    /// Whether shutdown still waits for something: a child, a member of a
+    /// reaped child's group, or a running orphan.
+    fn anything_left(&self, orphans: &[u32]) -> bool {
+        self.children.values().any(|run| run.process.is_some())
+            || !self.leftover_groups.is_empty()
+            || !orphans.is_empty()
+    }
+
     /// Stops every child: a child in backoff is not restarted; a running
-    /// one gets SIGTERM, then SIGKILL after the grace period; all are reaped.
+    /// one gets SIGTERM, then SIGKILL after the grace period; all are
+    /// reaped. The same goes for what is left in their groups and, with
+    /// containment, for every orphan (which may have left its group).
     fn stop_all(&mut self) {
         let now = Instant::now();
         let ids: Vec<ProcessId> = self.children.keys().copied().collect();
@@ -738,26 +815,22 @@ impl<R: Registry> Reaper<R> {
                 signal_group(pid, libc::SIGTERM);
             }
         }
-        let deadline = now + self.stop_grace;
-        while self.children.values().any(|run| run.process.is_some()) && Instant::now() < deadline {
-            self.sleep(deadline);
-            self.reap();
-        }
+        self.wait_for_all(now + self.stop_grace, libc::SIGTERM);
         for run in self.children.values_mut() {
             if let Some(process) = &run.process {
                 signal_group(process.id(), libc::SIGKILL);
                 run.killed = true;
             }
         }
+        for (pgid, _) in std::mem::take(&mut self.leftover_groups) {
+            contain::signal_group_members(pgid, libc::SIGKILL);
+        }
         // SIGKILL ends any process but one stuck in the kernel (D state):
         // wait for that a while, then give up on it rather than hang.
-        let deadline = Instant::now() + KILL_PATIENCE;
-        while self.children.values().any(|run| run.process.is_some()) && Instant::now() < deadline {
-            self.sleep(deadline.min(Instant::now() + Duration::from_millis(50)));
-            self.reap();
-        }
+        self.wait_for_all(Instant::now() + KILL_PATIENCE, libc::SIGKILL);
         for id in ids {
             if let Some(process) = self.child(id).process.take() {
+                contain::disown(process.id());
                 let message =
                     format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
                 self.report(id, EventKind::Problem(message));
@@ -776,6 +849,9 @@ impl<R: Registry> Drop for Reaper<R> {
         signal_hook::low_level::unregister(self.sigchld);
     }
 }
+
+/// How often shutdown looks for orphans and leftover group members.
+const ORPHAN_POLL: Duration = Duration::from_millis(50);
 
 /// How long shutdown waits for SIGKILLed children before giving up on them.
 const KILL_PATIENCE: Duration = Duration::from_secs(10);

@@ -201,19 +201,36 @@ fn blocked_sleepers(mark: &str, writer: PipeWriter, extra: &[&str]) -> Child {
     supervisor(&args).env(MARK, mark).stdout(writer).spawn().expect("start the binary")
 }
 
-/// The pids of live processes whose environment holds `MARK=mark`.
-fn marked_processes(mark: &str) -> Vec<u32> {
-    let wanted = format!("{MARK}={mark}");
+/// The pids of processes whose `/proc/<pid>/stat` passes `keep(pid, stat)`.
+fn processes_where(keep: impl Fn(u32, &str) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
+        .filter(|&pid| {
             // Another user's process, or one already gone, is unreadable: not ours.
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            environ.split(|&byte| byte == 0).any(|var| var == wanted.as_bytes()) && !stat.contains(") Z ")
+            keep(pid, &stat)
         })
         .collect()
+}
+
+/// The pids of live processes whose environment holds `MARK=mark`.
+fn marked_processes(mark: &str) -> Vec<u32> {
+    let wanted = format!("{MARK}={mark}");
+    processes_where(|pid, stat| {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        environ.split(|&byte| byte == 0).any(|var| var == wanted.as_bytes()) && !stat.contains(") Z ")
+    })
+}
+
+/// The zombies whose parent is `parent`: exited, not reaped.
+fn zombie_children(parent: u32) -> Vec<u32> {
+    processes_where(|_, stat| {
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        fields.first() == Some(&"Z") && fields.get(1) == Some(&parent.to_string().as_str())
+    })
 }
 
 /// Checks what every run with a blocked stdout must show: a clean exit, no
@@ -299,4 +316,59 @@ fn a_reader_that_resumes_gets_every_event_line_or_a_count_of_those_dropped() {
         started <= spawns && spawns - started <= dropped,
         "{started} of {spawns} started, {dropped} dropped"
     );
+}
+
+/// Runs the binary, marked with `mark`, on `sh -c script` until `--duration
+/// 3`, checks that it exits cleanly and that no marked process is left.
+fn assert_nothing_escapes(mark: &str, script: &str, extra: &[&str]) {
+    let args = [&["--duration", "3", "--backoff-ms", "100", "--give-up-after", "0"], extra].concat();
+    let args = [&args[..], &["--", "sh", "-c", script]].concat();
+    let child = supervisor(&args).env(MARK, mark).spawn().expect("start the binary");
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{:?}\n{stderr}", output.status);
+    assert!(stderr.contains("procstore-supervisor: containment without cgroups: "), "{stderr}");
+    let left = marked_processes(mark);
+    assert!(left.is_empty(), "processes left running: {left:?}\n{}", text(&output.stdout));
+}
+
+#[test]
+fn a_forking_child_restarted_always_leaves_no_grandchild() {
+    let mark = format!("{}-forking", std::process::id());
+    assert_nothing_escapes(&mark, "sleep 30 & exit 0", &["--restart", "always"]);
+}
+
+#[test]
+fn a_grandchild_that_leaves_its_session_is_stopped_at_shutdown() {
+    let mark = format!("{}-setsid", std::process::id());
+    // The child stays up, so only shutdown can stop the grandchild, and
+    // SIGTERM to the child's group does not reach it.
+    assert_nothing_escapes(&mark, "setsid sleep 30 & exec sleep 30", &["--restart", "never"]);
+}
+
+#[test]
+fn orphans_are_reaped_while_it_runs() {
+    let args = ["--restart", "always", "--backoff-ms", "200", "--give-up-after", "0", "--refresh-ms", "50"];
+    let args = [&args[..], &["--", "sh", "-c", "sleep 30 & exit 0"]].concat();
+    let mut child = supervisor(&args).spawn().expect("start the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    let mut starts = 0;
+    while starts < 4 {
+        line.clear();
+        assert!(stdout.read_line(&mut line).expect("read the log") > 0, "the log ended early");
+        starts += usize::from(line.contains(": started as pid "));
+    }
+    // Each exit leaves a grandchild, stopped and re-parented to the
+    // supervisor; unreaped, they would pile up as zombies.
+    let start = Instant::now();
+    while !zombie_children(child.id()).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "zombies: {:?}", zombie_children(child.id()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, libc::SIGTERM);
+    let log = std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    let _ = log.join();
+    assert!(output.status.success(), "{:?}\n{}", output.status, text(&output.stderr));
 }

@@ -290,6 +290,29 @@ fn a_child_ignoring_sigterm_is_killed_after_the_grace_period() {
     spawned_pids(events).into_iter().for_each(assert_gone);
 }
 
+/// Orphan reaping under containment makes the whole process a subreaper,
+/// while the other tests' supervisors run in parallel threads: it reaps
+/// the orphans and none of another supervisor's children, whose exits that
+/// supervisor still sees (a stolen one would be reported as vanished).
+#[test]
+fn a_containing_supervisor_reaps_orphans_but_no_other_supervisors_children() {
+    let orphan_makers =
+        Config { containment: true, ..config(2, "sh", &["-c", "sleep 30 & exit 0"], storm_policy(u32::MAX)) };
+    let (containing, _) = Supervisor::<Default>::start(orphan_makers).unwrap();
+    let (neighbour, events) =
+        Supervisor::<Default>::start(config(3, "true", &[], storm_policy(u32::MAX))).unwrap();
+    // Long enough for many exits on both sides.
+    thread::sleep(Duration::from_secs(1));
+    neighbour.shutdown();
+    containing.shutdown();
+    let events: Vec<EventKind> = events_by_child(&events).into_values().flatten().collect();
+    let exits = events.iter().filter(|e| matches!(e, EventKind::Exited { .. })).count();
+    assert!(exits > 3, "{events:#?}");
+    let problems: Vec<_> = events.iter().filter(|e| matches!(e, EventKind::Problem(_))).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    spawned_pids(&events).into_iter().for_each(assert_gone);
+}
+
 #[test]
 fn unusable_configs_are_clear_errors() {
     type Sup = Supervisor<Default>;

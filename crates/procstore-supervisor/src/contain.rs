@@ -1,0 +1,107 @@
+//! The OS mechanisms that keep a child's descendants from escaping: which
+//! pids the reapers own, the child subreaper, and the orphans it adopts.
+//!
+//! Several supervisors may run in one process and every one of them reaps
+//! only the `Child`ren it spawned; an orphan re-parented to the process is
+//! anyone's. So every spawn records its pid in one process-wide set, under
+//! the same lock that orphan reaping takes: a pid is in the set before any
+//! reaper can see it as our child, and orphan reaping skips the set.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::process::{Child, Command};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The pids of the children that some `Supervisor`'s reaper owns.
+static OWNED: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+fn owned() -> MutexGuard<'static, BTreeSet<u32>> {
+    // The set stays consistent whatever a panicking holder was doing.
+    OWNED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Spawns `command` and records its pid as owned by a reaper.
+pub(crate) fn spawn_owned(command: &mut Command) -> io::Result<Child> {
+    let mut owned = owned();
+    let child = command.spawn()?;
+    owned.insert(child.id());
+    Ok(child)
+}
+
+/// Forgets `pid`, which its reaper has reaped (or given up on).
+pub(crate) fn disown(pid: u32) {
+    owned().remove(&pid);
+}
+
+/// Makes this process the reaper of every orphan among its descendants
+/// (Linux `PR_SET_CHILD_SUBREAPER`), for the whole process.
+#[cfg(target_os = "linux")]
+pub(crate) fn become_subreaper() -> io::Result<()> {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer and
+    // touches no memory of ours.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn become_subreaper() -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Reaps every orphan that has exited; returns the pids of those still
+/// running.
+pub(crate) fn reap_orphans() -> Vec<u32> {
+    let owned = owned();
+    let mut running = Vec::new();
+    for pid in children_of_this_process() {
+        if owned.contains(&pid) {
+            continue;
+        }
+        let mut status = 0;
+        // SAFETY: waitpid writes only to `status`, a local. The pid is our
+        // child and no reaper owns it (checked under the lock its spawns take).
+        let reaped = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) };
+        if reaped == 0 {
+            running.push(pid);
+        }
+    }
+    running
+}
+
+/// Sends `signal` to each pid in `pids`: orphans that [`reap_orphans`]
+/// found running and has not reaped since (so no pid is a recycled one).
+pub(crate) fn signal_each(pids: &[u32], signal: libc::c_int) {
+    for &pid in pids {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe { libc::kill(pid as libc::pid_t, signal) };
+    }
+}
+
+/// Sends `signal` to process group `pgid`; false if the group is empty.
+/// Safe after its leader is reaped: a group id is not reused while the
+/// group has members.
+pub(crate) fn signal_group_members(pgid: u32, signal: libc::c_int) -> bool {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe { libc::kill(-(pgid as libc::pid_t), signal) == 0 }
+}
+
+/// Every process whose parent is this one, found by a /proc scan
+/// (`/proc/self/task/*/children` needs a kernel option that is often off).
+fn children_of_this_process() -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| parent_of(pid) == Some(me))
+        .collect()
+}
+
+/// The ppid field of `/proc/<pid>/stat`, after the parenthesised command
+/// name (which may itself hold spaces and parentheses).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
