@@ -8,8 +8,9 @@
 //! it signals is never a recycled one. Each child leads its own process
 //! group, so a terminal's Ctrl-C reaches the supervisor alone (which then
 //! stops the children in order) and shutdown signals a child's whole group.
-//! On Linux each child is also asked to die with its parent thread, so even
-//! a supervisor killed outright leaves no orphan.
+//! On Linux, under [`Spawn::DieWithSupervisor`], each child is also asked to
+//! die with its parent thread, so a supervisor killed outright takes its
+//! children with it (not their own children: the request is not inherited).
 //!
 //! The SIGCHLD handler is process-wide and chains to any handler installed
 //! before it. Unregistering it (when the supervisor stops) does not restore
@@ -871,7 +872,7 @@ fn signal_group(pid: u32, signal: libc::c_int) {
 }
 
 /// Asks the kernel to SIGKILL the child when the thread that spawned it
-/// (the reaper) dies, so a supervisor killed outright leaves no orphan.
+/// (the reaper) dies, so a supervisor killed outright does not leave it running.
 #[cfg(target_os = "linux")]
 fn die_with_parent(command: &mut std::process::Command) {
     let parent = std::process::id() as libc::pid_t;

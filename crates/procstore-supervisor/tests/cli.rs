@@ -1,4 +1,5 @@
-//! The `procstore-supervisor` binary: its live view's log, Ctrl-C, and bad input.
+//! The `procstore-supervisor` binary: its live view's log, Ctrl-C, bad input,
+//! a blocked stdout, and the descendants it contains.
 
 use std::io::{BufRead, BufReader, ErrorKind, PipeReader, PipeWriter, Read, Write};
 use std::os::fd::AsRawFd;
