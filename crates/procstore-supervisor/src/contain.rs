@@ -34,9 +34,12 @@ pub(crate) fn disown(pid: u32) {
 }
 
 /// Makes this process the reaper of every orphan among its descendants
-/// (Linux `PR_SET_CHILD_SUBREAPER`), for the whole process.
+/// (Linux `PR_SET_CHILD_SUBREAPER`), for the whole process; calling it
+/// again does nothing more. [`Config::containment`](crate::Config::containment)
+/// needs it; a program can call it first to learn whether it is available
+/// (qemu-user 7, for one, rejects it).
 #[cfg(target_os = "linux")]
-pub(crate) fn become_subreaper() -> io::Result<()> {
+pub fn become_subreaper() -> io::Result<()> {
     // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer and
     // touches no memory of ours.
     if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
@@ -45,8 +48,9 @@ pub(crate) fn become_subreaper() -> io::Result<()> {
     Ok(())
 }
 
+/// Not available outside Linux.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn become_subreaper() -> io::Result<()> {
+pub fn become_subreaper() -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 

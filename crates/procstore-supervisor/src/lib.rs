@@ -9,6 +9,8 @@
 //! - [`Supervisor`]: spawns the children and runs the reaper thread that
 //!   watches them; children can be added and removed while it runs;
 //!   dropping it stops and reaps every child.
+//! - [`become_subreaper`] and [`Cgroup`]: what keeps a child's descendants
+//!   from escaping, for a program that owns its whole process (the binary).
 //!
 //! The `procstore-supervisor` binary (the default `cli` feature) is a live
 //! view over all of it, on any pair in `procstore-catalog`; the library
@@ -22,12 +24,15 @@
 //!
 //! [`Registry`]: procstore_core::Registry
 
+mod cgroup;
 mod contain;
 mod format;
 mod policy;
 mod supervisor;
 mod table;
 
+pub use cgroup::{Cgroup, CgroupError, Cleaned};
+pub use contain::become_subreaper;
 pub use format::duration as format_duration;
 pub use policy::{Decision, Ending, Policy, Restart, Streak};
 pub use supervisor::{

@@ -9,6 +9,7 @@
 //! after the grace period), reaps them all and exits; a second one exits at
 //! once, and the children die with the supervisor.
 
+mod containment;
 mod output;
 mod view;
 
@@ -25,6 +26,7 @@ use procstore_catalog::{ALIASES, Entry, REGISTRIES, RegistryPicker, with_registr
 use procstore_core::{Registry, Status};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
+use crate::containment::{Containment, processes};
 use crate::output::{Output, QUEUE_CAPACITY};
 use crate::view::View;
 
@@ -101,16 +103,10 @@ impl Args {
             policy,
             stop_grace: Duration::from_millis(self.stop_grace_ms),
             output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
-            containment: true,
             ..Config::new(children)
         })
     }
 }
-
-/// What containment this binary has: no cgroup is used yet, so a
-/// descendant that left its group survives a supervisor killed outright.
-const CONTAINMENT_NOTICE: &str =
-    "containment without cgroups: orphans are reaped by the subreaper and stopped at shutdown";
 
 /// The longest `--duration`: a year, far below where an `Instant` overflows.
 const MAX_DURATION_SECS: f64 = 365.0 * 24.0 * 3600.0;
@@ -131,16 +127,21 @@ fn is_runnable(program: &OsString) -> bool {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let config = match args.config() {
+    let mut config = match args.config() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("procstore-supervisor: {error}");
             return ExitCode::from(2);
         }
     };
-    // Said once, so nobody expects more than the subreaper delivers.
-    eprintln!("procstore-supervisor: {CONTAINMENT_NOTICE}");
-    with_registry(&args.store, Live { args: args.clone(), config }).expect("clap checked the name")
+    // Said at start, so nobody expects more than the containment delivers.
+    let (containment, notices) = Containment::set_up();
+    for notice in notices {
+        eprintln!("procstore-supervisor: {notice}");
+    }
+    config.containment = containment.subreaper;
+    let live = Live { args: args.clone(), config, containment };
+    with_registry(&args.store, live).expect("clap checked the name")
 }
 
 /// Every registry's id, then the facade's aliases: the `--store` choices.
@@ -152,12 +153,14 @@ fn store_names() -> impl Iterator<Item = &'static str> {
 struct Live {
     args: Args,
     config: Config,
+    /// Dropped on every early return: its cgroup is emptied and removed.
+    containment: Containment,
 }
 
 impl RegistryPicker for Live {
     type Output = ExitCode;
 
-    fn visit<R: Registry>(self, entry: &'static Entry) -> ExitCode {
+    fn visit<R: Registry>(mut self, entry: &'static Entry) -> ExitCode {
         let interrupted = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP]
         {
@@ -182,7 +185,7 @@ impl RegistryPicker for Live {
                 return ExitCode::FAILURE;
             }
         };
-        let restart = self.config.policy.restart;
+        let (restart, stop_grace) = (self.config.policy.restart, self.config.stop_grace);
         let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
             Err(error) => {
@@ -216,6 +219,21 @@ impl RegistryPicker for Live {
         diagnostics.log(format!("procstore-supervisor: {why}; stopping every child{hint}"));
         queries.stop();
         supervisor.shutdown();
+        if let Some(cgroup) = &mut self.containment.cgroup {
+            // Only what escaped both its group and the subreaper is left.
+            let path = cgroup.path().to_owned();
+            match cgroup.stop_the_rest(stop_grace) {
+                Ok(0) => {}
+                Ok(left) => diagnostics.log(format!(
+                    "procstore-supervisor: stopped {} left in cgroup {}",
+                    processes(left),
+                    path.display()
+                )),
+                Err(error) => {
+                    diagnostics.log(format!("procstore-supervisor: cannot remove the cgroup: {error}"))
+                }
+            }
+        }
         view.absorb(events.try_iter());
         let states = view.draw(started.elapsed(), 0);
         view.summary(why, &states);

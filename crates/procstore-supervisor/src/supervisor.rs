@@ -119,7 +119,9 @@ pub struct Config {
     /// Off by default: it changes the whole process (any child that no
     /// supervisor spawned is reaped as an orphan too) and an orphan cannot
     /// be told apart by supervisor, so one supervisor's shutdown stops
-    /// every orphan in the process. The binary turns it on.
+    /// every orphan in the process. Where the process cannot become a
+    /// subreaper, [`Supervisor::start`] fails with
+    /// [`StartError::Containment`]. The binary turns it on where it can.
     pub containment: bool,
 }
 
@@ -145,6 +147,9 @@ pub enum StartError {
     Table(TableError),
     /// The restart policy contradicts itself.
     Policy(String),
+    /// [`Config::containment`] was asked for, and this process cannot
+    /// become a child subreaper.
+    Containment(io::Error),
     /// The reaper's wake-up socket, signal handler or thread could not be set up.
     Io(io::Error),
 }
@@ -154,19 +159,20 @@ impl fmt::Display for StartError {
         match self {
             StartError::Table(e) => e.fmt(f),
             StartError::Policy(e) => write!(f, "invalid restart policy: {e}"),
+            StartError::Containment(_) => f.write_str("cannot become a child subreaper"),
             StartError::Io(_) => f.write_str("cannot start the reaper"),
         }
     }
 }
 
 /// A table error is shown as itself (it is the whole story); an I/O error
-/// is the source of "cannot start the reaper". No message is printed twice
+/// is the source of what could not be done. No message is printed twice
 /// down the chain.
 impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StartError::Table(_) | StartError::Policy(_) => None,
-            StartError::Io(e) => Some(e),
+            StartError::Containment(e) | StartError::Io(e) => Some(e),
         }
     }
 }
@@ -315,7 +321,7 @@ impl<R: Registry> Supervisor<R> {
     pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
         config.policy.validate().map_err(StartError::Policy)?;
         if config.containment {
-            contain::become_subreaper().map_err(StartError::Io)?;
+            contain::become_subreaper().map_err(StartError::Containment)?;
         }
         let mut table = Table::with_children(config.children.iter().map(|c| c.name.as_str()))
             .map_err(StartError::Table)?;

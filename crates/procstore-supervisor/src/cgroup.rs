@@ -1,0 +1,321 @@
+//! A cgroup v2 of the supervising process's own: see [`Cgroup`].
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A cgroup v2 of the supervising process's own, so that no descendant
+/// escapes it: not one that leaves its process group, not one whose parent
+/// died, and not one left behind by a supervisor that was killed outright.
+///
+/// [`Cgroup::enter`] creates `procstore.<pid>` in the cgroup this process
+/// runs in and moves the process into it, so every child it starts from
+/// then on is born there, and so are theirs; leaving needs write access to
+/// another cgroup, which a child of an unprivileged supervisor lacks.
+/// [`Cgroup::stop_the_rest`] moves the process back out, stops whatever is
+/// left inside (SIGTERM, then `cgroup.kill` after the grace period) and
+/// removes the cgroup; dropping it does the same with no grace period.
+///
+/// A supervisor killed outright leaves its cgroup behind. The next one
+/// started in the same cgroup finds it, stale, and empties and removes it
+/// before it enters its own. A `procstore.<pid>` cgroup is stale when pid
+/// `<pid>` is dead, or is alive but outside it while processes remain
+/// inside (the pid was reused, or its owner is shutting down and stopping
+/// them anyway). A cgroup being created, still empty, is never stale: its
+/// owner is alive.
+///
+/// The cgroup is the whole process's, like the subreaper: a program that
+/// runs several supervisors makes one.
+#[derive(Debug)]
+pub struct Cgroup {
+    /// `<home>/procstore.<pid>`; `None` once removed.
+    dir: Option<PathBuf>,
+    /// The cgroup the process came from, and goes back to at the end.
+    home: PathBuf,
+}
+
+/// What [`Cgroup::enter`] found left by a supervisor that did not shut
+/// down, and stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The stale cgroup, now removed.
+    pub dir: PathBuf,
+    /// The pid of the supervisor that made it.
+    pub owner: u32,
+    /// How many processes were still in it (all killed).
+    pub stopped: usize,
+    /// Why it could not be removed (a process stuck in the kernel), if so.
+    pub problem: Option<String>,
+}
+
+/// Why there is no cgroup to contain the children.
+#[derive(Debug)]
+pub enum CgroupError {
+    /// No cgroup v2 hierarchy is mounted, or this process's cgroup is not
+    /// visible in it; the words say which.
+    Unavailable(&'static str),
+    /// A cgroup file or directory could not be read or written (typically:
+    /// the hierarchy is read-only or owned by someone else).
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+}
+
+impl fmt::Display for CgroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CgroupError::Unavailable(why) => f.write_str(why),
+            CgroupError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for CgroupError {}
+
+/// How long a killed cgroup may take to empty before it is given up on
+/// (a process stuck in the kernel): removal is left to the next start.
+const KILL_PATIENCE: Duration = Duration::from_secs(10);
+
+/// How often a cgroup being emptied is checked.
+const POLL: Duration = Duration::from_millis(20);
+
+/// The prefix of every supervisor's cgroup; the owner's pid follows it.
+const PREFIX: &str = "procstore.";
+
+impl Cgroup {
+    /// Stops and removes the stale `procstore.*` cgroups beside this
+    /// process (what supervisors killed outright left), then creates this
+    /// process's own and moves the whole process into it.
+    pub fn enter() -> Result<(Cgroup, Vec<Cleaned>), CgroupError> {
+        let home = own_cgroup_dir()?;
+        let me = std::process::id();
+        let mut cleaned = Vec::new();
+        let entries = fs::read_dir(&home).map_err(at(&home))?;
+        for entry in entries.filter_map(Result::ok) {
+            let Some(owner) = entry.file_name().to_str().and_then(owner_of) else { continue };
+            let dir = entry.path();
+            // A cgroup named after this pid is stale by definition: this
+            // process did not make it.
+            if owner == me || is_stale(&dir, owner) {
+                let stopped = others_in(&dir, NOBODY).len();
+                let problem = kill_and_remove(&dir, NOBODY).err().map(|e| e.to_string());
+                cleaned.push(Cleaned { dir, owner, stopped, problem });
+            }
+        }
+        let dir = home.join(format!("{PREFIX}{me}"));
+        fs::create_dir(&dir).map_err(at(&dir))?;
+        if let Err(error) = move_to(&dir, me) {
+            let _ = fs::remove_dir(&dir);
+            return Err(error);
+        }
+        Ok((Cgroup { dir: Some(dir), home }, cleaned))
+    }
+
+    /// The cgroup's directory.
+    pub fn path(&self) -> &Path {
+        self.dir.as_deref().unwrap_or(&self.home)
+    }
+
+    /// Moves this process back to where it came from, stops every process
+    /// left in the cgroup (SIGTERM, then SIGKILL through `cgroup.kill`
+    /// after `grace`) and removes it; returns how many processes were left.
+    /// Called again, or after an error, it does nothing.
+    pub fn stop_the_rest(&mut self, grace: Duration) -> Result<usize, CgroupError> {
+        let Some(dir) = self.dir.take() else { return Ok(0) };
+        let me = std::process::id();
+        // Out first, so that `cgroup.kill` spares this process; if it cannot
+        // leave, the others are killed one by one and the cgroup stays.
+        let moved = move_to(&self.home, me);
+        let left = others_in(&dir, me);
+        if !left.is_empty() {
+            for &pid in &left {
+                // SAFETY: kill(2) has no memory-safety preconditions. A pid
+                // read from cgroup.procs could be recycled before this only
+                // if its process exited and was reaped in between and the
+                // pid space wrapped meanwhile.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+            }
+            wait_until_empty(&dir, me, Instant::now() + grace);
+        }
+        let killed = kill_and_remove(&dir, me);
+        moved.and(killed)?;
+        Ok(left.len())
+    }
+}
+
+impl Drop for Cgroup {
+    /// Stops what is left at once, as a supervisor that never started must.
+    fn drop(&mut self) {
+        let _ = self.stop_the_rest(Duration::ZERO);
+    }
+}
+
+/// The directory of this process's cgroup in the mounted cgroup v2
+/// hierarchy: its `0::` line in `/proc/self/cgroup`, under the mount point
+/// that `/proc/self/mountinfo` gives for the `cgroup2` file system.
+fn own_cgroup_dir() -> Result<PathBuf, CgroupError> {
+    let read = |path: &str| fs::read_to_string(path).map_err(at(Path::new(path)));
+    let own = read("/proc/self/cgroup")?
+        .lines()
+        .find_map(|line| line.strip_prefix("0::").map(str::to_owned))
+        .ok_or(CgroupError::Unavailable("this process is in no cgroup v2 hierarchy"))?;
+    let mountinfo = read("/proc/self/mountinfo")?;
+    // `id parent major:minor root mount-point options... - fstype source super-options`
+    let mount = mountinfo.lines().find_map(|line| {
+        let (left, right) = line.split_once(" - ")?;
+        (right.split_whitespace().next()? == "cgroup2").then_some(())?;
+        let mut fields = left.split_whitespace().skip(3);
+        Some((unescape(fields.next()?), unescape(fields.next()?)))
+    });
+    let (root, mount_point) = mount.ok_or(CgroupError::Unavailable("no cgroup v2 hierarchy is mounted"))?;
+    let inside = Path::new(&own)
+        .strip_prefix(&root)
+        .map_err(|_| CgroupError::Unavailable("this process's cgroup is outside the mounted cgroup v2"))?;
+    Ok(Path::new(&mount_point).join(inside))
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape(field: &str) -> String {
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'\\' {
+            let digits: Vec<u8> = bytes.by_ref().take(3).collect();
+            let value = std::str::from_utf8(&digits).ok().and_then(|d| u8::from_str_radix(d, 8).ok());
+            match value {
+                Some(value) => out.push(value),
+                None => out.extend(std::iter::once(byte).chain(digits)),
+            }
+        } else {
+            out.push(byte);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The owner's pid in a supervisor's cgroup name, `procstore.<pid>`.
+fn owner_of(name: &str) -> Option<u32> {
+    let pid = name.strip_prefix(PREFIX)?;
+    pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.parse().ok())?
+}
+
+/// Whether `dir`, made by `owner`, was left by a supervisor that is gone.
+fn is_stale(dir: &Path, owner: u32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks that the pid exists.
+    let alive = unsafe { libc::kill(owner as libc::pid_t, 0) } == 0
+        || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let inside = processes_under(dir);
+    !alive || (!inside.is_empty() && !inside.contains(&owner))
+}
+
+/// A pid that no process has, for "spare nobody".
+const NOBODY: u32 = 0;
+
+/// Kills every process in `dir` and its descendant cgroups but `spare`
+/// (one write to `cgroup.kill`, Linux 5.14, when nothing is spared;
+/// SIGKILL to each listed pid otherwise), waits for them to die and
+/// removes the cgroups.
+fn kill_and_remove(dir: &Path, spare: u32) -> Result<(), CgroupError> {
+    let deadline = Instant::now() + KILL_PATIENCE;
+    let all_at_once =
+        !processes_under(dir).contains(&spare) && fs::write(dir.join("cgroup.kill"), "1").is_ok();
+    loop {
+        let left = others_in(dir, spare);
+        if left.is_empty() || Instant::now() >= deadline {
+            break;
+        }
+        if !all_at_once {
+            for &pid in &left {
+                // SAFETY: kill(2) has no memory-safety preconditions (on a
+                // recycled pid, see `Cgroup::stop_the_rest`).
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+    remove_tree(dir)
+}
+
+/// Polls until no live process but `spare` is in `dir` (one that exits
+/// leaves its cgroup at once, before it is reaped) or `deadline` passes.
+fn wait_until_empty(dir: &Path, spare: u32, deadline: Instant) {
+    while !others_in(dir, spare).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The pids in `dir` and every cgroup below it, but `spare`.
+fn others_in(dir: &Path, spare: u32) -> Vec<u32> {
+    let mut pids = processes_under(dir);
+    pids.retain(|&pid| pid != spare);
+    pids
+}
+
+/// The pids in `dir` and every cgroup below it.
+fn processes_under(dir: &Path) -> Vec<u32> {
+    let mut pids: Vec<u32> = fs::read_to_string(dir.join("cgroup.procs"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.trim().parse().ok())
+        .collect();
+    for child in subdirectories(dir) {
+        pids.extend(processes_under(&child));
+    }
+    pids
+}
+
+fn subdirectories(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entry| entry.path())
+        .collect()
+}
+
+/// Removes `dir` and the cgroups below it, deepest first. A cgroup that is
+/// already gone (another start cleaned it) is no error.
+fn remove_tree(dir: &Path) -> Result<(), CgroupError> {
+    for child in subdirectories(dir) {
+        remove_tree(&child)?;
+    }
+    match fs::remove_dir(dir) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(at(dir)(error)),
+        _ => Ok(()),
+    }
+}
+
+/// Moves process `pid`, all its threads, into cgroup `dir`.
+fn move_to(dir: &Path, pid: u32) -> Result<(), CgroupError> {
+    let procs = dir.join("cgroup.procs");
+    fs::write(&procs, pid.to_string()).map_err(at(&procs))
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> CgroupError + '_ {
+    move |source| CgroupError::Io { path: path.to_owned(), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_escapes_are_undone() {
+        assert_eq!(unescape(r"/sys/fs/cgroup/my\040dir"), "/sys/fs/cgroup/my dir");
+        assert_eq!(unescape(r"/plain"), "/plain");
+        assert_eq!(unescape(r"/bad\9z"), r"/bad\9z");
+    }
+
+    #[test]
+    fn only_procstore_pid_names_have_an_owner() {
+        assert_eq!(owner_of("procstore.4242"), Some(4242));
+        for name in ["procstore.", "procstore.+1", "procstore.12x", "other.12", "procstore.99999999999"] {
+            assert_eq!(owner_of(name), None, "{name}");
+        }
+    }
+}
