@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 ///
 /// [`Cgroup::enter`] creates `procstore.<pid>` in the cgroup this process
 /// runs in and moves the process into it, so every child it starts from
-/// then on is born there, and so are theirs; leaving needs write access to
-/// another cgroup, which a child of an unprivileged supervisor lacks.
+/// then on is born there, and so are theirs. That contains accidental
+/// escapes (`setsid`, a daemon's double fork), not deliberate ones: a
+/// descendant with the supervisor's rights can move itself out.
 /// [`Cgroup::stop_the_rest`] moves the process back out, stops whatever is
 /// left inside (SIGTERM, then `cgroup.kill` after the grace period) and
 /// removes the cgroup; dropping it does the same with no grace period.
