@@ -2,7 +2,6 @@
 //! store so that everything it retired is freed when it is dropped.
 
 use std::convert::Infallible;
-use std::fmt;
 
 use haphazard::{AtomicPtr, Domain, HazardPointer};
 use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
@@ -118,14 +117,4 @@ impl StateReader for HazardReader {
     }
 }
 
-impl fmt::Debug for HazardStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HazardStore").finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for HazardReader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HazardReader").finish_non_exhaustive()
-    }
-}
+opaque_debug!(HazardStore, HazardReader);

@@ -1,11 +1,15 @@
-//! Lock-free process stores and registries: the Go record's "Atomic" row.
+//! Process stores whose reads never wait, and lock-free registries: the Go
+//! record's "Atomic" row.
 //!
-//! Every store here publishes an immutable [`ProcessState`] behind one
-//! atomic pointer and updates it with a compare-and-swap loop: build the next
-//! state from the current one, swap it in only if the pointer has not moved,
-//! retry otherwise. The current state is kept alive by the updater while it
-//! compares, so its address cannot be reused under it: the loop is free of
-//! ABA.
+//! The arc-swap, hazard-pointer, epoch and seize stores publish an
+//! immutable [`ProcessState`] behind one atomic pointer and update it with a
+//! compare-and-swap loop: build the next state from the current one, swap
+//! it in only if the pointer has not moved, retry otherwise. The current
+//! state is kept alive by the updater while it compares, so its address
+//! cannot be reused under it: the loop is free of ABA. Two stores serialize
+//! their writers on a lock that no read takes: left-right, which has a
+//! single writer by design, and arcshift, whose update needs the store's
+//! own `ArcShift` by `&mut`.
 //!
 //! Go's garbage collector makes its atomic read one load. In Rust the read
 //! must also keep the state alive while the caller looks at it, and that is
@@ -16,6 +20,10 @@
 //! | [`ArcSwapStore`] | arc-swap `load`: a debt slot taken and returned (thread-local) | none held by idle readers |
 //! | [`ArcSwapCacheStore`] | arc-swap `Cache`: one atomic load and a compare while nothing changed | each reader pins the last state it saw |
 //! | [`HazardStore`] | haphazard: a hazard-pointer store, a `SeqCst` fence, a reload | each reader pins the last state it saw; retired states wait for a reclamation pass |
+//! | [`EpochStore`] | crossbeam-epoch: pin the reader's own `LocalHandle` (a store and a `SeqCst` fence), load, unpin | retired states wait in bags until every pinned thread has moved on; one reader that stays pinned holds them all |
+//! | [`SeizeStore`] | seize: enter the collector (the thread's slot, with a light barrier where the kernel offers `membarrier`), load, leave | retired states wait in per-thread batches until every thread active at their retirement has left |
+//! | [`LeftRightStore`] | left-right: bump the reader's own epoch counter, read the copy readers are on, bump it again | none: two copies, the writer waits for readers to leave the old one before it overwrites it |
+//! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw and every state published since, until it reads again |
 //!
 //! No strategy here can stop, so reads cannot fail: every reader's error
 //! type is [`Infallible`](std::convert::Infallible).
@@ -33,21 +41,41 @@
 //! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap: reads at
 //! `Cache` speed, every write copies the map).
 
+/// `Debug` that names the type and nothing more, for stores and readers
+/// whose fields (foreign handles, raw pointers) say nothing a reader needs.
+macro_rules! opaque_debug {
+    ($($name:ident),+) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+
 mod arc_swap_store;
+mod arcshift_store;
 mod cow_registry;
 mod dashmap_registry;
+mod epoch_store;
 mod handle_maps;
 mod hazard_store;
+mod left_right_store;
+mod seize_store;
 mod sync;
 
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
+pub use arcshift_store::{ArcShiftReader, ArcShiftStore};
 pub use cow_registry::{CowRegistry, CowRegistryReader};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
+pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{
     CowHandles, CowMap, CowMapReader, DashMapHandleRegistry, DashMapHandles, FastHash, PapayaHandles,
     PapayaMap, SccIndexHandles, SccIndexMap, SipHash,
 };
 pub use hazard_store::{HazardReader, HazardStore};
+pub use left_right_store::{LeftRightReader, LeftRightStore};
+pub use seize_store::{SeizeReader, SeizeStore};
 
 #[cfg(doc)]
 use procstore_core::ProcessState;

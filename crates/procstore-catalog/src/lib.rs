@@ -27,8 +27,9 @@ pub use procstore_core::{Registry, StateStore};
 /// The types every entry names, so the list macros can reach them from any crate.
 pub mod strategies {
     pub use procstore_atomic::{
-        ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry, DashMapRegistry,
-        HazardStore, PapayaHandles, SccIndexHandles, SipHash,
+        ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
+        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, SccIndexHandles, SeizeStore,
+        SipHash,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
@@ -143,6 +144,10 @@ macro_rules! with_stores {
             arc_swap: "arc-swap", "arc-swap load", Atomic, $crate::strategies::ArcSwapStore;
             arc_swap_cache: "arc-swap-cache", "arc-swap Cache", Atomic, $crate::strategies::ArcSwapCacheStore;
             haphazard: "haphazard", "haphazard hazard pointer", Atomic, $crate::strategies::HazardStore;
+            crossbeam_epoch: "crossbeam-epoch", "crossbeam-epoch pin", Atomic, $crate::strategies::EpochStore;
+            seize: "seize", "seize guard", Atomic, $crate::strategies::SeizeStore;
+            left_right: "left-right", "left-right ReadHandle", Atomic, $crate::strategies::LeftRightStore;
+            arcshift: "arcshift", "arcshift per reader", Atomic, $crate::strategies::ArcShiftStore;
         }
     };
 }

@@ -27,6 +27,14 @@ pub trait StateStore: Send + Sync + Sized + 'static {
     /// The per-thread read handle.
     type Reader: StateReader;
 
+    /// Whether the states it keeps alive stay within a bound whatever its
+    /// readers do. `false` for epoch-based reclamation: one reader that
+    /// stays inside a read, or is descheduled there, holds back every state
+    /// retired meanwhile. The conformance suite holds every store with
+    /// `true` to its bound during a write storm, and every store to
+    /// reclaiming once its readers have left.
+    const GARBAGE_IS_BOUNDED: bool = true;
+
     /// A store that publishes `initial`.
     fn new(initial: ProcessState) -> Self;
 

@@ -87,6 +87,9 @@ fn machine_info(results: &Results) -> Vec<(&'static str, String)> {
         ),
         ("Finished", format::utc(m.finished_unix)),
     ];
+    if !m.heavy_barrier.is_empty() {
+        info.push(("Heavy barrier (seize)", m.heavy_barrier.clone()));
+    }
     if let Some(commit) = &results.commit {
         info.push(("Commit", commit.clone()));
     }

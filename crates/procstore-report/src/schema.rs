@@ -52,6 +52,12 @@ pub struct Machine {
     /// Why `emulated` was decided (empty when not emulated).
     #[serde(default)]
     pub emulation_evidence: String,
+    /// The heavy memory barrier that seize (the `seize` store, papaya's
+    /// reclamation) uses here, found as seize finds it: `membarrier`,
+    /// `mprotect` or a `SeqCst` fence. Empty in files from before it was
+    /// recorded.
+    #[serde(default)]
+    pub heavy_barrier: String,
     /// Seconds since the Unix epoch when the run finished.
     pub finished_unix: u64,
 }
