@@ -13,8 +13,9 @@ use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
 /// changed, a move to the newest state (and a release of the old one)
 /// otherwise. Updates go through the store's own `ArcShift`, whose `rcu`
 /// needs `&mut`, so they take its lock; reads never do. A state stays
-/// alive until every reader that saw it has read again, and so does every
-/// state published after it: a reader that stops reading holds them all.
+/// alive until every reader that saw it has read again. The states
+/// published after it are dropped as soon as no reader holds them, but a
+/// reader that stops reading keeps one small node per later state.
 pub struct ArcShiftStore {
     root: Mutex<ArcShift<ProcessState>>,
 }

@@ -23,7 +23,7 @@
 //! | [`EpochStore`] | crossbeam-epoch: pin the reader's own `LocalHandle` (a store and a `SeqCst` fence), load, unpin | retired states wait in bags until every pinned thread has moved on; one reader that stays pinned holds them all |
 //! | [`SeizeStore`] | seize: enter the collector (the thread's slot, with a light barrier where the kernel offers `membarrier`), load, leave | retired states wait in per-thread batches until every thread active at their retirement has left |
 //! | [`LeftRightStore`] | left-right: bump the reader's own epoch counter, read the copy readers are on, bump it again | none: two copies, the writer waits for readers to leave the old one before it overwrites it |
-//! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw and every state published since, until it reads again |
+//! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw until it reads again (and one small node per state published since) |
 //!
 //! No strategy here can stop, so reads cannot fail: every reader's error
 //! type is [`Infallible`](std::convert::Infallible).

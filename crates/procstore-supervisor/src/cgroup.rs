@@ -6,32 +6,34 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::contain;
+
 /// A cgroup v2 of the supervising process's own, so that no descendant
 /// escapes it: not one that leaves its process group, not one whose parent
 /// died, and not one left behind by a supervisor that was killed outright.
 ///
-/// [`Cgroup::enter`] creates `procstore.<pid>` in the cgroup this process
-/// runs in and moves the process into it, so every child it starts from
-/// then on is born there, and so are theirs. That contains accidental
-/// escapes (`setsid`, a daemon's double fork), not deliberate ones: a
-/// descendant with the supervisor's rights can move itself out.
+/// [`Cgroup::enter`] creates a cgroup named after this process in the
+/// cgroup it runs in, and moves the process into it, so every child it
+/// starts from then on is born there, and so are theirs. That contains the
+/// accidental escapes (`setsid`, a daemon's double fork), not a deliberate
+/// one: a descendant with the supervisor's rights could move itself out.
 /// [`Cgroup::stop_the_rest`] moves the process back out, stops whatever is
 /// left inside (SIGTERM, then `cgroup.kill` after the grace period) and
 /// removes the cgroup; dropping it does the same with no grace period.
 ///
 /// A supervisor killed outright leaves its cgroup behind. The next one
 /// started in the same cgroup finds it, stale, and empties and removes it
-/// before it enters its own. A `procstore.<pid>` cgroup is stale when pid
-/// `<pid>` is dead, or is alive but outside it while processes remain
-/// inside (the pid was reused, or its owner is shutting down and stopping
-/// them anyway). A cgroup being created, still empty, is never stale: its
-/// owner is alive.
+/// before it enters its own. The name, `procstore.<pid namespace>.<pid>.<start
+/// time>`, says who made it: it is stale when no process has that pid with
+/// that start time (from `/proc/<pid>/stat`), so a recycled pid is told
+/// apart and no name is ever made twice. Cgroups made in another pid
+/// namespace cannot be judged from here and are left alone.
 ///
 /// The cgroup is the whole process's, like the subreaper: a program that
 /// runs several supervisors makes one.
 #[derive(Debug)]
 pub struct Cgroup {
-    /// `<home>/procstore.<pid>`; `None` once removed.
+    /// `<home>/procstore.<pid namespace>.<pid>.<start time>`; `None` once removed.
     dir: Option<PathBuf>,
     /// The cgroup the process came from, and goes back to at the end.
     home: PathBuf,
@@ -85,8 +87,47 @@ const KILL_PATIENCE: Duration = Duration::from_secs(10);
 /// How often a cgroup being emptied is checked.
 const POLL: Duration = Duration::from_millis(20);
 
-/// The prefix of every supervisor's cgroup; the owner's pid follows it.
+/// The prefix of every supervisor's cgroup; its [`Owner`] follows it.
 const PREFIX: &str = "procstore.";
+
+/// The supervisor that made a cgroup, as its name records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Owner {
+    /// The inode of its pid namespace: its pid means nothing outside it.
+    namespace: u64,
+    pid: u32,
+    /// Clock ticks from boot to its start (field 22 of `/proc/<pid>/stat`).
+    start: u64,
+}
+
+impl Owner {
+    /// This process, or `None` where `/proc` does not say.
+    fn this_process() -> Option<Owner> {
+        let pid = std::process::id();
+        let namespace = fs::read_link("/proc/self/ns/pid").ok()?;
+        // `pid:[4026531836]`
+        let namespace = namespace.to_str()?.strip_prefix("pid:[")?.strip_suffix(']')?.parse().ok()?;
+        Some(Owner { namespace, pid, start: contain::stat_field(pid, 22)? })
+    }
+
+    /// `procstore.<namespace>.<pid>.<start>`.
+    fn name(&self) -> String {
+        format!("{PREFIX}{}.{}.{}", self.namespace, self.pid, self.start)
+    }
+
+    /// The owner a cgroup's name records, if it is a supervisor's.
+    fn of(name: &str) -> Option<Owner> {
+        let mut parts = name.strip_prefix(PREFIX)?.split('.');
+        let mut number = || parts.next().filter(|p| p.bytes().all(|b| b.is_ascii_digit()))?.parse().ok();
+        let owner = Owner { namespace: number()?, pid: u32::try_from(number()?).ok()?, start: number()? };
+        parts.next().is_none().then_some(owner)
+    }
+
+    /// Whether this owner still runs: its pid exists and started when it did.
+    fn is_alive(&self) -> bool {
+        contain::stat_field::<u64>(self.pid, 22) == Some(self.start)
+    }
+}
 
 impl Cgroup {
     /// Stops and removes the stale `procstore.*` cgroups beside this
@@ -94,23 +135,23 @@ impl Cgroup {
     /// process's own and moves the whole process into it.
     pub fn enter() -> Result<(Cgroup, Vec<Cleaned>), CgroupError> {
         let home = own_cgroup_dir()?;
-        let me = std::process::id();
+        let me = Owner::this_process()
+            .ok_or(CgroupError::Unavailable("/proc does not say this process's pid namespace and start"))?;
         let mut cleaned = Vec::new();
         let entries = fs::read_dir(&home).map_err(at(&home))?;
         for entry in entries.filter_map(Result::ok) {
-            let Some(owner) = entry.file_name().to_str().and_then(owner_of) else { continue };
-            let dir = entry.path();
-            // A cgroup named after this pid is stale by definition: this
-            // process did not make it.
-            if owner == me || is_stale(&dir, owner) {
-                let stopped = others_in(&dir, NOBODY).len();
-                let problem = kill_and_remove(&dir, NOBODY).err().map(|e| e.to_string());
-                cleaned.push(Cleaned { dir, owner, stopped, problem });
+            let Some(owner) = entry.file_name().to_str().and_then(Owner::of) else { continue };
+            if owner.namespace != me.namespace || owner.is_alive() {
+                continue;
             }
+            let dir = entry.path();
+            let stopped = others_in(&dir, NOBODY).len();
+            let problem = kill_and_remove(&dir, NOBODY).err().map(|e| e.to_string());
+            cleaned.push(Cleaned { dir, owner: owner.pid, stopped, problem });
         }
-        let dir = home.join(format!("{PREFIX}{me}"));
+        let dir = home.join(me.name());
         fs::create_dir(&dir).map_err(at(&dir))?;
-        if let Err(error) = move_to(&dir, me) {
+        if let Err(error) = move_to(&dir, me.pid) {
             let _ = fs::remove_dir(&dir);
             return Err(error);
         }
@@ -199,22 +240,7 @@ fn unescape(field: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The owner's pid in a supervisor's cgroup name, `procstore.<pid>`.
-fn owner_of(name: &str) -> Option<u32> {
-    let pid = name.strip_prefix(PREFIX)?;
-    pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.parse().ok())?
-}
-
-/// Whether `dir`, made by `owner`, was left by a supervisor that is gone.
-fn is_stale(dir: &Path, owner: u32) -> bool {
-    // SAFETY: kill(2) with signal 0 only checks that the pid exists.
-    let alive = unsafe { libc::kill(owner as libc::pid_t, 0) } == 0
-        || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    let inside = processes_under(dir);
-    !alive || (!inside.is_empty() && !inside.contains(&owner))
-}
-
-/// A pid that no process has, for "spare nobody".
+/// A pid that no listed process has (0 is filtered out), for "spare nobody".
 const NOBODY: u32 = 0;
 
 /// Kills every process in `dir` and its descendant cgroups but `spare`
@@ -263,6 +289,8 @@ fn processes_under(dir: &Path) -> Vec<u32> {
         .unwrap_or_default()
         .lines()
         .filter_map(|line| line.trim().parse().ok())
+        // 0 stands for a member outside this pid namespace: not a pid to signal.
+        .filter(|&pid| pid != 0 && libc::pid_t::try_from(pid).is_ok())
         .collect();
     for child in subdirectories(dir) {
         pids.extend(processes_under(&child));
@@ -313,10 +341,32 @@ mod tests {
     }
 
     #[test]
-    fn only_procstore_pid_names_have_an_owner() {
-        assert_eq!(owner_of("procstore.4242"), Some(4242));
-        for name in ["procstore.", "procstore.+1", "procstore.12x", "other.12", "procstore.99999999999"] {
-            assert_eq!(owner_of(name), None, "{name}");
+    fn a_name_records_its_owner_and_nothing_else_parses() {
+        let owner = Owner { namespace: 4026531836, pid: 4242, start: 987654 };
+        assert_eq!(owner.name(), "procstore.4026531836.4242.987654");
+        assert_eq!(Owner::of(&owner.name()), Some(owner));
+        for name in [
+            "procstore.",
+            "procstore.1.2",
+            "procstore.1.2.3.4",
+            "procstore.1.+2.3",
+            "procstore.1.99999999999.3",
+            "x.1.2.3",
+        ] {
+            assert_eq!(Owner::of(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn only_a_live_owner_with_its_own_start_time_is_alive() {
+        let me = Owner::this_process().expect("/proc says who this process is");
+        assert!(me.is_alive());
+        // The same pid with another start time: a recycled pid.
+        assert!(!Owner { start: me.start + 1, ..me }.is_alive());
+        // A child that has exited and been reaped.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+        let pid = child.id();
+        child.wait().expect("reap true");
+        assert!(!Owner { pid, ..me }.is_alive());
     }
 }

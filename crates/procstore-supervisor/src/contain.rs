@@ -102,10 +102,17 @@ fn children_of_this_process() -> Vec<u32> {
         .collect()
 }
 
-/// The ppid field of `/proc/<pid>/stat`, after the parenthesised command
-/// name (which may itself hold spaces and parentheses).
+/// The ppid field of `/proc/<pid>/stat`.
 fn parent_of(pid: u32) -> Option<u32> {
+    stat_field(pid, 4)
+}
+
+/// Field `number` (1-based, as proc(5) counts: 4 is the ppid, 22 the start
+/// time) of `/proc/<pid>/stat`, parsed after the parenthesised command name,
+/// which may itself hold spaces and parentheses.
+pub(crate) fn stat_field<T: std::str::FromStr>(pid: u32, number: usize) -> Option<T> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let (_, after_name) = stat.rsplit_once(')')?;
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    // Fields 1 and 2 (pid and name) come before the name's closing parenthesis.
+    after_name.split_whitespace().nth(number.checked_sub(3)?)?.parse().ok()
 }

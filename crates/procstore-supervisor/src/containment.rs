@@ -34,7 +34,7 @@ impl Containment {
     }
 }
 
-/// `stopped 2 processes that supervisor 4242 left in /sys/fs/cgroup/procstore.4242`.
+/// `stopped 2 processes that supervisor 4242 left in /sys/fs/cgroup/procstore.4026531836.4242.1532907`.
 fn left_behind(cleaned: &Cleaned) -> String {
     let Cleaned { dir, owner, stopped, problem } = cleaned;
     let what = format!("stopped {} that supervisor {owner} left in {}", processes(*stopped), dir.display());
