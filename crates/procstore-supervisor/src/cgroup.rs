@@ -96,7 +96,7 @@ struct Owner {
     /// The inode of its pid namespace: its pid means nothing outside it.
     namespace: u64,
     pid: u32,
-    /// Clock ticks from boot to its start (field 22 of `/proc/<pid>/stat`).
+    /// Clock ticks from boot to its start ([`contain::start_time`]).
     start: u64,
 }
 
@@ -107,7 +107,7 @@ impl Owner {
         let namespace = fs::read_link("/proc/self/ns/pid").ok()?;
         // `pid:[4026531836]`
         let namespace = namespace.to_str()?.strip_prefix("pid:[")?.strip_suffix(']')?.parse().ok()?;
-        Some(Owner { namespace, pid, start: contain::stat_field(pid, 22)? })
+        Some(Owner { namespace, pid, start: contain::start_time(pid)? })
     }
 
     /// `procstore.<namespace>.<pid>.<start>`.
@@ -125,7 +125,7 @@ impl Owner {
 
     /// Whether this owner still runs: its pid exists and started when it did.
     fn is_alive(&self) -> bool {
-        contain::stat_field::<u64>(self.pid, 22) == Some(self.start)
+        contain::start_time(self.pid) == Some(self.start)
     }
 }
 
@@ -355,6 +355,21 @@ mod tests {
         ] {
             assert_eq!(Owner::of(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn this_process_records_the_start_time_other_processes_read() {
+        // Another process reads the kernel's stat for us; under qemu-user our
+        // own read of `/proc/<own pid>/stat` would get qemu's invention.
+        let me = Owner::this_process().expect("/proc says who this process is");
+        let seen = std::process::Command::new("cat")
+            .arg(format!("/proc/{}/stat", me.pid))
+            .output()
+            .expect("run cat");
+        let seen = String::from_utf8(seen.stdout).expect("stat is text");
+        let (_, after_name) = seen.rsplit_once(')').expect("stat names the command");
+        let start: u64 = after_name.split_whitespace().nth(19).expect("field 22").parse().expect("a number");
+        assert_eq!(me.start, start);
     }
 
     #[test]

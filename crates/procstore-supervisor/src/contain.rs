@@ -104,14 +104,24 @@ fn children_of_this_process() -> Vec<u32> {
 
 /// The ppid field of `/proc/<pid>/stat`.
 fn parent_of(pid: u32) -> Option<u32> {
-    stat_field(pid, 4)
+    stat_field(&format!("/proc/{pid}/stat"), 4)
+}
+
+/// When `pid` started, in clock ticks since boot (field 22 of its stat).
+///
+/// Read from its main thread's entry under `task/`, which the kernel fills
+/// the same way: qemu-user fakes `/proc/<its own pid>/stat`, start time
+/// included, but passes this path through, so a supervisor under qemu
+/// records the start time every other process reads for it.
+pub(crate) fn start_time(pid: u32) -> Option<u64> {
+    stat_field(&format!("/proc/{pid}/task/{pid}/stat"), 22)
 }
 
 /// Field `number` (1-based, as proc(5) counts: 4 is the ppid, 22 the start
-/// time) of `/proc/<pid>/stat`, parsed after the parenthesised command name,
-/// which may itself hold spaces and parentheses.
-pub(crate) fn stat_field<T: std::str::FromStr>(pid: u32, number: usize) -> Option<T> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+/// time) of a stat file, parsed after the parenthesised command name, which
+/// may itself hold spaces and parentheses.
+fn stat_field<T: std::str::FromStr>(path: &str, number: usize) -> Option<T> {
+    let stat = std::fs::read_to_string(path).ok()?;
     let (_, after_name) = stat.rsplit_once(')')?;
     // Fields 1 and 2 (pid and name) come before the name's closing parenthesis.
     after_name.split_whitespace().nth(number.checked_sub(3)?)?.parse().ok()
