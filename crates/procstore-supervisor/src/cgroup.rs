@@ -25,7 +25,7 @@ use crate::contain;
 /// started in the same cgroup finds it, stale, and empties and removes it
 /// before it enters its own. The name, `procstore.<pid namespace>.<pid>.<start
 /// time>`, says who made it: it is stale when no process has that pid with
-/// that start time (from `/proc/<pid>/stat`), so a recycled pid is told
+/// that start time (as the kernel reports it), so a recycled pid is told
 /// apart and no name is ever made twice. Cgroups made in another pid
 /// namespace cannot be judged from here and are left alone.
 ///
