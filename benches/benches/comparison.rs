@@ -18,16 +18,18 @@ use procstore_benches::alloc::{CountingAllocator, count_allocations};
 use procstore_benches::exit_with;
 use procstore_benches::floor::{CrossbeamEcho, FlumeEcho};
 use procstore_benches::floor::{each_registry_and_floor, each_store_and_floor};
-use procstore_benches::pool::{Job, Pool, Round};
+use procstore_benches::output::Experiments;
+use procstore_benches::pool::{Background, Job, Pool, Round};
 use procstore_benches::profile::Profile;
 use procstore_benches::supervision::{self, Settings};
 use procstore_benches::workload::{
     RegistryOp, TABLE_SIZE, background_reader, background_registry_writer, background_writer, initial_state,
     populated, read_job, registry_job, write_job,
 };
+use procstore_benches::{reclamation, tails};
 use procstore_catalog::{Entry, Family, RegistryVisitor, StoreVisitor, each_registry, floors};
 use procstore_core::{Registry, StateStore};
-use procstore_report::{Record, groups};
+use procstore_report::{ReclamationRecord, Record, groups};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -38,6 +40,9 @@ struct Recorder {
     records: Vec<Record>,
     /// Benchmarks registered, measured or not (a filter skips some).
     registered: usize,
+    /// [`tails::clock_floor`], measured once.
+    clock_floor: f64,
+    cores: usize,
 }
 
 impl Recorder {
@@ -48,7 +53,7 @@ impl Recorder {
         group: &mut Group<'_>,
         (entry, threads): (&Entry, usize),
         mut routine: impl FnMut(u64) -> Round,
-    ) {
+    ) -> bool {
         self.registered += 1;
         let calls = RefCell::new(Vec::<(u64, Round)>::new());
         group.criterion.bench_function(BenchmarkId::new(entry.id, threads), |b| {
@@ -61,7 +66,7 @@ impl Recorder {
         let calls = calls.into_inner();
         // Flat sampling: the samples are the trailing calls with one iteration count.
         let Some(&(last_iters, _)) = calls.last() else {
-            return;
+            return false;
         };
         let samples: Vec<_> = calls
             .iter()
@@ -70,7 +75,7 @@ impl Recorder {
             .take(self.profile.sample_size)
             .collect();
         if samples.len() < self.profile.sample_size {
-            return; // criterion's --test or --quick: no honest median
+            return false; // criterion's --test or --quick: no honest median
         }
         let mut per_op: Vec<f64> =
             samples.iter().map(|(i, r)| r.elapsed.as_nanos() as f64 / *i as f64).collect();
@@ -88,7 +93,22 @@ impl Recorder {
             writer_updates_per_sec: (background > 0).then(|| background as f64 / elapsed),
             bytes_per_op: None,
             allocs_per_op: None,
+            tails: None,
         });
+        true
+    }
+
+    /// Gives the row just recorded its tail: `readers` sampled readers of
+    /// `store` beside `others`, for the profile's tail pass.
+    fn tails<S: StateStore>(&mut self, store: &S, readers: usize, others: Vec<Background>) {
+        let record = self.records.last_mut().expect("the row was just recorded");
+        let ns = record.ns_per_op.expect("a timed row");
+        // Go semantics divide wall time by every thread's reads; a thread's
+        // own read takes that times the threads that ran at once.
+        let mean_read = ns * readers.min(self.cores) as f64;
+        let every = tails::sample_every(self.clock_floor, mean_read);
+        record.tails =
+            Some(tails::pass(store, readers, others, (self.profile.tail_pass, every, self.clock_floor)));
     }
 }
 
@@ -144,7 +164,10 @@ impl StoreVisitor for Concurrent<'_, '_> {
     fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
         let store = S::new(initial_state());
         let pool = Pool::new((0..self.threads).map(|_| read_job(&store)).collect(), vec![]);
-        self.rec.bench(&mut self.group, (entry, self.threads), |iters| pool.run(iters));
+        let recorded = self.rec.bench(&mut self.group, (entry, self.threads), |iters| pool.run(iters));
+        if recorded && self.threads == self.rec.profile.threads {
+            self.rec.tails(&store, self.threads, vec![]);
+        }
     }
 }
 
@@ -164,7 +187,9 @@ impl StoreVisitor for Contention<'_, '_> {
         let readers = (0..self.rec.profile.threads).map(|_| read_job(&*store)).collect();
         let pool = Pool::new(readers, vec![background_writer(&store, self.rate)]);
         let threads = self.rec.profile.threads;
-        self.rec.bench(&mut self.group, (entry, threads), |iters| pool.run(iters));
+        if self.rec.bench(&mut self.group, (entry, threads), |iters| pool.run(iters)) {
+            self.rec.tails(&*store, threads, vec![background_writer(&store, self.rate)]);
+        }
     }
 }
 
@@ -251,6 +276,7 @@ impl Memory<'_> {
             writer_updates_per_sec: None,
             bytes_per_op: Some(use_.bytes),
             allocs_per_op: Some(use_.allocations),
+            tails: None,
         });
     }
 }
@@ -305,7 +331,14 @@ fn main() {
         // at the default 100,000 resamples its plots cost ~7 s per benchmark.
         .nresamples(5_000)
         .configure_from_args();
-    let mut rec = Recorder { profile: profile.clone(), records: Vec::new(), registered: 0 };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut rec = Recorder {
+        profile: profile.clone(),
+        records: Vec::new(),
+        registered: 0,
+        clock_floor: tails::clock_floor(),
+        cores,
+    };
     eprintln!(
         "procstore-benches: profile {} ({} readers, sweep {:?}, paced writer {} updates/s)",
         profile.name, profile.threads, profile.sweep, profile.paced_rate
@@ -377,6 +410,33 @@ fn main() {
     let complete = rec.records.iter().filter(|r| r.ns_per_op.is_some()).count() == rec.registered;
     // A filtered or --test run keeps its partial results out of reports/, so
     // the workload's minutes would be spent for nothing.
-    let workload = if complete { supervision::run_all(&Settings::for_profile(&profile)) } else { Vec::new() };
-    procstore_benches::output::finish(&profile, rec.records, workload, rec.registered);
+    let experiments = if complete {
+        Experiments {
+            reclamation: reclamation_records(&profile, cores),
+            workload: supervision::run_all(&Settings::for_profile(&profile)),
+        }
+    } else {
+        Experiments::default()
+    };
+    procstore_benches::output::finish(&profile, rec.records, experiments, rec.registered);
+}
+
+/// The garbage gauge and the stalled reader, for every store and the leaky
+/// floor, with one reader per core beside the writer.
+fn reclamation_records(profile: &Profile, cores: usize) -> Vec<ReclamationRecord> {
+    struct Gauge<'p> {
+        profile: &'p Profile,
+        readers: usize,
+        records: Vec<ReclamationRecord>,
+    }
+    impl StoreVisitor for Gauge<'_> {
+        fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
+            let Profile { paced_rate, reclamation, .. } = *self.profile;
+            self.records.push(reclamation::measure::<S>(entry, self.readers, paced_rate, reclamation));
+        }
+    }
+    eprintln!("procstore-benches: the garbage gauge and the stalled reader");
+    let mut gauge = Gauge { profile, readers: cores, records: Vec::new() };
+    each_store_and_floor(&mut gauge);
+    gauge.records
 }

@@ -38,6 +38,9 @@ pub struct LeakyFloorReader {
 impl StateStore for LeakyFloor {
     type Reader = LeakyFloorReader;
 
+    /// It frees nothing until it is dropped.
+    const GARBAGE_IS_BOUNDED: bool = false;
+
     fn new(initial: ProcessState) -> Self {
         let mut first = Box::new(initial);
         let current = AtomicPtr::new(&mut *first);

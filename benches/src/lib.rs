@@ -1,6 +1,7 @@
 //! The benchmark harness behind `cargo bench`: persistent worker pools, a
 //! counting allocator, the benchmark-only floors, machine description and
-//! provenance, and the supervisor workload. The strategies come from
+//! provenance, the sampled tails, the garbage and stalled-reader
+//! experiments, and the supervisor workload. The strategies come from
 //! `procstore-catalog`. `benches/comparison.rs`
 //! drives it with criterion.
 
@@ -11,7 +12,9 @@ pub mod output;
 pub mod pool;
 pub mod profile;
 pub mod provenance;
+pub mod reclamation;
 pub mod supervision;
+pub mod tails;
 pub mod workload;
 
 /// Ends the run with `procstore-benches: {message}` on one line and exit

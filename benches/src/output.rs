@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use procstore_report::{Record, Results, RunConfig, SCHEMA_VERSION, WorkloadRecord};
+use procstore_report::{ReclamationRecord, Record, Results, RunConfig, SCHEMA_VERSION, WorkloadRecord};
 
 use crate::profile::Profile;
 use crate::{machine, provenance};
@@ -14,9 +14,19 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ has a parent").to_path_buf()
 }
 
+/// What a run measured beside criterion's records.
+#[derive(Debug, Default)]
+pub struct Experiments {
+    /// The supervisor workload.
+    pub workload: Vec<WorkloadRecord>,
+    /// The garbage gauge and the stalled reader.
+    pub reclamation: Vec<ReclamationRecord>,
+}
+
 /// Writes the run's results and, for a complete run, renders the reports.
 /// `registered` is how many timed benchmarks the harness registered.
-pub fn finish(profile: &Profile, records: Vec<Record>, workload: Vec<WorkloadRecord>, registered: usize) {
+pub fn finish(profile: &Profile, records: Vec<Record>, experiments: Experiments, registered: usize) {
+    let Experiments { workload, reclamation } = experiments;
     let timed = records.iter().filter(|r| r.ns_per_op.is_some()).count();
     let results = Results {
         schema_version: SCHEMA_VERSION,
@@ -33,6 +43,7 @@ pub fn finish(profile: &Profile, records: Vec<Record>, workload: Vec<WorkloadRec
         },
         records,
         workload,
+        reclamation,
         commit: provenance::commit(),
         versions: provenance::strategy_crate_versions(),
     };

@@ -117,6 +117,15 @@ impl Drop for Pool {
     }
 }
 
+/// A measured worker that only waits `duration`: a round of a pool made
+/// with it lets the background workers run for that long.
+pub fn timer(duration: Duration) -> Job {
+    Box::new(move |n| {
+        thread::sleep(duration);
+        n
+    })
+}
+
 /// Starts thread `index` (from 0) of the `count` a caller starts at once,
 /// named `bench-{role}`. A machine that cannot start that many threads
 /// ends the run with a one-line error naming the count: a setting to lower,

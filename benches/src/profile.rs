@@ -15,6 +15,8 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::reclamation::Durations;
+
 /// The most reader threads a run takes: twice the hardware threads of
 /// today's largest two-socket servers (2 x 128 cores x 2), so any machine
 /// can be oversubscribed, while a mistyped count (`100000`) is refused
@@ -48,6 +50,10 @@ pub struct Profile {
     pub registry_size: u64,
     /// Operations per strategy in the untimed memory pass.
     pub memory_ops: u64,
+    /// How long each multi-threaded row's sampled tail pass runs.
+    pub tail_pass: Duration,
+    /// How long the garbage gauge runs and the stalled reader stalls.
+    pub reclamation: Durations,
 }
 
 impl Profile {
@@ -76,6 +82,11 @@ impl Profile {
             query_rate,
             registry_size: 1000,
             memory_ops: if quick { 2_000 } else { 20_000 },
+            tail_pass: Duration::from_millis(if quick { 100 } else { 1000 }),
+            reclamation: Durations {
+                garbage: Duration::from_millis(if quick { 100 } else { 1000 }),
+                stall: Duration::from_millis(if quick { 200 } else { 2000 }),
+            },
         })
     }
 }

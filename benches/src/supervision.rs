@@ -23,13 +23,14 @@ use procstore_catalog::{
 };
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
-use procstore_report::{Percentiles, Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
+use procstore_report::{Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Spawn, Supervisor, Table, TableReader,
 };
 
 use crate::pool::spawn;
 use crate::profile::Profile;
+use crate::tails::{histogram, percentiles, record};
 use crate::workload::{Pacer, paced};
 
 /// The query mix, one entry per operation in a cycle of 20: 80% status by
@@ -483,10 +484,6 @@ struct Measured {
     seconds: f64,
 }
 
-fn histogram() -> Histogram<u64> {
-    Histogram::new(3).expect("3 significant figures is a valid precision")
-}
-
 impl Measured {
     fn new(seconds: f64, events: u64) -> Self {
         Measured {
@@ -499,9 +496,7 @@ impl Measured {
     }
 
     fn record(&mut self, query: Query, took: Duration) {
-        self.by_query[query as usize]
-            .record(took.as_nanos() as u64)
-            .expect("auto-resizing histograms take any value");
+        record(&mut self.by_query[query as usize], took);
         self.queries += 1;
     }
 
@@ -551,16 +546,6 @@ impl Measured {
                 .collect(),
             event_lag: (!self.lag.is_empty()).then(|| percentiles(&self.lag)),
         }
-    }
-}
-
-fn percentiles(h: &Histogram<u64>) -> Percentiles {
-    Percentiles {
-        count: h.len(),
-        p50_ns: h.value_at_quantile(0.5) as f64,
-        p99_ns: h.value_at_quantile(0.99) as f64,
-        p999_ns: h.value_at_quantile(0.999) as f64,
-        max_ns: h.max() as f64,
     }
 }
 

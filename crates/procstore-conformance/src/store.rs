@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use crate::workload::{assert_consistent, restart_cycle};
+use crate::workload::{GarbageGauge, assert_consistent, restart_cycle};
 use crate::{history, scaled, with_watchdog};
 use procstore_core::{
     ProcessId, ProcessState, StateReader, StateStore, Status, Stopped, TransitionError, UpdateError,
@@ -172,11 +172,11 @@ fn concurrent_updates_lose_nothing<S: StateStore>() {
 }
 
 /// Every state a store ever published (and every copy handed out) is
-/// dropped once the store and its readers are gone: the shared name's
-/// reference count returns to one.
+/// dropped once the store and its readers are gone: the gauge counts none
+/// alive.
 fn every_state_is_dropped<S: StateStore>() {
-    let name: Arc<str> = Arc::from("drop-counted");
-    let store = S::new(ProcessState::new(ProcessId(1), Arc::clone(&name)));
+    let gauge = GarbageGauge::new();
+    let store = S::new(gauge.initial_state());
     let updates = scaled(500);
     let store = with_watchdog("a write storm under readers", move || {
         thread::scope(|scope| {
@@ -198,9 +198,9 @@ fn every_state_is_dropped<S: StateStore>() {
         });
         store
     });
-    assert!(Arc::strong_count(&name) > 1, "the store holds its state");
+    assert!(gauge.alive() > 0, "the store holds its state");
     with_watchdog("dropping the store", move || drop(store));
-    assert_eq!(Arc::strong_count(&name), 1, "states leaked after the store was dropped");
+    assert_eq!(gauge.alive(), 0, "states leaked after the store was dropped");
 }
 
 /// A reader that outlives its store returns the last state or
@@ -294,11 +294,11 @@ fn check_history<S: StateStore>(updates_per_writer: usize) {
 /// ([`StateStore::GARBAGE_IS_BOUNDED`]); once the readers have left, every
 /// store comes back under it.
 fn garbage_stays_bounded<S: StateStore>() {
-    let name: Arc<str> = Arc::from("garbage-counted");
-    let store = Arc::new(S::new(ProcessState::new(ProcessId(1), Arc::clone(&name))));
+    let gauge = Arc::new(GarbageGauge::new());
+    let store = Arc::new(S::new(gauge.initial_state()));
     let updates = scaled(20_000);
     let (peak, alive_after) = with_watchdog("a write storm", {
-        let name = Arc::clone(&name);
+        let gauge = Arc::clone(&gauge);
         move || {
             let done = AtomicUsize::new(0);
             let peak = thread::scope(|scope| {
@@ -315,7 +315,7 @@ fn garbage_stays_bounded<S: StateStore>() {
                 for i in 0..updates {
                     store.update(restart_cycle).expect("valid transition");
                     if i % 64 == 0 {
-                        peak = peak.max(Arc::strong_count(&name));
+                        peak = peak.max(gauge.alive());
                     }
                 }
                 done.store(1, Ordering::Release);
@@ -323,13 +323,13 @@ fn garbage_stays_bounded<S: StateStore>() {
             });
             // The readers have left: every scheme must now catch up, within
             // as many updates again (epochs free a few bags per pass).
-            let mut alive = Arc::strong_count(&name);
+            let mut alive = gauge.alive();
             for _ in 0..updates {
                 if alive <= crate::GARBAGE_BOUND {
                     break;
                 }
                 store.update(restart_cycle).expect("valid transition");
-                alive = Arc::strong_count(&name);
+                alive = gauge.alive();
             }
             (peak, alive)
         }
@@ -351,8 +351,8 @@ fn garbage_stays_bounded<S: StateStore>() {
 /// A thread that panics inside a read drops its reader while unwinding;
 /// the store, its other readers and its drop accounting are unharmed.
 fn reader_dropped_by_a_panicking_thread<S: StateStore>() {
-    let name: Arc<str> = Arc::from("unwound");
-    let store = S::new(ProcessState::new(ProcessId(1), Arc::clone(&name)));
+    let gauge = GarbageGauge::new();
+    let store = S::new(gauge.initial_state());
     let mut survivor = store.reader();
     let mut doomed = store.reader();
     let outcome = thread::spawn(move || {
@@ -366,7 +366,7 @@ fn reader_dropped_by_a_panicking_thread<S: StateStore>() {
         store
     });
     with_watchdog("dropping the store", move || drop(store));
-    assert_eq!(Arc::strong_count(&name), 1, "states leaked after a reader died mid-read");
+    assert_eq!(gauge.alive(), 0, "states leaked after a reader died mid-read");
 }
 
 /// A reader made on one thread works on another.

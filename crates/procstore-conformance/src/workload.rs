@@ -6,9 +6,10 @@
 //! reader can check that what it saw is a whole, published state and not a
 //! mix of two, and a writer's total can be checked from the final version.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
-use procstore_core::{ProcessState, Status, TransitionError};
+use procstore_core::{ProcessId, ProcessState, Status, TransitionError};
 
 /// The statuses of one lap, indexed by `version % LAP`.
 pub const LAP: [Status; 3] = [Status::Starting, Status::Running, Status::Crashed];
@@ -60,5 +61,41 @@ mod tests {
             s = s.successor(&mut restart_cycle).unwrap();
         }
         assert_eq!(s.version(), 20);
+    }
+}
+
+/// Counts one store's states that are still alive: published, held by a
+/// reader, or retired and not yet freed.
+///
+/// Every state a store publishes is a successor of the gauge's
+/// [`initial_state`](Self::initial_state) and shares its name, so the name's
+/// reference count, less the gauge's own, is the number of states alive. A
+/// read of it is one relaxed atomic load: a writer can sample it after every
+/// update without changing what it measures.
+#[derive(Debug)]
+pub struct GarbageGauge {
+    name: Arc<str>,
+}
+
+impl GarbageGauge {
+    /// A gauge with no state alive yet.
+    pub fn new() -> GarbageGauge {
+        GarbageGauge { name: Arc::from("garbage-counted") }
+    }
+
+    /// The state to create the measured store with.
+    pub fn initial_state(&self) -> ProcessState {
+        ProcessState::new(ProcessId(1), Arc::clone(&self.name))
+    }
+
+    /// States alive now.
+    pub fn alive(&self) -> usize {
+        Arc::strong_count(&self.name) - 1
+    }
+}
+
+impl Default for GarbageGauge {
+    fn default() -> Self {
+        GarbageGauge::new()
     }
 }

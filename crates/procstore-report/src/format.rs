@@ -70,7 +70,7 @@ fn scaled(value: f64, units: &[(f64, &str)]) -> String {
 
 /// A count that is usually whole (bytes, allocations): whole numbers print
 /// without decimals, fractions with 3 significant digits.
-fn count(value: f64) -> String {
+pub(crate) fn count(value: f64) -> String {
     if (value - value.round()).abs() < 0.005 { group_thousands(value.round()) } else { sig3(value) }
 }
 

@@ -24,6 +24,7 @@ mod html;
 mod load;
 mod markdown;
 mod ranking;
+mod reclamation;
 mod recommend;
 mod render;
 mod report;
@@ -42,6 +43,6 @@ pub use load::{LoadError, load};
 pub use markdown::render_markdown;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
-    Machine, Percentiles, Query, QueryLatency, ReaderLoad, Record, Results, RunConfig, SCHEMA_VERSION,
-    Setting, WorkloadMode, WorkloadRecord, groups,
+    Garbage, Machine, Percentiles, Query, QueryLatency, ReaderLoad, ReclamationRecord, Record, Results,
+    RunConfig, SCHEMA_VERSION, Setting, Stall, Tails, WorkloadMode, WorkloadRecord, groups,
 };

@@ -11,7 +11,7 @@ use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
 use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE, REGISTRY_FLOOR_TARGET, STARVED_SHARE};
-use crate::{recommend, workload};
+use crate::{reclamation, recommend, workload};
 use procstore_catalog::Family;
 
 /// Criterion's own report, relative to `reports/<slug>/`.
@@ -53,6 +53,7 @@ pub(crate) fn document(results: &Results) -> Document {
     doc.table(2, speedup_table(&figures, &rows));
     doc.table(2, contention_table(&figures));
     doc.table(2, writes_table(&figures));
+    reclamation::section(&figures, &mut doc);
     doc.table(2, sweep_table(&figures));
     doc.charts([Chart::Line(sweep_chart(&figures))]);
     doc.table(2, registry_table(&figures));

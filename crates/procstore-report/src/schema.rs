@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field changes meaning or disappears. Version 2 added
 /// the catalogue ids; version 3 the workload's paced readers (a version 2
-/// workload is a closed loop). Older files still load (see [`crate::load`]).
-pub const SCHEMA_VERSION: u32 = 3;
+/// workload is a closed loop); version 4 the sampled tails and the
+/// reclamation records. Older files still load (see [`crate::load`]).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One benchmark run on one machine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,6 +29,10 @@ pub struct Results {
     /// The git commit the run measured, e.g. `abc1234` or `abc1234-dirty`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The garbage each store holds and what one stalled reader costs: one
+    /// record per store (absent before schema 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reclamation: Vec<ReclamationRecord>,
     /// Crate name -> resolved version of every crate that implements a row.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub versions: BTreeMap<String, String>,
@@ -122,6 +127,102 @@ pub struct Record {
     /// Heap allocations per operation (memory group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocs_per_op: Option<f64>,
+    /// Sampled read latencies and per-thread fairness (Concurrent and
+    /// contention groups at the Go reader count, from schema 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tails: Option<Tails>,
+}
+
+/// A multi-threaded row's tail, from a timed pass of its own beside
+/// criterion's rounds, so no clock runs inside a round criterion times.
+/// The same threads do the same work for a fixed time; one read in
+/// `sample_every` is timed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tails {
+    /// One read in this many was timed: chosen so the clock's cost stays
+    /// under 5% of the row's mean read.
+    pub sample_every: u64,
+    /// The timed reads, the clock's floor included.
+    pub latency: Percentiles,
+    /// The median time of timing nothing on this machine: every sample
+    /// includes it, so no figure below it means anything.
+    pub clock_floor_ns: f64,
+    /// How long the pass ran, in seconds.
+    pub seconds: f64,
+    /// The fewest reads one reader thread completed in the pass.
+    pub fewest_reads: u64,
+    /// The most reads one reader thread completed in the pass.
+    pub most_reads: u64,
+}
+
+/// The garbage one store holds, and what one stalled reader costs it.
+///
+/// Counted with the conformance suite's gauge: states alive, that is
+/// published, held by a reader, or retired and not yet freed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReclamationRecord {
+    /// The store's catalogue id.
+    pub id: String,
+    /// Its row label.
+    pub strategy: String,
+    /// Its family.
+    pub kind: Family,
+    /// What the store declares: whether its garbage stays within a bound
+    /// whatever its readers do (`StateStore::GARBAGE_IS_BOUNDED`).
+    pub declared_bounded: bool,
+    /// Reader threads reading back to back beside the writer.
+    pub readers: u32,
+    /// One writer updating back to back; `None` for the leaky floor, which
+    /// would keep every state a free-running writer makes.
+    pub back_to_back: Option<Garbage>,
+    /// One writer paced at the configured rate.
+    pub paced: Garbage,
+    /// One reader stays inside a read while the paced writer publishes.
+    pub stall: Stall,
+}
+
+/// States alive while one writer publishes, sampled after every update.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Garbage {
+    /// How long the writer ran, in seconds.
+    pub seconds: f64,
+    /// Updates it published.
+    pub updates: u64,
+    /// The most states alive after any update.
+    pub peak: u64,
+    /// States alive after an update, on average.
+    pub mean: f64,
+}
+
+/// One reader inside a read for `seconds` while the paced writer publishes
+/// and the other readers read.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stall {
+    /// How long the reader stayed inside its read, in seconds.
+    pub seconds: f64,
+    /// The writer's target rate.
+    pub target_updates_per_sec: f64,
+    /// Updates the writer completed during the stall.
+    pub updates: u64,
+    /// States alive when the stall began.
+    pub alive_before: u64,
+    /// The most states alive during it.
+    pub alive_peak: u64,
+    /// Every read of the other readers that overlapped the stall, timed
+    /// (one that began before it and waited it out included).
+    pub others: Percentiles,
+}
+
+impl Stall {
+    /// States the stall held back: the growth of the garbage.
+    pub fn growth(&self) -> u64 {
+        self.alive_peak.saturating_sub(self.alive_before)
+    }
+
+    /// Updates per second the writer achieved while a reader stalled.
+    pub fn updates_per_sec(&self) -> f64 {
+        if self.seconds > 0.0 { self.updates as f64 / self.seconds } else { 0.0 }
+    }
 }
 
 /// The group names the harness writes.

@@ -9,7 +9,9 @@
 
 use std::cmp::Ordering;
 
-use crate::schema::{Machine, Percentiles, Record, Results, RunConfig, WorkloadRecord};
+use crate::schema::{
+    Garbage, Machine, Percentiles, ReclamationRecord, Record, Results, RunConfig, WorkloadRecord,
+};
 
 /// Checks `results`; the error names the record and the field.
 pub(crate) fn validate(results: &Results) -> Result<(), String> {
@@ -20,6 +22,11 @@ pub(crate) fn validate(results: &Results) -> Result<(), String> {
     }
     for record in &results.workload {
         workload(record).map_err(|problem| format!("{}: {problem}", workload_name(record)))?;
+    }
+    for record in &results.reclamation {
+        reclamation(record).map_err(|problem| {
+            format!("reclamation record {}: {problem}", named(&record.id, &record.strategy))
+        })?;
     }
     Ok(())
 }
@@ -87,7 +94,35 @@ fn micro(record: &Record) -> Result<(), String> {
             figure(field, value, what)?;
         }
     }
+    if let Some(tails) = &record.tails {
+        percentiles("tails.latency", &tails.latency)?;
+        figure("tails.clock_floor_ns", tails.clock_floor_ns, TIME)?;
+        figure("tails.seconds", tails.seconds, TIME)?;
+        if tails.fewest_reads > tails.most_reads {
+            return Err(format!(
+                "field tails.fewest_reads is {}, above tails.most_reads {}",
+                tails.fewest_reads, tails.most_reads
+            ));
+        }
+    }
     Ok(())
+}
+
+fn reclamation(record: &ReclamationRecord) -> Result<(), String> {
+    if record.id.is_empty() {
+        return Err("field id is empty".to_owned());
+    }
+    let runs = [("back_to_back", record.back_to_back.as_ref()), ("paced", Some(&record.paced))];
+    for (name, run) in runs {
+        if let Some(Garbage { seconds, mean, .. }) = run {
+            figure(&format!("{name}.seconds"), *seconds, TIME)?;
+            figure(&format!("{name}.mean"), *mean, AMOUNT)?;
+        }
+    }
+    let stall = &record.stall;
+    figure("stall.seconds", stall.seconds, TIME)?;
+    figure("stall.target_updates_per_sec", stall.target_updates_per_sec, RATE)?;
+    percentiles("stall.others", &stall.others)
 }
 
 fn workload(record: &WorkloadRecord) -> Result<(), String> {

@@ -125,6 +125,7 @@ fn record(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Record> {
             writer_updates_per_sec: writer,
             bytes_per_op: bytes,
             allocs_per_op: allocs,
+            tails: None,
         },
     )
 }
@@ -232,6 +233,7 @@ fn document(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Results> {
             config,
             records,
             workload,
+            reclamation: Vec::new(),
             commit,
             versions: Default::default(),
         })

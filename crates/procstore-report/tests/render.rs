@@ -435,3 +435,24 @@ fn markdown_and_html_have_the_same_sections_in_the_same_order() {
     assert!(readme.iter().any(|(_, text)| text == "Not rendered"), "{readme:?}");
     assert_eq!(readme, html_headings(&fs::read_to_string(reports.join("index.html")).unwrap()));
 }
+
+#[test]
+fn tails_garbage_and_the_stall_verdicts_come_from_the_records() {
+    let results = results("x86_64", false);
+    let md = render_markdown(&results);
+    assert!(md.contains("## Read tails"), "{md}");
+    // p50 = 70 + 20 ns, p99.9 = 40x that, max 10x p99.9; timed 1 in 50; fairness.
+    assert!(md.contains("| std Mutex | Concurrent | 90.0 ns | 1.85 µs | 3.60 µs | 36.0 µs | 1 in 50 | 9,000,000–11,000,000 |"), "{md}");
+    assert!(md.contains("## Garbage"));
+    assert!(
+        md.contains("| floor: leaky AtomicPtr load | unbounded | — | — | not run: it frees nothing |"),
+        "{md}"
+    );
+    assert!(md.contains("## A stalled reader"));
+    assert!(md.contains("| std Mutex | blocks the writer | 0 | 0 | 0/s |"), "{md}");
+    assert!(md.contains("Bounded: arc-swap load."), "{md}");
+    assert!(md.contains("Unbounded: keeps every state: floor: leaky AtomicPtr load."), "{md}");
+    assert!(md.contains("Blocks the writer: std Mutex."), "{md}");
+    let html = render_html(&results);
+    assert!(html.contains("Read p99, Concurrent") && html.contains("Garbage: states alive"));
+}
