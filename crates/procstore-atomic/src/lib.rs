@@ -25,6 +25,14 @@
 //! | [`LeftRightStore`] | left-right: bump the reader's own epoch counter, read the copy readers are on, bump it again | none: two copies, the writer waits for readers to leave the old one before it overwrites it |
 //! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw until it reads again (and one small node per state published since) |
 //!
+//! Schemes left out, and why: `sdd`, scc's own epoch collector, is the
+//! scheme [`EpochStore`] already measures, and the scc handle registry
+//! runs on it; `flize` (epochs, last released in 2021) and `conc` (hazard
+//! pointers, 2017) are unmaintained. `aarc`, an `AtomicArc` on
+//! fast-smr's robust scheme (garbage bounded even under a stalled reader,
+//! unlike epochs), is the one worth adding next: it is young (0.x, one
+//! maintainer), so it was not taken in this round.
+//!
 //! No strategy here can stop, so reads cannot fail: every reader's error
 //! type is [`Infallible`](std::convert::Infallible).
 //!

@@ -110,7 +110,7 @@ fn garbage_table(figures: &Figures<'_>, records: &[ReclamationRecord]) -> Table 
     table.note(format!(
         "States alive (published, held by a reader, or retired and not yet freed), sampled after every \
          update while {readers} reader(s) read back to back and one writer publishes, back to back or \
-         paced at {}. Declared: what the store says of itself (`GARBAGE_IS_BOUNDED`).",
+         paced at {}. Declared: what the store says of itself (its GARBAGE_IS_BOUNDED).",
         format::per_sec(Some(figures.results().config.paced_rate))
     ));
     for record in records {
