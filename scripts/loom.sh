@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # loom models: every interleaving (bounded preemptions) of the hazard-pointer
-# store's update, read and reclamation, of the lock store and registry, and
-# of the handle registry's insert, update and remove.
+# store's update, read and reclamation, of the crossbeam-epoch store's CAS
+# loop and read, of the lock store and registry, and of the handle
+# registry's insert, update and remove.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export RUSTFLAGS="--cfg loom ${RUSTFLAGS:-}"
+# crossbeam_loom: crossbeam-epoch's own switch to loom's atomics. It applies
+# to every crate built here, and crossbeam-channel does not build under it,
+# so only the two packages below (which do not use channels) run.
+export RUSTFLAGS="--cfg loom --cfg crossbeam_loom ${RUSTFLAGS:-}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}"
 # A target dir of its own: --cfg loom rebuilds every dependency.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/loom}"

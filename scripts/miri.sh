@@ -52,10 +52,13 @@ epoch_stores() {
   suite "$permissive -Zmiri-tree-borrows $1" crossbeam_epoch
 }
 
-# The registries of handles, once; later seeds vary the schedule where
-# safety rests on our own unsafe code (core, the hazard store and its
+# The registries of handles, once; later seeds vary the schedule of the
+# hazard store and core (the oldest of our unsafe code, with the most
 # reclamation tests); then every freed address reused at once, to provoke
-# ABA, in every store that frees states while readers may hold them.
+# ABA, in the stores whose CAS loop compares addresses: hazard, arc-swap,
+# the copy-on-write map and the two epoch stores. (arcshift and left-right
+# loops are the crates' own; they run with the first seed.) The budget:
+# this whole script must leave .ci/run under 60 minutes on 2 cores.
 handles_other_seeds_and_reuse() {
   # The registries of handles add no unsafe code of their own: one seed, on
   # the maps whose crates bring theirs (papaya, scc, DashMap); the

@@ -23,7 +23,7 @@ use procstore_report::{Garbage, ReclamationRecord, Stall};
 
 use crate::pool::{Background, Job, Pool, timer};
 use crate::tails::{histogram, percentiles, record};
-use crate::workload::{Pacer, background_reader, paced};
+use crate::workload::{background_reader, paced};
 
 /// How long each part runs.
 #[derive(Clone, Copy, Debug)]
@@ -150,19 +150,16 @@ pub fn stall<S: StateStore>(others: usize, rate: f64, duration: Duration) -> Sta
             (Arc::clone(&store), Arc::clone(&gauge), Arc::clone(&window), Arc::clone(&writer_result));
         Box::new(move |stop: &AtomicBool| {
             let (mut updates, mut peak) = (0, 0);
-            let mut pacer = Pacer::new(Some(rate), Duration::from_micros(50));
-            while !stop.load(Ordering::Acquire) {
-                if pacer.due() {
-                    store.update(restart_cycle).expect("valid transition");
-                    // Counted only if the stall was still on once it went through.
-                    if window.open.load(Ordering::Acquire) {
-                        updates += 1;
-                        peak = peak.max(gauge.alive() as u64);
-                    }
+            let made = paced(Some(rate), stop, || {
+                store.update(restart_cycle).expect("valid transition");
+                // Counted only if the stall was still on once it went through.
+                if window.open.load(Ordering::Acquire) {
+                    updates += 1;
+                    peak = peak.max(gauge.alive() as u64);
                 }
-            }
+            });
             *result.lock().expect("stall") = (updates, peak);
-            pacer.done()
+            made
         })
     };
     let latencies = Arc::new(Mutex::new(histogram()));

@@ -4,11 +4,13 @@
 //! retired is freed once it and its readers are gone.
 
 use std::convert::Infallible;
+use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_epoch::{Atomic, Collector, LocalHandle, Owned};
 use procstore_core::{ProcessState, StateReader, StateStore, UpdateError};
+
+use crate::sync::{Arc, Mutex};
 
 /// A `LocalHandle` with one owner at a time, on whichever thread that is.
 struct OwnedHandle(LocalHandle);

@@ -1,9 +1,12 @@
-//! loom models of the hazard-pointer store: every interleaving of a few
-//! threads (bounded preemptions), with haphazard's own atomics modelled too.
-//! Run by `scripts/loom.sh` (`RUSTFLAGS="--cfg loom"`).
+//! loom models of the stores whose CAS loop is ours and whose crate can be
+//! built on loom: the hazard-pointer store (haphazard switches its atomics
+//! to loom's under `cfg(loom)`) and the crossbeam-epoch store (under
+//! `cfg(crossbeam_loom)` with its `loom` feature). Every interleaving of a
+//! few threads (bounded preemptions). Run by `scripts/loom.sh`.
 //!
-//! arc-swap, DashMap and the channels are not built on loom, so their paths
-//! are covered by the stress histories and Miri instead (docs/CORRECTNESS.md).
+//! arc-swap, seize (its `protect` takes a std `AtomicPtr`), DashMap and the
+//! channels are not built on loom, so their paths are covered by the stress
+//! histories and Miri instead (docs/CORRECTNESS.md).
 #![cfg(loom)]
 
 use loom::sync::Arc;
@@ -35,10 +38,9 @@ fn version_of<R: StateReader>(reader: &mut R) -> u64 {
 
 /// A reader racing an update sees whole states, never going backwards, and
 /// the update's state once it is joined.
-#[test]
-fn reader_racing_an_update_never_goes_backwards() {
+fn reader_racing_an_update_never_goes_backwards<S: StateStore>() {
     model(|| {
-        let store = Arc::new(HazardStore::new(initial()));
+        let store = Arc::new(S::new(initial()));
         let writer = {
             let store = Arc::clone(&store);
             thread::spawn(move || {
@@ -55,10 +57,9 @@ fn reader_racing_an_update_never_goes_backwards() {
 }
 
 /// Two racing updates both land: the CAS loop loses nothing.
-#[test]
-fn racing_updates_lose_nothing() {
+fn racing_updates_lose_nothing<S: StateStore>() {
     model(|| {
-        let store = Arc::new(HazardStore::new(initial()));
+        let store = Arc::new(S::new(initial()));
         let writers: Vec<_> = (0..2)
             .map(|_| {
                 let store = Arc::clone(&store);
@@ -70,6 +71,30 @@ fn racing_updates_lose_nothing() {
         assert_eq!(published, vec![1, 2]);
         assert_eq!(version_of(&mut store.reader()), 2);
     });
+}
+
+macro_rules! cas_models {
+    ($($(#[$cfg:meta])* $module:ident: $store:ty;)+) => {$(
+        $(#[$cfg])*
+        mod $module {
+            #[test]
+            fn reader_racing_an_update_never_goes_backwards() {
+                super::reader_racing_an_update_never_goes_backwards::<$store>();
+            }
+
+            #[test]
+            fn racing_updates_lose_nothing() {
+                super::racing_updates_lose_nothing::<$store>();
+            }
+        }
+    )+};
+}
+
+cas_models! {
+    hazard: procstore_atomic::HazardStore;
+    // Without crossbeam's own switch its atomics are std's: nothing modelled.
+    #[cfg(crossbeam_loom)]
+    epoch: procstore_atomic::EpochStore;
 }
 
 /// States retired while a reader holds its hazard pointer are not freed

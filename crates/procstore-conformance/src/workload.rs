@@ -48,22 +48,6 @@ fn pid_for(version: u64) -> u32 {
     version as u32
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use procstore_core::ProcessId;
-
-    #[test]
-    fn cycle_matches_expectation_for_many_laps() {
-        let mut s = ProcessState::new(ProcessId(1), "cycle");
-        for _ in 0..20 {
-            assert_consistent(&s);
-            s = s.successor(&mut restart_cycle).unwrap();
-        }
-        assert_eq!(s.version(), 20);
-    }
-}
-
 /// Counts one store's states that are still alive: published, held by a
 /// reader, or retired and not yet freed.
 ///
@@ -97,5 +81,21 @@ impl GarbageGauge {
 impl Default for GarbageGauge {
     fn default() -> Self {
         GarbageGauge::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use procstore_core::ProcessId;
+
+    #[test]
+    fn cycle_matches_expectation_for_many_laps() {
+        let mut s = ProcessState::new(ProcessId(1), "cycle");
+        for _ in 0..20 {
+            assert_consistent(&s);
+            s = s.successor(&mut restart_cycle).unwrap();
+        }
+        assert_eq!(s.version(), 20);
     }
 }

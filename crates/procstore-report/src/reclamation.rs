@@ -5,10 +5,10 @@
 use crate::doc::{Chart, Document};
 use crate::figures::{Figures, Strategy, floors_last};
 use crate::format::{self, GAP};
-use crate::schema::{ReclamationRecord, Stall, groups};
+use crate::schema::{ReclamationRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
-use crate::thresholds::{HELD_BACK_SHARE, STALLED_WRITER_SHARE};
+use crate::thresholds::{HELD_BACK_MIN, HELD_BACK_SHARE, STALLED_WRITER_SHARE};
 
 /// The groups whose rows carry a sampled tail, with their names.
 const TAIL_GROUPS: [(&str, &str); 3] = [
@@ -140,19 +140,38 @@ fn garbage_table(figures: &Figures<'_>, records: &[ReclamationRecord]) -> Table 
 /// What a stall did to a store, computed from what was measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StallVerdict {
-    /// The writer managed under [`STALLED_WRITER_SHARE`] of its target.
-    BlocksTheWriter,
-    /// The garbage grew by [`HELD_BACK_SHARE`] or more of the updates made.
-    GrowsWithEveryUpdate,
-    /// Neither: reclamation went on around the stalled reader.
+    /// Neither of the others: reclamation went on around the stalled reader.
     Bounded,
+    /// The garbage grew by [`HELD_BACK_SHARE`] or more of the updates made,
+    /// and past [`HELD_BACK_MIN`].
+    GrowsWithEveryUpdate,
+    /// The writer managed under [`STALLED_WRITER_SHARE`] of the rate it
+    /// reached with no stall (its target, or less where the store or the
+    /// machine is slower).
+    BlocksTheWriter,
+    /// Too few updates during the stall to tell a held-back batch from a
+    /// leak: [`HELD_BACK_MIN`] or fewer.
+    Inconclusive,
 }
 
 impl StallVerdict {
-    pub(crate) fn of(stall: &Stall) -> StallVerdict {
-        if stall.updates_per_sec() < STALLED_WRITER_SHARE * stall.target_updates_per_sec {
+    const ALL: [StallVerdict; 4] = [
+        StallVerdict::Bounded,
+        StallVerdict::GrowsWithEveryUpdate,
+        StallVerdict::BlocksTheWriter,
+        StallVerdict::Inconclusive,
+    ];
+
+    pub(crate) fn of(record: &ReclamationRecord) -> StallVerdict {
+        let (stall, paced) = (&record.stall, &record.paced);
+        let unstalled = if paced.seconds > 0.0 { paced.updates as f64 / paced.seconds } else { 0.0 };
+        let reference = unstalled.min(stall.target_updates_per_sec);
+        let growth = stall.growth();
+        if stall.updates_per_sec() < STALLED_WRITER_SHARE * reference {
             StallVerdict::BlocksTheWriter
-        } else if stall.growth() as f64 >= HELD_BACK_SHARE * stall.updates as f64 {
+        } else if stall.updates <= HELD_BACK_MIN {
+            StallVerdict::Inconclusive
+        } else if growth as f64 >= HELD_BACK_SHARE * stall.updates as f64 && growth > HELD_BACK_MIN {
             StallVerdict::GrowsWithEveryUpdate
         } else {
             StallVerdict::Bounded
@@ -161,9 +180,10 @@ impl StallVerdict {
 
     fn text(self) -> &'static str {
         match self {
-            StallVerdict::BlocksTheWriter => "blocks the writer",
-            StallVerdict::GrowsWithEveryUpdate => "unbounded: keeps every state",
             StallVerdict::Bounded => "bounded",
+            StallVerdict::GrowsWithEveryUpdate => "unbounded: keeps every state",
+            StallVerdict::BlocksTheWriter => "blocks the writer",
+            StallVerdict::Inconclusive => "inconclusive: too few updates",
         }
     }
 }
@@ -176,18 +196,21 @@ fn stall_table(records: &[ReclamationRecord]) -> Table {
     table.note(format!(
         "One reader enters a read and stays inside it for {} while the writer aims at {} and {} other \
          reader(s) read; every read of theirs that overlaps the stall is timed, one that waits it out included. \
-         Verdict, computed: the writer achieved under {} of its target (blocks the writer), or the \
-         garbage grew by {} or more of the updates made meanwhile (unbounded), or neither (bounded).",
+         Verdict, computed: the writer achieved under {} of the rate it reached with no stall (blocks \
+         the writer), or the garbage grew by {} or more of the updates made meanwhile and past {} \
+         states (unbounded), or neither (bounded); with {} updates or fewer in the stall, no verdict.",
         format::duration(Some(first.stall.seconds * 1e9)),
         format::per_sec(Some(first.stall.target_updates_per_sec)),
         first.readers,
         format::percent(STALLED_WRITER_SHARE),
         format::percent(HELD_BACK_SHARE),
+        format::count(HELD_BACK_MIN as f64),
+        format::count(HELD_BACK_MIN as f64),
     ));
-    let mut by_verdict: [Vec<String>; 3] = Default::default();
+    let mut by_verdict: [Vec<String>; 4] = Default::default();
     for record in records {
         let stall = &record.stall;
-        let verdict = StallVerdict::of(stall);
+        let verdict = StallVerdict::of(record);
         by_verdict[verdict as usize].push(strategy(record).row_label());
         table.row(vec![
             strategy(record).row_label(),
@@ -199,11 +222,7 @@ fn stall_table(records: &[ReclamationRecord]) -> Table {
             format::duration(Some(stall.others.max_ns)),
         ]);
     }
-    for (verdict, names) in
-        [StallVerdict::Bounded, StallVerdict::GrowsWithEveryUpdate, StallVerdict::BlocksTheWriter]
-            .into_iter()
-            .map(|v| (v, &by_verdict[v as usize]))
-    {
+    for (verdict, names) in StallVerdict::ALL.into_iter().map(|v| (v, &by_verdict[v as usize])) {
         if !names.is_empty() {
             table.note(format!("{}: {}.", capitalised(verdict.text()), names.join(", ")));
         }
@@ -238,5 +257,47 @@ fn garbage_chart(records: &[ReclamationRecord]) -> BarChart {
         series: vec!["peak, back-to-back writer".to_owned(), "growth while one reader stalls".to_owned()],
         log: true,
         bars,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Garbage, Percentiles, Stall};
+    use procstore_catalog::Family;
+
+    /// A store whose paced writer reached `unstalled`/s and whose stall (1 s,
+    /// target 100k/s) saw `updates` updates and `growth` more states.
+    fn record(unstalled: u64, updates: u64, growth: u64) -> ReclamationRecord {
+        let latency = Percentiles { count: 1, p50_ns: 1.0, p99_ns: 1.0, p999_ns: 1.0, max_ns: 1.0 };
+        ReclamationRecord {
+            id: "s".to_owned(),
+            strategy: "s".to_owned(),
+            kind: Family::Atomic,
+            declared_bounded: true,
+            readers: 1,
+            back_to_back: None,
+            paced: Garbage { seconds: 1.0, updates: unstalled, peak: 2, mean: 2.0 },
+            stall: Stall {
+                seconds: 1.0,
+                target_updates_per_sec: 100_000.0,
+                updates,
+                alive_before: 2,
+                alive_peak: 2 + growth,
+                others: latency,
+            },
+        }
+    }
+
+    #[test]
+    fn a_verdict_is_judged_against_what_the_store_reached_unstalled() {
+        use StallVerdict::*;
+        assert_eq!(StallVerdict::of(&record(100_000, 0, 0)), BlocksTheWriter);
+        // A slow store (an actor at 20k/s) that keeps its pace is not blocked.
+        assert_eq!(StallVerdict::of(&record(20_000, 17_000, 2)), Bounded);
+        assert_eq!(StallVerdict::of(&record(100_000, 99_000, 99_000)), GrowsWithEveryUpdate);
+        // haphazard's batch of 1,000 held back in a slow stall is no leak.
+        assert_eq!(StallVerdict::of(&record(2_000, 1_900, 1_000)), Bounded);
+        assert_eq!(StallVerdict::of(&record(200, 200, 200)), Inconclusive);
     }
 }

@@ -198,7 +198,8 @@ pub struct Garbage {
 /// and the other readers read.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stall {
-    /// How long the reader stayed inside its read, in seconds.
+    /// How long the reader stayed inside its read, in seconds (the set
+    /// time: its sleep overshoots by microseconds).
     pub seconds: f64,
     /// The writer's target rate.
     pub target_updates_per_sec: f64,

@@ -30,13 +30,17 @@ pub(crate) const P999_FACTOR: f64 = 1.5;
 /// group is named under its table.
 pub(crate) const STARVED_SHARE: f64 = 0.1;
 
-/// A writer under this share of its target while a reader stalls is
-/// blocked by that reader.
+/// A writer under this share of its unstalled rate while a reader stalls
+/// is blocked by that reader.
 pub(crate) const STALLED_WRITER_SHARE: f64 = 0.1;
 
 /// Garbage that grows by this share of the updates made during a stall is
 /// held back by the stalled reader: the store frees (almost) nothing.
 pub(crate) const HELD_BACK_SHARE: f64 = 0.5;
+
+/// Growth a bounded store may show in a stall: the conformance suite's
+/// garbage bound (haphazard reclaims in batches of 1,000, with slack).
+pub(crate) const HELD_BACK_MIN: u64 = 1100;
 
 /// How far apart two workload rows' event rates must be for the churn note.
 pub(crate) const CHURN_SPREAD: f64 = 2.0;

@@ -24,10 +24,11 @@ use crate::contain;
 /// A supervisor killed outright leaves its cgroup behind. The next one
 /// started in the same cgroup finds it, stale, and empties and removes it
 /// before it enters its own. The name, `procstore.<pid namespace>.<pid>.<start
-/// time>`, says who made it: it is stale when no process has that pid with
-/// that start time (as the kernel reports it), so a recycled pid is told
-/// apart and no name is ever made twice. Cgroups made in another pid
-/// namespace cannot be judged from here and are left alone.
+/// time>`, says who made it: it is stale when no live process (a zombie
+/// counts as dead) has that pid with that start time (as the kernel reports
+/// it), so a recycled pid is told apart and no name is ever made twice.
+/// Cgroups made in another pid namespace cannot be judged from here and
+/// are left alone.
 ///
 /// The cgroup is the whole process's, like the subreaper: a program that
 /// runs several supervisors makes one.
@@ -366,10 +367,13 @@ mod tests {
             .arg(format!("/proc/{}/stat", me.pid))
             .output()
             .expect("run cat");
-        let seen = String::from_utf8(seen.stdout).expect("stat is text");
-        let (_, after_name) = seen.rsplit_once(')').expect("stat names the command");
-        let start: u64 = after_name.split_whitespace().nth(19).expect("field 22").parse().expect("a number");
-        assert_eq!(me.start, start);
+        assert_eq!(me.start, start_in(&String::from_utf8(seen.stdout).expect("stat is text")));
+    }
+
+    /// Field 22 of a stat line, parsed apart from the code under test.
+    fn start_in(stat: &str) -> u64 {
+        let (_, after_name) = stat.rsplit_once(')').expect("stat names the command");
+        after_name.split_whitespace().nth(19).expect("field 22").parse().expect("a number")
     }
 
     #[test]
@@ -378,10 +382,17 @@ mod tests {
         assert!(me.is_alive());
         // The same pid with another start time: a recycled pid.
         assert!(!Owner { start: me.start + 1, ..me }.is_alive());
-        // A child that has exited and been reaped.
+        // A child that has exited: a zombie until reaped, then gone.
         let mut child = std::process::Command::new("true").spawn().expect("spawn true");
         let pid = child.id();
+        let path = format!("/proc/{pid}/stat");
+        let zombie = || std::fs::read_to_string(&path).is_ok_and(|stat| stat.contains(") Z "));
+        while !zombie() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let start = start_in(&std::fs::read_to_string(&path).expect("the zombie's stat"));
+        assert!(!Owner { pid, start, ..me }.is_alive(), "a zombie owner is dead");
         child.wait().expect("reap true");
-        assert!(!Owner { pid, ..me }.is_alive());
+        assert!(!Owner { pid, start, ..me }.is_alive());
     }
 }

@@ -107,14 +107,20 @@ fn parent_of(pid: u32) -> Option<u32> {
     stat_field(&format!("/proc/{pid}/stat"), 4)
 }
 
-/// When `pid` started, in clock ticks since boot (field 22 of its stat).
+/// When `pid` started, in clock ticks since boot (field 22 of its stat);
+/// `None` if it is gone or a zombie (dead, not yet reaped).
 ///
 /// Read from its main thread's entry under `task/`, which the kernel fills
 /// the same way: qemu-user fakes `/proc/<its own pid>/stat`, start time
 /// included, but passes this path through, so a supervisor under qemu
 /// records the start time every other process reads for it.
 pub(crate) fn start_time(pid: u32) -> Option<u64> {
-    stat_field(&format!("/proc/{pid}/task/{pid}/stat"), 22)
+    let path = format!("/proc/{pid}/task/{pid}/stat");
+    let state: char = stat_field(&path, 3)?;
+    if matches!(state, 'Z' | 'X') {
+        return None;
+    }
+    stat_field(&path, 22)
 }
 
 /// Field `number` (1-based, as proc(5) counts: 4 is the ppid, 22 the start
