@@ -100,7 +100,20 @@ struct Slots {
 /// readers of the stores it has read, by slot.
 pub struct HandleRegistryReader<S: StateStore, M: HandleMap<Arc<Handle<S>>>> {
     map: M::Reader,
-    stores: Vec<Option<(u64, S::Reader)>>,
+    stores: Vec<Option<CachedReader<S::Reader>>>,
+    /// How many lists this reader has run: a cached reader not stamped with
+    /// the latest one belongs to a removed process.
+    lists: u64,
+    /// The last list's length, so the next allocates once.
+    last_len: usize,
+}
+
+/// This thread's reader of one handle's store.
+struct CachedReader<R> {
+    generation: u64,
+    /// The number of the last list that saw the handle.
+    listed: u64,
+    reader: R,
 }
 
 impl<S, M> fmt::Debug for HandleRegistry<S, M> {
@@ -144,7 +157,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
     }
 
     fn reader(&self) -> Self::Reader {
-        HandleRegistryReader { map: self.map.reader(), stores: Vec::new() }
+        HandleRegistryReader { map: self.map.reader(), stores: Vec::new(), lists: 0, last_len: 0 }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
@@ -188,19 +201,28 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
 }
 
 impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
-    /// This thread's reader of `handle`'s store, made on first use.
+    /// This thread's reader of `handle`'s store, made on first use, stamped
+    /// as seen by list number `listed`.
     fn store_reader<'r>(
-        stores: &'r mut Vec<Option<(u64, S::Reader)>>,
+        stores: &'r mut Vec<Option<CachedReader<S::Reader>>>,
         handle: &Handle<S>,
+        listed: u64,
     ) -> &'r mut S::Reader {
         if stores.len() <= handle.slot {
             stores.resize_with(handle.slot + 1, || None);
         }
         let cached = &mut stores[handle.slot];
-        if !matches!(cached, Some((generation, _)) if *generation == handle.generation) {
-            *cached = Some((handle.generation, handle.store.reader()));
+        match cached {
+            Some(c) if c.generation == handle.generation => c.listed = listed,
+            _ => {
+                *cached = Some(CachedReader {
+                    generation: handle.generation,
+                    listed,
+                    reader: handle.store.reader(),
+                })
+            }
         }
-        &mut cached.as_mut().expect("just filled").1
+        &mut cached.as_mut().expect("just filled").reader
     }
 }
 
@@ -214,29 +236,27 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         id: ProcessId,
         f: impl FnOnce(&ProcessState) -> R,
     ) -> Result<Option<R>, Self::Error> {
-        let stores = &mut self.stores;
-        self.map.get(id, |handle| Self::store_reader(stores, handle).read(f)).transpose()
+        let (stores, listed) = (&mut self.stores, self.lists);
+        self.map.get(id, |handle| Self::store_reader(stores, handle, listed).read(f)).transpose()
     }
 
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error> {
-        let stores = &mut self.stores;
-        let mut all = Vec::new();
-        let mut live = Vec::new();
+        self.lists += 1;
+        let (stores, listed) = (&mut self.stores, self.lists);
+        let mut all = Vec::with_capacity(self.last_len);
         let mut stopped = None;
-        self.map.for_each(|handle| {
-            live.push(handle.slot);
-            match Self::store_reader(stores, handle).snapshot() {
-                Ok(state) => all.push(state),
-                Err(e) => stopped = Some(e),
-            }
+        self.map.for_each(|handle| match Self::store_reader(stores, handle, listed).snapshot() {
+            Ok(state) => all.push(state),
+            Err(e) => stopped = Some(e),
         });
-        // Forget the readers of removed processes, so they free what they hold.
-        live.sort_unstable();
-        for (slot, cached) in stores.iter_mut().enumerate() {
-            if cached.is_some() && live.binary_search(&slot).is_err() {
+        // Forget the readers of removed processes (the list did not see
+        // them), so they free what they hold.
+        for cached in stores.iter_mut() {
+            if cached.as_ref().is_some_and(|c| c.listed != listed) {
                 *cached = None;
             }
         }
+        self.last_len = all.len();
         if let Some(e) = stopped {
             return Err(e);
         }
