@@ -12,6 +12,7 @@
 //! see a new version of a child, which gives the event's lag: from the
 //! event until a reader saw it.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -24,6 +25,7 @@ use procstore_catalog::{
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
 use procstore_report::{Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
+use procstore_supervisor::control::{ControlClient, ControlServer, Limits, Request};
 use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Spawn, Supervisor, Table, TableReader,
 };
@@ -44,6 +46,11 @@ const MIX: [Query; 20] = {
     mix
 };
 const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Counts];
+
+/// Queries/s each reader of the remote setting is offered: a fleet of
+/// status pollers on the control socket, each far below what one
+/// connection's round trip allows, so every row is offered the same work.
+const REMOTE_QUERY_RATE: u64 = 1_000;
 
 /// The workload's shape, from the profile.
 #[derive(Clone, Debug)]
@@ -106,6 +113,11 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
             }
         }
     }
+    // Over the socket: the Go record's reader count, paced (one setting,
+    // since a round trip costs microseconds whatever the registry).
+    let remote = ReaderLoad::Paced { queries_per_sec: REMOTE_QUERY_RATE };
+    let readers = settings.readers[0] as u32;
+    records.extend(run_setting(settings, Setting { mode: WorkloadMode::Remote, readers, load: remote }));
     records
 }
 
@@ -181,7 +193,7 @@ enum Readers {
 /// One row: a supervisor on registry `R` in `setting`, its readers doing `what`.
 fn measure<R: Registry>(settings: &Settings, setting: Setting, what: Readers) -> Measured {
     match setting.mode {
-        WorkloadMode::Processes => with_processes::<R>(settings, setting, what),
+        WorkloadMode::Processes | WorkloadMode::Remote => with_processes::<R>(settings, setting, what),
         WorkloadMode::Simulated => with_generator::<R>(settings, setting, what, None),
         WorkloadMode::Churn => with_generator::<R>(settings, setting, what, Some(CHURN_EVERY)),
     }
@@ -219,9 +231,22 @@ fn with_processes<R: Registry>(settings: &Settings, setting: Setting, what: Read
     };
     let (supervisor, events) = Supervisor::<R>::start(config).expect("the workload's supervisor starts");
     drop(events);
-    let measured = measure_readers(supervisor.table(), &clock, settings, setting, what);
+    let server = (setting.mode == WorkloadMode::Remote).then(|| {
+        ControlServer::bind(&socket_path(), supervisor.control(), || {}, Limits::default())
+            .expect("the workload's control socket opens")
+    });
+    let socket = server.as_ref().map(ControlServer::path);
+    let measured = measure_readers(supervisor.table(), &clock, settings, setting, what, socket);
+    drop(server);
     supervisor.shutdown();
     measured
+}
+
+/// A socket path no other run uses.
+fn socket_path() -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("procstore-bench-{}-{n}.sock", std::process::id()))
 }
 
 /// A generator thread walks every child round the restart cycle at the
@@ -262,7 +287,7 @@ fn with_generator<R: Registry>(
             })
         })
     };
-    let measured = measure_readers(&table, &clock, settings, setting, what);
+    let measured = measure_readers(&table, &clock, settings, setting, what, None);
     stop.store(true, Ordering::Release);
     generator.join().expect("the generator does not panic");
     measured
@@ -276,13 +301,15 @@ const DONE: u8 = 2;
 /// in bursts of a millisecond's worth.
 const READER_NAP: Duration = Duration::from_millis(1);
 
-/// Runs the readers through a warm-up and one measured window.
+/// Runs the readers through a warm-up and one measured window; with a
+/// `socket`, the querying readers ask over it.
 fn measure_readers<R: Registry>(
     table: &Arc<Table<R>>,
     clock: &Arc<EventClock>,
     settings: &Settings,
     setting: Setting,
     what: Readers,
+    socket: Option<&Path>,
 ) -> Measured {
     let rate = match setting.load {
         ReaderLoad::Paced { queries_per_sec } => Some(queries_per_sec as f64),
@@ -294,20 +321,33 @@ fn measure_readers<R: Registry>(
     let ready = Arc::new(Barrier::new(readers + 1));
     let readers: Vec<_> = (0..readers)
         .map(|thread| {
-            let (table, clock, phase, first_seen, ready) = (
+            let (table, clock, phase, first_seen, ready, socket) = (
                 Arc::clone(table),
                 Arc::clone(clock),
                 Arc::clone(&phase),
                 Arc::clone(&first_seen),
                 Arc::clone(&ready),
+                socket.map(Path::to_owned),
             );
             spawn("reader", (thread, readers), move || {
                 let mut reader = TableReader::new(&table);
+                let names: Vec<(Arc<str>, ProcessId)> =
+                    reader.list().expect("readable").iter().map(|s| (s.name_arc().clone(), s.id())).collect();
+                let mut remote = socket.map(|path| Remote {
+                    client: ControlClient::connect(&path).expect("the workload's socket answers"),
+                    names: names.clone(),
+                });
+                let mut local = Local { reader, pids: vec![0; names.len()], names };
                 ready.wait();
                 let pacer = Pacer::new(rate, READER_NAP);
-                match what {
-                    Readers::Query => query_loop(&mut reader, &clock, thread, &phase, &first_seen, pacer),
-                    Readers::ClockOnly => clock_loop(&phase, pacer),
+                match (what, &mut remote) {
+                    (Readers::Query, None) => {
+                        query_loop(&mut local, &clock, thread, &phase, &first_seen, pacer)
+                    }
+                    (Readers::Query, Some(remote)) => {
+                        query_loop(remote, &clock, thread, &phase, &first_seen, pacer)
+                    }
+                    (Readers::ClockOnly, _) => clock_loop(&phase, pacer),
                 }
             })
         })
@@ -326,39 +366,42 @@ fn measure_readers<R: Registry>(
     measured
 }
 
-/// One reader: queries in a closed loop, timing each while measuring.
-fn query_loop<R: Registry>(
-    reader: &mut TableReader<R>,
-    clock: &EventClock,
-    thread: usize,
-    phase: &AtomicU8,
-    first_seen: &[AtomicU64],
-    mut pacer: Pacer,
-) -> Measured {
-    let names: Vec<_> = reader.list().expect("readable").iter().map(|s| s.name_arc().clone()).collect();
-    let children = names.len();
-    // Indexed by id: only the first children's ids are tracked for lag (see EventClock).
-    let mut seen = vec![0u64; first_seen.len()];
-    let mut pids = vec![0u32; children];
-    let mut measured = Measured::new(0.0, 0);
-    // Readers start at different points of the mix and of the children.
-    for op in thread * 7.. {
-        let now_phase = phase.load(Ordering::Relaxed);
-        if now_phase == DONE {
-            break;
-        }
-        if !pacer.due() {
-            continue;
-        }
-        let query = MIX[op % MIX.len()];
-        let child = op % children;
-        let start = Instant::now();
-        let seen_version = match query {
+/// How a reader asks the supervisor.
+trait Ask {
+    /// The children asked about, in index order.
+    fn children(&self) -> usize;
+    /// Asks `query` about child `child` (a status by name tells the child's
+    /// id, version and pid); returns the query actually made.
+    fn ask(&mut self, query: Query, child: usize) -> (Query, Option<(ProcessId, u64, Option<u32>)>);
+}
+
+/// A thread of the supervisor's own process, reading its table.
+struct Local<R: Registry> {
+    reader: TableReader<R>,
+    names: Vec<(Arc<str>, ProcessId)>,
+    /// Each child's pid as last seen, for the lookups by pid.
+    pids: Vec<u32>,
+}
+
+impl<R: Registry> Ask for Local<R> {
+    fn children(&self) -> usize {
+        self.names.len()
+    }
+
+    fn ask(&mut self, query: Query, child: usize) -> (Query, Option<(ProcessId, u64, Option<u32>)>) {
+        let reader = &mut self.reader;
+        let seen = match query {
             Query::ByName => {
-                reader.by_name(&names[child], |s| (s.id(), s.version(), s.pid())).expect("readable")
+                let seen = reader
+                    .by_name(&self.names[child].0, |s| (s.id(), s.version(), s.pid()))
+                    .expect("readable");
+                if let Some((_, _, pid)) = seen {
+                    self.pids[child] = pid.unwrap_or(0);
+                }
+                seen
             }
             Query::ByPid => {
-                std::hint::black_box(reader.by_pid(pids[child]).expect("readable"));
+                std::hint::black_box(reader.by_pid(self.pids[child]).expect("readable"));
                 None
             }
             Query::List => {
@@ -370,13 +413,68 @@ fn query_loop<R: Registry>(
                 None
             }
         };
+        (query, seen)
+    }
+}
+
+/// A client of the control socket: one child's status for a status by name
+/// (and a lookup by pid, which the socket lacks), every child's for a list
+/// (and for counts).
+struct Remote {
+    client: ControlClient,
+    names: Vec<(Arc<str>, ProcessId)>,
+}
+
+impl Ask for Remote {
+    fn children(&self) -> usize {
+        self.names.len()
+    }
+
+    fn ask(&mut self, query: Query, child: usize) -> (Query, Option<(ProcessId, u64, Option<u32>)>) {
+        let (name, id) = &self.names[child];
+        let (asked, names) = match query {
+            Query::ByName | Query::ByPid => (Query::ByName, vec![name.to_string()]),
+            Query::List | Query::Counts => (Query::List, Vec::new()),
+        };
+        let one = names.len() == 1;
+        let answer = self.client.request(&Request::Status { names }).expect("the supervisor answers");
+        assert!(answer.ok, "{answer:?}");
+        let seen = one.then(|| &answer.children[0]).map(|c| (*id, c.version, c.pid));
+        (asked, std::hint::black_box(seen))
+    }
+}
+
+/// One reader: queries, paced or back to back, timing each while measuring.
+fn query_loop(
+    asker: &mut impl Ask,
+    clock: &EventClock,
+    thread: usize,
+    phase: &AtomicU8,
+    first_seen: &[AtomicU64],
+    mut pacer: Pacer,
+) -> Measured {
+    let children = asker.children();
+    // Indexed by id: only the first children's ids are tracked for lag (see EventClock).
+    let mut seen = vec![0u64; first_seen.len()];
+    let mut measured = Measured::new(0.0, 0);
+    // Readers start at different points of the mix and of the children.
+    for op in thread * 7.. {
+        let now_phase = phase.load(Ordering::Relaxed);
+        if now_phase == DONE {
+            break;
+        }
+        if !pacer.due() {
+            continue;
+        }
+        let child = op % children;
+        let start = Instant::now();
+        let (query, seen_version) = asker.ask(MIX[op % MIX.len()], child);
         let end = Instant::now();
         let measuring = now_phase == MEASURING;
         if measuring {
             measured.record(query, end - start);
         }
-        let Some((id, version, pid)) = seen_version else { continue };
-        pids[child] = pid.unwrap_or(0);
+        let Some((id, version, _)) = seen_version else { continue };
         let Some(index) = clock.index(id) else { continue };
         // Versions are tracked from the warm-up on, so the first look after
         // it does not count a version's whole warm-up as its lag.
@@ -533,7 +631,7 @@ impl Measured {
             queries: self.queries,
             events: self.events,
             target_events_per_sec: match mode {
-                WorkloadMode::Processes => None,
+                WorkloadMode::Processes | WorkloadMode::Remote => None,
                 WorkloadMode::Simulated => Some(settings.simulated_rate),
                 // One step in CHURN_EVERY replaces a child instead of publishing.
                 WorkloadMode::Churn => Some(settings.simulated_rate * (1.0 - 1.0 / CHURN_EVERY as f64)),
@@ -588,7 +686,8 @@ mod tests {
             simulated_rate: 20_000.0,
         };
         let records = run_all(&settings);
-        let settings = 3 * 2;
+        // Three modes by two loads, and the remote setting.
+        let settings = 3 * 2 + 1;
         assert_eq!(
             records.len(),
             settings * (REGISTRIES.len() + 1),
@@ -609,6 +708,13 @@ mod tests {
             assert!(r.events > 0, "{context}: churn happened");
             if r.kind == Family::Floor {
                 assert_eq!(r.event_lag, None, "{context}: the floor's readers look at no version");
+                continue;
+            }
+            if r.mode == WorkloadMode::Remote {
+                // The socket asks for one child or for all.
+                let asked: Vec<Query> = r.by_query.iter().map(|q| q.query).collect();
+                assert_eq!(asked, [Query::ByName, Query::List], "{context}");
+                assert_eq!(r.load, ReaderLoad::Paced { queries_per_sec: REMOTE_QUERY_RATE }, "{context}");
                 continue;
             }
             assert_eq!(r.by_query.len(), 4, "{context}: every query kind ran");

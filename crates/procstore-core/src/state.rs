@@ -36,8 +36,10 @@ pub struct ProcessState {
     pid: Option<u32>,
     restarts: u32,
     exit_code: Option<i32>,
+    exit_signal: Option<i32>,
     started_at: Option<SystemTime>,
     exited_at: Option<SystemTime>,
+    backoff_until: Option<SystemTime>,
     version: u64,
 }
 
@@ -51,8 +53,10 @@ impl ProcessState {
             pid: None,
             restarts: 0,
             exit_code: None,
+            exit_signal: None,
             started_at: None,
             exited_at: None,
+            backoff_until: None,
             version: 0,
         }
     }
@@ -85,6 +89,15 @@ impl ProcessState {
     pub fn exit_code(&self) -> Option<i32> {
         self.exit_code
     }
+    /// The signal that ended the last run (`None` before the first exit, or
+    /// after an exit with a code).
+    pub fn exit_signal(&self) -> Option<i32> {
+        self.exit_signal
+    }
+    /// When a process in `Backoff` is due to restart.
+    pub fn backoff_until(&self) -> Option<SystemTime> {
+        self.backoff_until
+    }
     /// When the process last entered `Running`.
     pub fn started_at(&self) -> Option<SystemTime> {
         self.started_at
@@ -107,6 +120,7 @@ impl ProcessState {
         Ok(ProcessState {
             status: to,
             restarts: self.restarts + u32::from(to == Status::Starting),
+            backoff_until: None,
             ..self.clone()
         })
     }
@@ -118,6 +132,7 @@ impl ProcessState {
         next.pid = Some(pid);
         next.started_at = Some(at);
         next.exit_code = None;
+        next.exit_signal = None;
         Ok(next)
     }
 
@@ -134,7 +149,23 @@ impl ProcessState {
         let mut next = self.transition(to)?;
         next.pid = None;
         next.exit_code = code;
+        next.exit_signal = None;
         next.exited_at = Some(at);
+        Ok(next)
+    }
+
+    /// The OS process was killed by `signal` at `at`: as
+    /// [`exited`](Self::exited) with no code, recording the signal.
+    pub fn signalled(&self, signal: i32, at: SystemTime) -> Result<ProcessState, TransitionError> {
+        let mut next = self.exited(None, at)?;
+        next.exit_signal = Some(signal);
+        Ok(next)
+    }
+
+    /// Waiting to restart until `until` (`Backoff`).
+    pub fn backoff(&self, until: SystemTime) -> Result<ProcessState, TransitionError> {
+        let mut next = self.transition(Status::Backoff)?;
+        next.backoff_until = Some(until);
         Ok(next)
     }
 
@@ -191,6 +222,23 @@ mod tests {
         assert_eq!((down.started_at(), down.exited_at()), (Some(time(1)), Some(time(2))));
         let clean = up.exited(Some(0), time(2)).unwrap();
         assert_eq!(clean.status(), Status::Stopped);
+    }
+
+    #[test]
+    fn a_signal_and_a_backoff_deadline_last_until_the_next_transition() {
+        let up = fresh().running(1, time(1)).unwrap();
+        let killed = up.signalled(9, time(2)).unwrap();
+        assert_eq!(
+            (killed.status(), killed.exit_code(), killed.exit_signal()),
+            (Status::Crashed, None, Some(9))
+        );
+        let waiting = killed.backoff(time(3)).unwrap();
+        assert_eq!((waiting.exit_signal(), waiting.backoff_until()), (Some(9), Some(time(3))));
+        let restarting = waiting.transition(Status::Starting).unwrap();
+        assert_eq!(restarting.backoff_until(), None);
+        let again = restarting.running(2, time(4)).unwrap();
+        assert_eq!(again.exit_signal(), None);
+        assert_eq!(again.exited(Some(1), time(5)).unwrap().exit_signal(), None);
     }
 
     #[test]

@@ -271,6 +271,9 @@ pub enum WorkloadMode {
     /// The simulated stream, with children removed and added back as it
     /// runs, so the registry's map is written too.
     Churn,
+    /// Real child processes, whose status the readers ask for over the
+    /// supervisor's control socket, as `procstore-supervisor ctl` does.
+    Remote,
 }
 
 impl WorkloadMode {
@@ -280,6 +283,7 @@ impl WorkloadMode {
             WorkloadMode::Processes => "real child processes",
             WorkloadMode::Simulated => "simulated event stream",
             WorkloadMode::Churn => "simulated stream with children coming and going",
+            WorkloadMode::Remote => "real child processes queried over the control socket",
         }
     }
 }

@@ -17,7 +17,8 @@ use procstore_catalog::Family;
 const TITLE: &str = "Supervisor workload";
 
 /// The modes, in reading order.
-const MODES: [WorkloadMode; 3] = [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn];
+const MODES: [WorkloadMode; 4] =
+    [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn, WorkloadMode::Remote];
 
 /// The queries, in column order.
 const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Counts];
@@ -94,6 +95,14 @@ fn describe(mode: WorkloadMode) -> &'static str {
              new id instead of publishing a transition, so the registry's map is written as it is \
              read. Events/s counts the transitions; lag is measured for the first children only, \
              so rows may have none."
+        }
+        WorkloadMode::Remote => {
+            "the real children, but each reader is a client thread that asks over the \
+             supervisor's control socket (one connection each, kept open) and waits for the JSON \
+             answer, the read path of `procstore-supervisor ctl status`; on the other end, one \
+             server thread per connection reads the table. Status by name asks for one child, \
+             list all for every child; the socket has no pid lookup or counts, so those turns of \
+             the mix ask for one child and for all."
         }
     }
 }

@@ -144,7 +144,12 @@ fn percentiles(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Percentiles>
 }
 
 fn workload_record(figure: BoxedStrategy<f64>) -> impl Strategy<Value = WorkloadRecord> {
-    let modes = select(vec![WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn]);
+    let modes = select(vec![
+        WorkloadMode::Processes,
+        WorkloadMode::Simulated,
+        WorkloadMode::Churn,
+        WorkloadMode::Remote,
+    ]);
     let queries = select(vec![Query::ByName, Query::ByPid, Query::List, Query::Counts]);
     let load = prop_oneof![
         any::<u64>().prop_map(|queries_per_sec| ReaderLoad::Paced { queries_per_sec }),

@@ -9,6 +9,9 @@
 //! - [`Supervisor`]: spawns the children and runs the reaper thread that
 //!   watches them; children can be added and removed while it runs;
 //!   dropping it stops and reaps every child.
+//! - [`Control`]: a cloneable handle that adds, removes, stops, starts and
+//!   restarts children from any thread; [`control`] serves it, and the
+//!   table, on a unix socket to other processes (`procstore-supervisor ctl`).
 //! - [`become_subreaper`] and [`Cgroup`]: what keeps a child's descendants
 //!   from escaping, for a program that owns its whole process (the binary).
 //!
@@ -26,6 +29,7 @@
 
 mod cgroup;
 mod contain;
+pub mod control;
 mod format;
 mod policy;
 mod supervisor;
@@ -36,6 +40,6 @@ pub use contain::become_subreaper;
 pub use format::duration as format_duration;
 pub use policy::{Decision, Ending, Policy, Restart, Streak};
 pub use supervisor::{
-    ChildOutput, ChildSpec, Config, ControlError, Event, EventKind, Spawn, StartError, Supervisor,
+    ChildOutput, ChildSpec, Config, Control, ControlError, Event, EventKind, Spawn, StartError, Supervisor,
 };
 pub use table::{PublishHook, StatusCounts, Table, TableError, TableReader};

@@ -9,7 +9,9 @@
 //! after the grace period), reaps them all and exits; a second one exits at
 //! once, and the children die with the supervisor.
 
+mod config_file;
 mod containment;
+mod ctl;
 mod output;
 mod view;
 
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use procstore_catalog::{ALIASES, Entry, REGISTRIES, RegistryPicker, with_registry};
 use procstore_core::{Registry, Status};
+use procstore_supervisor::control::{ControlServer, Limits, default_socket_path};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
 use crate::containment::{Containment, processes};
@@ -38,6 +41,12 @@ struct Args {
     /// The registry of the process table, by catalogue id (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
     #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(store_names()))]
     store: String,
+    /// Take the children, their policies and the stop grace from this TOML file instead of the flags.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "children", "restart", "backoff_ms", "max_backoff_ms", "stable_after_ms", "give_up_after",
+        "stop_grace_ms", "command",
+    ])]
+    config: Option<std::path::PathBuf>,
     /// How many copies of the command to supervise.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     children: u32,
@@ -54,7 +63,7 @@ struct Args {
     #[arg(long, default_value_t = 5_000)]
     max_backoff_ms: u64,
     /// A child that ran this long (ms) exited on its own terms, not in a crash loop.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 1_000)]
     stable_after_ms: u64,
     /// Quick exits in a row before a child is marked fatal (0: never give up).
     #[arg(long, default_value_t = 5)]
@@ -71,6 +80,9 @@ struct Args {
     /// Let children write to this terminal (by default their output is discarded so the view stays readable).
     #[arg(long)]
     child_output: bool,
+    /// The control socket `procstore-supervisor ctl` talks to (default: $XDG_RUNTIME_DIR/procstore-supervisor.sock).
+    #[arg(long)]
+    socket: Option<std::path::PathBuf>,
     /// The command each child runs.
     #[arg(last = true, default_values = ["sleep", "1"])]
     command: Vec<OsString>,
@@ -78,14 +90,26 @@ struct Args {
 
 impl Args {
     fn config(&self) -> Result<Config, String> {
-        let (program, args) = self.command.split_first().ok_or("no command to run")?;
-        if !is_runnable(program) {
-            return Err(format!("command not found: {}", program.to_string_lossy()));
-        }
         if let Some(secs) = self.duration
             && !(secs > 0.0 && secs <= MAX_DURATION_SECS)
         {
             return Err(format!("--duration must be between 0 and {MAX_DURATION_SECS} seconds, got {secs}"));
+        }
+        let config = match &self.config {
+            Some(path) => config_file::load(path).map_err(|error| error.to_string())?,
+            None => self.flags_config()?,
+        };
+        Ok(Config {
+            output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
+            ..config
+        })
+    }
+
+    /// The config the flags describe: `--children` copies of the command.
+    fn flags_config(&self) -> Result<Config, String> {
+        let (program, args) = self.command.split_first().ok_or("no command to run")?;
+        if !is_runnable(program) {
+            return Err(format!("command not found: {}", program.to_string_lossy()));
         }
         let policy = Policy {
             restart: self.restart,
@@ -99,12 +123,7 @@ impl Args {
             Path::new(program).file_name().unwrap_or(program.as_os_str()).to_string_lossy().into_owned();
         let children =
             (0..self.children).map(|i| ChildSpec::new(format!("{name}-{i}"), program, args)).collect();
-        Ok(Config {
-            policy,
-            stop_grace: Duration::from_millis(self.stop_grace_ms),
-            output: if self.child_output { ChildOutput::Inherit } else { ChildOutput::Discard },
-            ..Config::new(children)
-        })
+        Ok(Config { policy, stop_grace: Duration::from_millis(self.stop_grace_ms), ..Config::new(children) })
     }
 }
 
@@ -126,6 +145,10 @@ fn is_runnable(program: &OsString) -> bool {
 }
 
 fn main() -> ExitCode {
+    let mut words = std::env::args_os().skip(1).peekable();
+    if words.peek().is_some_and(|word| word == "ctl") {
+        return ctl::main(words.skip(1));
+    }
     let args = Args::parse();
     let mut config = match args.config() {
         Ok(config) => config,
@@ -186,6 +209,10 @@ impl RegistryPicker for Live {
             }
         };
         let (restart, stop_grace) = (self.config.policy.restart, self.config.stop_grace);
+        // Each child's own restart rule, where its policy is its own.
+        let own_restart: std::collections::HashMap<String, Restart> = (self.config.children.iter())
+            .filter_map(|child| Some((child.name.clone(), child.policy?.restart)))
+            .collect();
         let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
             Err(error) => {
@@ -194,6 +221,29 @@ impl RegistryPicker for Live {
                 return ExitCode::FAILURE;
             }
         };
+        let socket = match self.args.socket.clone().map_or_else(default_socket_path, Ok) {
+            Ok(path) => path,
+            Err(error) => {
+                diagnostics.log(format!("procstore-supervisor: no control socket path: {error}"));
+                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
+                return ExitCode::FAILURE;
+            }
+        };
+        let shutdown_requested = Arc::new(AtomicBool::new(false));
+        let on_shutdown = {
+            let requested = Arc::clone(&shutdown_requested);
+            move || requested.store(true, Ordering::Relaxed)
+        };
+        let server = match ControlServer::bind(&socket, supervisor.control(), on_shutdown, Limits::default())
+        {
+            Ok(server) => server,
+            Err(error) => {
+                diagnostics.log(format!("procstore-supervisor: {error}"));
+                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
+                return ExitCode::FAILURE;
+            }
+        };
+        diagnostics.log(format!("procstore-supervisor: control socket {}", server.path().display()));
         let queries = Queries::start(&supervisor, self.args.readers);
         let mut view = View::new(&out, entry, supervisor.reader(), self.args.readers);
         let started = Instant::now();
@@ -205,10 +255,15 @@ impl RegistryPicker for Live {
             if interrupted.load(Ordering::Relaxed) {
                 break "interrupted";
             }
+            if shutdown_requested.load(Ordering::Relaxed) {
+                break "shutdown requested";
+            }
             if deadline.is_some_and(|at| Instant::now() >= at) {
                 break "duration reached";
             }
-            if states.iter().all(|s| settled(s.status(), restart)) {
+            // An empty table waits for `ctl add`.
+            let restart_of = |name: &str| own_restart.get(name).copied().unwrap_or(restart);
+            if !states.is_empty() && states.iter().all(|s| settled(s.status(), restart_of(s.name()))) {
                 break "every child is down for good";
             }
             let left = deadline.map_or(refresh, |at| at.saturating_duration_since(Instant::now()));
@@ -218,6 +273,8 @@ impl RegistryPicker for Live {
         let hint = if interrupted.load(Ordering::Relaxed) { " (Ctrl-C again to exit at once)" } else { "" };
         diagnostics.log(format!("procstore-supervisor: {why}; stopping every child{hint}"));
         queries.stop();
+        // Requests under way finish first; no new one arrives while the children stop.
+        drop(server);
         supervisor.shutdown();
         if let Some(cgroup) = &mut self.containment.cgroup {
             // Only what escaped both its group and the subreaper is left.

@@ -30,6 +30,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,6 +54,12 @@ pub struct ChildSpec {
     pub program: OsString,
     /// Its arguments.
     pub args: Vec<OsString>,
+    /// Its working directory (default: the supervisor's).
+    pub dir: Option<PathBuf>,
+    /// Variables set in its environment, on top of the supervisor's.
+    pub env: Vec<(OsString, OsString)>,
+    /// Its own restart policy (default: the [`Config`]'s).
+    pub policy: Option<Policy>,
 }
 
 impl ChildSpec {
@@ -66,6 +73,9 @@ impl ChildSpec {
             name: name.into(),
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
+            dir: None,
+            env: Vec::new(),
+            policy: None,
         }
     }
 }
@@ -264,6 +274,10 @@ impl fmt::Display for EventKind {
     }
 }
 
+fn name_of(run: &Run) -> String {
+    run.spec.name.clone()
+}
+
 fn describe(status: &ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exited with code {code}"),
@@ -275,18 +289,42 @@ fn describe(status: &ExitStatus) -> String {
 /// Supervises a set of child processes; dropping it (or calling
 /// [`shutdown`](Self::shutdown)) stops and reaps every child.
 pub struct Supervisor<R: Registry> {
-    table: Arc<Table<R>>,
+    control: Control<R>,
     stop: Arc<AtomicBool>,
-    commands: Sender<Command>,
-    wake: UnixStream,
     reaper: Option<JoinHandle<()>>,
 }
 
-/// Why [`Supervisor::add`] or [`Supervisor::remove`] did not happen.
+/// A handle that adds, removes, stops, starts and restarts a
+/// [`Supervisor`]'s children and reads its table, from any thread; cheap to
+/// clone. It outlives its supervisor, whose shutdown turns every request
+/// into [`ControlError::ShuttingDown`].
+pub struct Control<R: Registry> {
+    table: Arc<Table<R>>,
+    commands: Sender<Command>,
+    wake: Arc<UnixStream>,
+}
+
+impl<R: Registry> Clone for Control<R> {
+    fn clone(&self) -> Self {
+        Control {
+            table: Arc::clone(&self.table),
+            commands: self.commands.clone(),
+            wake: Arc::clone(&self.wake),
+        }
+    }
+}
+
+/// Why a request to a [`Control`] did not happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ControlError {
     /// The name is taken, or unknown.
     Table(TableError),
+    /// `start` of a child that is running (or starting).
+    AlreadyRunning(String),
+    /// The child is being stopped, restarted or removed by another request.
+    Busy(String),
+    /// The child's spec is invalid (its restart policy contradicts itself).
+    Invalid(String),
     /// The supervisor is shutting down (or its reaper has stopped).
     ShuttingDown,
 }
@@ -295,6 +333,11 @@ impl fmt::Display for ControlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ControlError::Table(e) => e.fmt(f),
+            ControlError::AlreadyRunning(name) => write!(f, "child `{name}` is already running"),
+            ControlError::Busy(name) => {
+                write!(f, "child `{name}` is being stopped, restarted or removed; try again when it is down")
+            }
+            ControlError::Invalid(why) => f.write_str(why),
             ControlError::ShuttingDown => f.write_str("the supervisor is shutting down"),
         }
     }
@@ -306,11 +349,35 @@ impl std::error::Error for ControlError {}
 /// A request to the reaper, with where to send its answer.
 enum Command {
     Add(ChildSpec, Sender<Result<ProcessId, ControlError>>),
-    Remove(String, RemoveReply),
+    Remove(String, StateReply),
+    Stop(String, StateReply),
+    Start(String, StateReply),
+    Restart(String, StateReply),
 }
 
-/// Where a removal's answer goes.
-type RemoveReply = Sender<Result<ProcessState, ControlError>>;
+/// Where the answer to a request about one child goes: its state after it.
+type StateReply = Sender<Result<ProcessState, ControlError>>;
+
+/// A child being stopped on request: when SIGKILL is due, what follows
+/// once it is down, and who waits for the answer (every caller that asked
+/// while it was under way).
+#[derive(Debug)]
+struct Halt {
+    kill_at: Instant,
+    then: Then,
+    waiting: Vec<StateReply>,
+}
+
+/// What follows a requested stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Then {
+    /// Leave it `Stopped` until started again.
+    Hold,
+    /// Start it again, with a fresh backoff streak.
+    Restart,
+    /// Take it out of the table.
+    Remove,
+}
 
 impl<R: Registry> Supervisor<R> {
     /// Starts every child of `config` and the reaper thread that watches
@@ -320,6 +387,9 @@ impl<R: Registry> Supervisor<R> {
     /// not want them.
     pub fn start(config: Config) -> Result<(Self, Receiver<Event>), StartError> {
         config.policy.validate().map_err(StartError::Policy)?;
+        for policy in config.children.iter().filter_map(|c| c.policy.as_ref()) {
+            policy.validate().map_err(StartError::Policy)?;
+        }
         if config.containment {
             contain::become_subreaper().map_err(StartError::Containment)?;
         }
@@ -330,6 +400,7 @@ impl<R: Registry> Supervisor<R> {
         }
         let table = Arc::new(table);
         let (wake_rx, wake) = UnixStream::pair().map_err(StartError::Io)?;
+        let reader = TableReader::new(&table);
         // A full socket already holds a wake-up: writers must not block on it.
         wake.set_nonblocking(true).map_err(StartError::Io)?;
         let sigchld = signal_hook::low_level::pipe::register(
@@ -354,6 +425,7 @@ impl<R: Registry> Supervisor<R> {
             containment: config.containment,
             leftover_groups: Vec::new(),
             table: Arc::clone(&table),
+            reader,
             events,
             inbox,
             wake: wake_rx,
@@ -364,17 +436,63 @@ impl<R: Registry> Supervisor<R> {
             .name("procstore-reaper".to_owned())
             .spawn(move || reaper.run())
             .map_err(StartError::Io)?;
-        Ok((Supervisor { table, stop, commands, wake, reaper: Some(reaper) }, receiver))
+        let control = Control { table, commands, wake: Arc::new(wake) };
+        Ok((Supervisor { control, stop, reaper: Some(reaper) }, receiver))
+    }
+
+    /// The shared state the reaper publishes to.
+    pub fn table(&self) -> &Arc<Table<R>> {
+        &self.control.table
+    }
+
+    /// A query handle for one thread.
+    pub fn reader(&self) -> TableReader<R> {
+        self.control.reader()
+    }
+
+    /// A handle that controls this supervisor's children from any thread.
+    pub fn control(&self) -> Control<R> {
+        self.control.clone()
+    }
+
+    /// Adds a child and starts it; returns its id once it is in the table.
+    pub fn add(&self, spec: ChildSpec) -> Result<ProcessId, ControlError> {
+        self.control.add(spec)
+    }
+
+    /// Stops the child called `name` (SIGTERM to its process group, SIGKILL
+    /// after the grace period), reaps it and removes it from the table;
+    /// returns its last state.
+    pub fn remove(&self, name: &str) -> Result<ProcessState, ControlError> {
+        self.control.remove(name)
+    }
+
+    /// Stops every child (SIGTERM to its process group, SIGKILL after the
+    /// grace period), reaps them all, and returns once none is left.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        let Some(reaper) = self.reaper.take() else { return };
+        self.stop.store(true, Ordering::Release);
+        self.control.wake_reaper();
+        if reaper.join().is_err() {
+            // Unwinding dropped the reaper, which stopped and reaped its children.
+            eprintln!("procstore-supervisor: the reaper thread panicked");
+        }
+    }
+}
+
+impl<R: Registry> Control<R> {
+    /// A query handle for one thread.
+    pub fn reader(&self) -> TableReader<R> {
+        TableReader::new(&self.table)
     }
 
     /// The shared state the reaper publishes to.
     pub fn table(&self) -> &Arc<Table<R>> {
         &self.table
-    }
-
-    /// A query handle for one thread.
-    pub fn reader(&self) -> TableReader<R> {
-        TableReader::new(&self.table)
     }
 
     /// Adds a child and starts it; returns its id once it is in the table.
@@ -389,33 +507,46 @@ impl<R: Registry> Supervisor<R> {
         self.ask(|reply| Command::Remove(name.to_owned(), reply))
     }
 
+    /// Stops the child called `name` as [`remove`](Self::remove) does, and
+    /// keeps it `Stopped` (no restart) until it is started again; returns
+    /// its state once it is down. A child already down stays as it is.
+    pub fn stop(&self, name: &str) -> Result<ProcessState, ControlError> {
+        self.ask(|reply| Command::Stop(name.to_owned(), reply))
+    }
+
+    /// Starts the child called `name`, which is down (stopped, crashed,
+    /// fatal or waiting in backoff), with a fresh backoff streak; returns
+    /// its state once spawned.
+    pub fn start(&self, name: &str) -> Result<ProcessState, ControlError> {
+        self.ask(|reply| Command::Start(name.to_owned(), reply))
+    }
+
+    /// Stops the child called `name` if it runs, then starts it with a
+    /// fresh backoff streak; returns its state once spawned again.
+    pub fn restart(&self, name: &str) -> Result<ProcessState, ControlError> {
+        self.ask(|reply| Command::Restart(name.to_owned(), reply))
+    }
+
+    fn wake_reaper(&self) {
+        // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
+        let _ = (&*self.wake).write(&[1]);
+    }
+
     fn ask<T>(
         &self,
         command: impl FnOnce(Sender<Result<T, ControlError>>) -> Command,
     ) -> Result<T, ControlError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
         self.commands.send(command(reply)).map_err(|_| ControlError::ShuttingDown)?;
-        // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
-        let _ = (&self.wake).write(&[1]);
+        self.wake_reaper();
         // A reaper that stops drops the command, and with it the reply sender.
         answer.recv().unwrap_or(Err(ControlError::ShuttingDown))
     }
+}
 
-    /// Stops every child (SIGTERM to its process group, SIGKILL after the
-    /// grace period), reaps them all, and returns once none is left.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        let Some(reaper) = self.reaper.take() else { return };
-        self.stop.store(true, Ordering::Release);
-        // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
-        let _ = (&self.wake).write(&[1]);
-        if reaper.join().is_err() {
-            // Unwinding dropped the reaper, which stopped and reaped its children.
-            eprintln!("procstore-supervisor: the reaper thread panicked");
-        }
+impl<R: Registry> fmt::Debug for Control<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Control").field("table", &self.table).finish_non_exhaustive()
     }
 }
 
@@ -427,7 +558,7 @@ impl<R: Registry> Drop for Supervisor<R> {
 
 impl<R: Registry> fmt::Debug for Supervisor<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Supervisor").field("table", &self.table).finish_non_exhaustive()
+        f.debug_struct("Supervisor").field("table", &self.control.table).finish_non_exhaustive()
     }
 }
 
@@ -444,9 +575,8 @@ struct Run {
     restart_at: Option<Instant>,
     /// SIGKILL was sent (shutdown after the grace period).
     killed: bool,
-    /// A removal is under way: when SIGKILL is due, and who waits for the
-    /// answer (every caller that asked while it was under way).
-    removal: Option<(Instant, Vec<RemoveReply>)>,
+    /// A requested stop is under way.
+    halt: Option<Halt>,
 }
 
 impl Run {
@@ -460,7 +590,7 @@ impl Run {
             streak: Streak::default(),
             restart_at: None,
             killed: false,
-            removal: None,
+            halt: None,
         }
     }
 }
@@ -476,6 +606,8 @@ struct Reaper<R: Registry> {
     /// group id, and when SIGKILL is due.
     leftover_groups: Vec<(u32, Instant)>,
     table: Arc<Table<R>>,
+    /// Reads a child's state for the answer to a request.
+    reader: TableReader<R>,
     events: Sender<Event>,
     inbox: Receiver<Command>,
     wake: UnixStream,
@@ -495,52 +627,90 @@ impl<R: Registry> Reaper<R> {
         }
         while !self.stop.load(Ordering::Acquire) {
             self.obey();
+            // A request about a child that is already down is answered now,
+            // not after the next wake-up.
+            self.finish_halts(false);
             self.restart_due();
             self.sleep(self.next_deadline());
             self.reap();
             self.reap_orphans();
             self.stop_leftover_groups();
-            self.finish_removals();
+            self.finish_halts(false);
         }
         // Dropping `self` stops and reaps every child.
     }
 
-    /// Carries out every pending add and remove.
+    /// Carries out every pending request.
     fn obey(&mut self) {
         while let Ok(command) = self.inbox.try_recv() {
             match command {
                 Command::Add(spec, reply) => {
-                    let added = self.table.add(spec.name.as_str()).map_err(ControlError::Table);
-                    if let Ok(id) = added {
-                        self.children.insert(id, Run::new(spec));
-                        self.spawn(id);
-                    }
-                    let _ = reply.send(added);
+                    let _ = reply.send(self.add(spec));
                 }
-                Command::Remove(name, reply) => {
-                    let found = self.table.id_of(&name).filter(|id| self.children.contains_key(id));
-                    match found {
-                        Some(id) => self.begin_removal(id, reply),
-                        None => {
-                            let _ = reply.send(Err(ControlError::Table(TableError::UnknownName(name))));
-                        }
-                    }
-                }
+                Command::Remove(name, reply) => self.on_child(name, reply, |me, id, reply| {
+                    me.begin_halt(id, Then::Remove, reply);
+                }),
+                Command::Stop(name, reply) => self.on_child(name, reply, |me, id, reply| {
+                    me.begin_halt(id, Then::Hold, reply);
+                }),
+                Command::Restart(name, reply) => self.on_child(name, reply, |me, id, reply| {
+                    me.begin_halt(id, Then::Restart, reply);
+                }),
+                Command::Start(name, reply) => self.on_child(name, reply, |me, id, reply| {
+                    let run = &me.children[&id];
+                    let answer = if run.halt.is_some() {
+                        Err(ControlError::Busy(name_of(run)))
+                    } else if run.process.is_some() {
+                        Err(ControlError::AlreadyRunning(name_of(run)))
+                    } else {
+                        Ok(me.start_again(id))
+                    };
+                    let _ = reply.send(answer);
+                }),
             }
         }
     }
 
-    /// Stops child `id` if it runs; [`finish_removals`](Self::finish_removals)
-    /// takes it out of the table once it is down.
-    fn begin_removal(&mut self, id: ProcessId, reply: RemoveReply) {
+    fn add(&mut self, spec: ChildSpec) -> Result<ProcessId, ControlError> {
+        if let Some(policy) = &spec.policy {
+            policy.validate().map_err(|e| ControlError::Invalid(format!("invalid restart policy: {e}")))?;
+        }
+        let id = self.table.add(spec.name.as_str()).map_err(ControlError::Table)?;
+        self.children.insert(id, Run::new(spec));
+        self.spawn(id);
+        Ok(id)
+    }
+
+    /// Runs `then` on the child called `name`, or answers that there is none.
+    fn on_child(
+        &mut self,
+        name: String,
+        reply: StateReply,
+        then: impl FnOnce(&mut Self, ProcessId, StateReply),
+    ) {
+        match self.table.id_of(&name).filter(|id| self.children.contains_key(id)) {
+            Some(id) => then(self, id, reply),
+            None => {
+                let _ = reply.send(Err(ControlError::Table(TableError::UnknownName(name))));
+            }
+        }
+    }
+
+    /// Stops child `id` if it runs; [`finish_halts`](Self::finish_halts)
+    /// does what follows (`then`) once it is down.
+    fn begin_halt(&mut self, id: ProcessId, then: Then, reply: StateReply) {
         let now = Instant::now();
         let run = self.children.get_mut(&id).expect("checked by the caller");
-        if let Some((_, waiting)) = &mut run.removal {
-            // Already under way: this caller gets the same answer.
-            waiting.push(reply);
+        if let Some(halt) = &mut run.halt {
+            // Already under way for the same end: this caller gets the same answer.
+            if halt.then == then {
+                halt.waiting.push(reply);
+            } else {
+                let _ = reply.send(Err(ControlError::Busy(name_of(run))));
+            }
             return;
         }
-        run.removal = Some((now + self.stop_grace, vec![reply]));
+        run.halt = Some(Halt { kill_at: now + self.stop_grace, then, waiting: vec![reply] });
         if run.restart_at.take().is_some() && run.status == Status::Backoff {
             self.publish(id, now, |s| s.transition(Status::Stopped));
         }
@@ -550,22 +720,43 @@ impl<R: Registry> Reaper<R> {
         }
     }
 
-    /// Removes every child being removed whose process is gone; SIGKILLs
-    /// those past their grace period, and gives up on one that survives
-    /// SIGKILL for [`KILL_PATIENCE`] (as shutdown does), so no removal hangs.
-    fn finish_removals(&mut self) {
+    /// Starts child `id`, which is down, with a fresh backoff streak;
+    /// returns its state.
+    fn start_again(&mut self, id: ProcessId) -> ProcessState {
+        let now = Instant::now();
+        let run = self.child(id);
+        run.restart_at = None;
+        run.streak = Streak::default();
+        self.publish(id, now, |s| s.transition(Status::Starting));
+        self.spawn(id);
+        self.state_of(id)
+    }
+
+    /// Child `id`'s state as the table has it.
+    fn state_of(&mut self, id: ProcessId) -> ProcessState {
+        match self.reader.read(id, ProcessState::clone) {
+            Ok(Some(state)) => state,
+            _ => unreachable!("the reaper's children are in the table, which answers while the reaper runs"),
+        }
+    }
+
+    /// Finishes every requested stop whose process is gone; SIGKILLs those
+    /// past their grace period, and gives up on one that survives SIGKILL
+    /// for [`KILL_PATIENCE`] (as shutdown does), so no request hangs. At
+    /// shutdown (`stopping_all`) nothing is started again.
+    fn finish_halts(&mut self, stopping_all: bool) {
         let now = Instant::now();
         let mut done = Vec::new();
         let mut stuck = Vec::new();
         for (&id, run) in &mut self.children {
-            let Some((kill_at, _)) = &run.removal else { continue };
+            let Some(halt) = &run.halt else { continue };
             match &run.process {
                 None => done.push(id),
-                Some(process) if now >= *kill_at && !run.killed => {
+                Some(process) if now >= halt.kill_at && !run.killed => {
                     signal_group(process.id(), libc::SIGKILL);
                     run.killed = true;
                 }
-                Some(_) if run.killed && now >= *kill_at + KILL_PATIENCE => stuck.push(id),
+                Some(_) if run.killed && now >= halt.kill_at + KILL_PATIENCE => stuck.push(id),
                 Some(_) => {}
             }
         }
@@ -579,16 +770,24 @@ impl<R: Registry> Reaper<R> {
             done.push(id);
         }
         for id in done {
-            let run = self.children.remove(&id).expect("listed above");
-            let (_, waiting) = run.removal.expect("listed above");
-            let removed = self
-                .table
-                .remove(id)
-                .map_err(|_| ControlError::Table(TableError::UnknownName(run.spec.name)));
+            let Halt { then, waiting, .. } = self.child(id).halt.take().expect("listed above");
+            let answer = match then {
+                Then::Remove => {
+                    let run = self.children.remove(&id).expect("listed above");
+                    let removed = self
+                        .table
+                        .remove(id)
+                        .map_err(|_| ControlError::Table(TableError::UnknownName(run.spec.name)));
+                    let _ = self.events.send(Event { child: id, name: run.name, kind: EventKind::Removed });
+                    removed
+                }
+                Then::Restart if stopping_all => Err(ControlError::ShuttingDown),
+                Then::Restart => Ok(self.start_again(id)),
+                Then::Hold => Ok(self.state_of(id)),
+            };
             for reply in waiting {
-                let _ = reply.send(removed.clone());
+                let _ = reply.send(answer.clone());
             }
-            let _ = self.events.send(Event { child: id, name: run.name, kind: EventKind::Removed });
         }
     }
 
@@ -644,7 +843,14 @@ impl<R: Registry> Reaper<R> {
     fn spawn(&mut self, id: ProcessId) {
         let spec = &self.children[&id].spec;
         let mut command = std::process::Command::new(&spec.program);
-        command.args(&spec.args).stdin(Stdio::null()).process_group(0);
+        command
+            .args(&spec.args)
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .process_group(0);
+        if let Some(dir) = &spec.dir {
+            command.current_dir(dir);
+        }
         if self.output == ChildOutput::Discard {
             command.stdout(Stdio::null()).stderr(Stdio::null());
         }
@@ -674,11 +880,12 @@ impl<R: Registry> Reaper<R> {
 
     /// Applies the restart policy to a child that just went down.
     fn after_exit(&mut self, id: ProcessId, ending: Ending, ran: Duration, now: Instant) {
-        let policy = self.policy;
+        let policy = self.children[&id].spec.policy.unwrap_or(self.policy);
         match policy.decide(ending, ran, &mut self.child(id).streak) {
             Decision::Restart(after) => {
                 if !after.is_zero() {
-                    self.publish(id, now, |s| s.transition(Status::Backoff));
+                    let until = SystemTime::now() + after;
+                    self.publish(id, now, |s| s.backoff(until));
                     self.report(id, EventKind::Restarting { after });
                 }
                 self.child(id).restart_at = Some(now + after);
@@ -709,7 +916,7 @@ impl<R: Registry> Reaper<R> {
         let idle = Instant::now() + IDLE_POLL;
         // A removal wakes the reaper for SIGKILL, then (once killed) to give up.
         let removals = self.children.values().filter_map(|run| {
-            run.removal.as_ref().map(|(at, _)| if run.killed { *at + KILL_PATIENCE } else { *at })
+            run.halt.as_ref().map(|halt| if run.killed { halt.kill_at + KILL_PATIENCE } else { halt.kill_at })
         });
         let group_kills = self.leftover_groups.iter().map(|&(_, kill_at)| kill_at);
         let restarts = self.children.values().filter_map(|run| run.restart_at);
@@ -760,8 +967,13 @@ impl<R: Registry> Reaper<R> {
             let ran = run.started.take().map_or(Duration::ZERO, |at| now - at);
             let killed = std::mem::take(&mut run.killed);
             let stopping = run.status == Status::Stopping;
-            let code = status.and_then(|s| s.code());
-            self.publish(id, now, |s| s.exited(code, SystemTime::now()));
+            match status.and_then(|s| s.signal()) {
+                Some(signal) => self.publish(id, now, |s| s.signalled(signal, SystemTime::now())),
+                None => {
+                    let code = status.and_then(|s| s.code());
+                    self.publish(id, now, |s| s.exited(code, SystemTime::now()));
+                }
+            }
             if stopping {
                 self.report(id, EventKind::Stopped { pid, killed });
                 continue;
@@ -769,8 +981,8 @@ impl<R: Registry> Reaper<R> {
             if let Some(status) = status {
                 self.report(id, EventKind::Exited { pid, status, ran });
             }
-            if self.children[&id].removal.is_some() {
-                continue; // exited on its own while being removed: no restart
+            if self.children[&id].halt.is_some() {
+                continue; // exited on its own while being stopped: no restart
             }
             let clean = status.is_some_and(|s| s.success());
             self.after_exit(id, if clean { Ending::Clean } else { Ending::Failed }, ran, now);
@@ -843,8 +1055,8 @@ impl<R: Registry> Reaper<R> {
                 self.report(id, EventKind::Problem(message));
             }
         }
-        // Pending removals end with the supervisor: the child is stopped, so say so.
-        self.finish_removals();
+        // Pending requests end with the supervisor: the child is stopped, so say so.
+        self.finish_halts(true);
     }
 }
 

@@ -6,9 +6,27 @@ use std::os::fd::AsRawFd;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// A directory of this test's own, for the control socket: each run gets a
+/// fresh `XDG_RUNTIME_DIR`, so supervisors running side by side never meet
+/// on the default socket path.
+fn runtime_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("make a runtime dir");
+    dir
+}
+
 /// The binary, run through `PROCSTORE_TEST_RUNNER` when set (qemu-user for
-/// the aarch64 build, whose binaries this machine cannot exec directly).
+/// the aarch64 build, whose binaries this machine cannot exec directly),
+/// with a runtime directory of its own.
 fn supervisor(args: &[&str]) -> Command {
+    in_runtime_dir(args, &runtime_dir())
+}
+
+/// The binary with `XDG_RUNTIME_DIR=dir`.
+fn in_runtime_dir(args: &[&str], dir: &std::path::Path) -> Command {
     let binary = env!("CARGO_BIN_EXE_procstore-supervisor");
     let runner = std::env::var("PROCSTORE_TEST_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
@@ -20,7 +38,12 @@ fn supervisor(args: &[&str]) -> Command {
         }
         None => Command::new(binary),
     };
-    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .args(args)
+        .env("XDG_RUNTIME_DIR", dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     command
 }
 
@@ -415,4 +438,187 @@ fn the_next_start_stops_what_a_killed_supervisor_left() {
     assert!(output.status.success(), "{:?}\n{}", output.status, text(&output.stderr));
     assert!(marked_processes(&mark).is_empty(), "left running: {:?}", marked_processes(&mark));
     assert!(!std::path::Path::new(&cgroup).exists(), "{cgroup} is still there");
+}
+
+/// `ctl` against the binary at `socket`: its exit status, stdout and stderr.
+fn ctl(socket: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let socket = socket.to_str().expect("a UTF-8 path");
+    let words: Vec<&str> = ["ctl", "--socket", socket].into_iter().chain(args.iter().copied()).collect();
+    let child = supervisor(&words).spawn().expect("run ctl");
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    (output.status.code(), text(&output.stdout), text(&output.stderr))
+}
+
+/// The children `ctl status --json` reports, by name: (state, pid).
+fn ctl_status(socket: &std::path::Path) -> Vec<(String, String, Option<u64>)> {
+    let (_, json, stderr) = ctl(socket, &["status", "--json"]);
+    let answer: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json} {stderr}"));
+    assert_eq!(answer["ok"], true, "{json}");
+    answer["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["state"].as_str().unwrap().to_owned(),
+                c["pid"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctl_adds_stops_starts_restarts_and_removes_children_and_nothing_is_left_behind() {
+    let dir = runtime_dir();
+    let socket = dir.join("procstore-supervisor.sock");
+    let run = in_runtime_dir(&["--children", "2", "--readers", "1", "--", "sleep", "30"], &dir)
+        .spawn()
+        .expect("start the binary");
+    wait_for("the socket", || socket.exists());
+    wait_for("two running children", || ctl_status(&socket).iter().filter(|c| c.1 == "running").count() == 2);
+    let mut pids: Vec<u64> = ctl_status(&socket).iter().filter_map(|c| c.2).collect();
+    assert_eq!(ctl(&socket, &["status"]).0, Some(0));
+
+    let (code, out, _) = ctl(&socket, &["add", "extra", "--", "sleep", "30"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("name ") && out.contains("\nextra  running"), "{out}");
+    let (code, out, _) = ctl(&socket, &["stop", "sleep-0"]);
+    assert!(code == Some(0) && out.contains("sleep-0  stopped"), "{out}");
+    let (code, out, _) = ctl(&socket, &["status", "sleep-0", "sleep-1"]);
+    assert_eq!(code, Some(3), "a stopped child: status 3\n{out}");
+    assert_eq!(ctl(&socket, &["start", "sleep-0"]).0, Some(0));
+    let (code, _, err) = ctl(&socket, &["start", "sleep-0"]);
+    assert!(code == Some(1) && err.contains("already running"), "{err}");
+    let before = ctl_status(&socket).into_iter().find(|c| c.0 == "sleep-1").and_then(|c| c.2);
+    assert_eq!(ctl(&socket, &["restart", "sleep-1"]).0, Some(0));
+    let after = ctl_status(&socket).into_iter().find(|c| c.0 == "sleep-1").and_then(|c| c.2);
+    assert!(before.is_some() && after.is_some() && before != after, "{before:?} -> {after:?}");
+    pids.extend(ctl_status(&socket).iter().filter_map(|c| c.2));
+    assert_eq!(ctl(&socket, &["remove", "extra"]).0, Some(0));
+    let (code, _, err) = ctl(&socket, &["status", "extra"]);
+    assert!(code == Some(4) && err.contains("no child called `extra`"), "{err}");
+    assert_eq!(ctl_status(&socket).len(), 2);
+
+    assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
+    let output = wait_with_timeout(run, Duration::from_secs(20));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("shutdown requested"), "{}", text(&output.stderr));
+    assert!(!socket.exists(), "the socket file is left behind");
+    let alive: Vec<u64> = pids.into_iter().filter(|&pid| sleep_is_running(pid as u32)).collect();
+    assert!(alive.is_empty(), "children left running: {alive:?}");
+    let (code, _, err) = ctl(&socket, &["status"]);
+    assert!(code == Some(1) && err.contains("no supervisor is listening"), "{err}");
+    std::fs::remove_dir(&dir).expect("nothing else is left in the runtime dir");
+}
+
+#[test]
+fn a_second_supervisor_on_a_live_socket_fails_and_a_stale_one_is_replaced() {
+    let dir = runtime_dir();
+    let socket = dir.join("procstore-supervisor.sock");
+    // A socket nobody listens on: what a supervisor killed outright leaves.
+    drop(std::os::unix::net::UnixListener::bind(&socket).expect("bind"));
+    assert!(socket.exists());
+    let first = in_runtime_dir(&["--children", "1", "--duration", "20", "--", "sleep", "30"], &dir)
+        .spawn()
+        .expect("start the binary");
+    wait_for("the first supervisor to answer", || ctl(&socket, &["status"]).0 == Some(0));
+    let second = in_runtime_dir(&["--children", "1", "--", "sleep", "30"], &dir).spawn().expect("start");
+    let output = wait_with_timeout(second, Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("another supervisor is listening on"), "{}", text(&output.stderr));
+    assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
+    assert!(wait_with_timeout(first, Duration::from_secs(20)).status.success());
+    assert!(!socket.exists());
+    std::fs::remove_dir(&dir).expect("nothing else is left in the runtime dir");
+}
+
+/// Writes `text` to a config file of its own in the tests' temporary directory.
+fn config_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("config-{}-{name}.toml", std::process::id()));
+    std::fs::write(&path, text).expect("write the config file");
+    path
+}
+
+/// Whether live process `pid` has `var` (`NAME=value`) in its environment.
+fn has_variable(pid: u32, var: &str) -> bool {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    environ.split(|&byte| byte == 0).any(|entry| entry == var.as_bytes())
+}
+
+#[test]
+fn a_config_file_gives_each_child_its_command_and_environment() {
+    let path = config_file(
+        "good",
+        r#"stop_grace_ms = 500
+[policy]
+restart = "never"
+
+[[child]]
+name = "sleeper"
+command = ["sleep", "30"]
+env = { PROCSTORE_TEST_ROLE = "sleeper" }
+
+[[child]]
+name = "shell"
+command = ["sh", "-c", "sleep 30"]
+env = { PROCSTORE_TEST_ROLE = "shell" }
+"#,
+    );
+    let config = path.to_str().expect("a UTF-8 path");
+    let mut child = supervisor(&["--config", config, "--duration", "1", "--refresh-ms", "50"])
+        .spawn()
+        .expect("start the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut started = Vec::new();
+    let mut line = String::new();
+    while started.len() < 2 {
+        line.clear();
+        assert!(stdout.read_line(&mut line).expect("read the log") > 0, "the log ended before 2 starts");
+        if let Some((name, pid)) = line.trim_end().split_once(": started as pid ") {
+            started.push((name.to_owned(), pid.parse::<u32>().expect("a pid")));
+        }
+    }
+    for (name, pid) in &started {
+        assert!(has_variable(*pid, &format!("PROCSTORE_TEST_ROLE={name}")), "{name} (pid {pid})");
+    }
+    let mut rest = String::new();
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    stdout.read_to_string(&mut rest).expect("read the rest");
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success(), "{:?}\n{rest}\n{}", output.status, text(&output.stderr));
+    let mut names: Vec<&str> = started.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["shell", "sleeper"]);
+    assert!(rest.contains("duration reached: 2 children stopped and reaped"), "{rest}");
+}
+
+#[test]
+fn a_bad_config_file_is_an_error_at_its_line_and_field() {
+    let path = config_file("bad", "[[child]]\nname = \"empty\"\ncommand = []\n");
+    let config = path.to_str().expect("a UTF-8 path");
+    let child = supervisor(&["--config", config]).spawn().expect("start");
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("procstore-supervisor: {config}:3: child[0].command: must not be empty")),
+        "{stderr}"
+    );
+    // The file replaces the children and policy flags; both at once is a mistake.
+    let both = supervisor(&["--config", config, "--children", "2"]).spawn().expect("start");
+    let output = wait_with_timeout(both, Duration::from_secs(30));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot be used with"), "{}", text(&output.stderr));
 }

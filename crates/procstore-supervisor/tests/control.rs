@@ -1,0 +1,219 @@
+//! The control socket against clients that misbehave: malformed, unknown,
+//! oversized and missing requests, clients that leave mid-reply, and many
+//! at once, each against a supervisor of real `sleep` children.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use procstore_atomic::{ArcSwapCacheStore, CowHandles};
+use procstore_supervisor::control::{ControlClient, ControlServer, ErrorKind, Limits, Request, Response};
+use procstore_supervisor::{ChildSpec, Config, Supervisor};
+
+type Registry = CowHandles<ArcSwapCacheStore>;
+
+/// A supervisor of `children` sleepers with a control socket under
+/// `limits`, in a directory of its own; and the flag `shutdown` raises.
+struct Running {
+    server: Option<ControlServer>,
+    supervisor: Option<Supervisor<Registry>>,
+    socket: PathBuf,
+    shutdown: Arc<AtomicBool>,
+}
+
+impl Running {
+    fn start(children: usize, limits: Limits) -> Running {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ctl-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("make a dir");
+        let socket = dir.join("s.sock");
+        let specs = (0..children).map(|i| ChildSpec::new(format!("sleeper-{i}"), "sleep", ["30"])).collect();
+        // A long grace period, which a `sleep` (it dies at SIGTERM) never waits out.
+        let config = Config { stop_grace: Duration::from_secs(30), ..Config::new(specs) };
+        let (supervisor, _events) = Supervisor::<Registry>::start(config).expect("start");
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let raised = Arc::clone(&shutdown);
+        let server = ControlServer::bind(
+            &socket,
+            supervisor.control(),
+            move || raised.store(true, Ordering::SeqCst),
+            limits,
+        )
+        .expect("bind");
+        Running { server: Some(server), supervisor: Some(supervisor), socket, shutdown }
+    }
+
+    fn connect(&self) -> UnixStream {
+        UnixStream::connect(&self.socket).expect("connect")
+    }
+
+    fn client(&self) -> ControlClient {
+        ControlClient::connect(&self.socket).expect("connect")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        drop(self.supervisor.take());
+        if !std::thread::panicking() {
+            assert!(!self.socket.exists(), "the socket file is left behind");
+        }
+        let _ = std::fs::remove_dir(self.socket.parent().expect("a dir"));
+    }
+}
+
+/// One answer line from `stream`, parsed.
+fn answer(stream: &mut BufReader<UnixStream>) -> Response {
+    let mut line = String::new();
+    assert!(stream.read_line(&mut line).expect("read") > 0, "the server closed without answering");
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+fn kind(response: &Response) -> Option<ErrorKind> {
+    response.error.as_ref().map(|e| e.kind)
+}
+
+fn status_works(running: &Running) {
+    let response = running.client().request(&Request::Status { names: Vec::new() }).expect("status");
+    assert!(response.ok, "{response:?}");
+}
+
+#[test]
+fn malformed_and_unknown_requests_get_an_error_and_the_connection_stays_usable() {
+    let running = Running::start(1, Limits::default());
+    let stream = running.connect();
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    for bad in ["{not json\n", "[1,2]\n", "{\"command\":\"explode\"}\n", "{\"command\":\"stop\"}\n", "\n"] {
+        writer.write_all(bad.as_bytes()).expect("write");
+        let response = answer(&mut reader);
+        assert_eq!(kind(&response), Some(ErrorKind::BadRequest), "{bad:?}: {response:?}");
+    }
+    writer.write_all(b"{\"command\":\"status\",\"names\":[\"nobody\"]}\n").expect("write");
+    let response = answer(&mut reader);
+    assert_eq!(kind(&response), Some(ErrorKind::UnknownChild));
+    assert_eq!(response.error.expect("an error").message, "no child called `nobody`");
+    writer.write_all(b"{\"command\":\"status\"}\n").expect("write");
+    let response = answer(&mut reader);
+    assert!(response.ok && response.children.len() == 1, "{response:?}");
+}
+
+#[test]
+fn an_oversized_request_is_refused_and_the_connection_closed() {
+    let limits = Limits { max_request: 1024, ..Limits::default() };
+    let running = Running::start(1, limits);
+    let stream = running.connect();
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    let huge = format!("{{\"command\":\"status\",\"names\":[\"{}\"]}}\n", "x".repeat(10_000));
+    // The server may close before taking it all: a failed write is fine.
+    let _ = writer.write_all(huge.as_bytes());
+    let response = answer(&mut reader);
+    assert_eq!(kind(&response), Some(ErrorKind::BadRequest));
+    assert!(response.error.expect("an error").message.contains("at most 1024 bytes"));
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "the connection stays open after an oversized request");
+    status_works(&running);
+}
+
+#[test]
+fn a_client_that_sends_nothing_is_timed_out() {
+    let limits = Limits { idle_timeout: Duration::from_millis(200), ..Limits::default() };
+    let running = Running::start(1, limits);
+    let start = Instant::now();
+    let mut reader = BufReader::new(running.connect());
+    let response = answer(&mut reader);
+    assert_eq!(kind(&response), Some(ErrorKind::Timeout), "{response:?}");
+    assert!(start.elapsed() < Duration::from_secs(10));
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+    assert!(rest.is_empty());
+    status_works(&running);
+}
+
+#[test]
+fn clients_that_leave_mid_reply_do_not_hurt_the_server() {
+    let running = Running::start(64, Limits::default());
+    for _ in 0..50 {
+        let mut stream = running.connect();
+        // A large answer (64 children), never read: the server's write fails.
+        stream.write_all(b"{\"command\":\"status\"}\n{\"command\":\"status\"}\n").expect("write");
+        drop(stream);
+    }
+    status_works(&running);
+}
+
+#[test]
+fn a_hundred_concurrent_clients_are_all_answered() {
+    let running = Running::start(4, Limits::default());
+    std::thread::scope(|scope| {
+        for i in 0..100 {
+            let running = &running;
+            scope.spawn(move || {
+                let mut client = running.client();
+                for _ in 0..20 {
+                    let names = vec![format!("sleeper-{}", i % 4)];
+                    let response = client.request(&Request::Status { names }).expect("status");
+                    assert!(response.ok && response.children.len() == 1, "{response:?}");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn one_client_past_the_limit_is_told_the_server_is_busy() {
+    let running = Running::start(1, Limits { max_clients: 1, ..Limits::default() });
+    let mut first = running.client();
+    assert!(first.request(&Request::Status { names: Vec::new() }).expect("status").ok);
+    let mut second = BufReader::new(running.connect());
+    assert_eq!(kind(&answer(&mut second)), Some(ErrorKind::Busy));
+    drop(first);
+    // The first one's thread notices it left, then there is room again.
+    let start = Instant::now();
+    loop {
+        let response = running.client().request(&Request::Status { names: Vec::new() });
+        if response.as_ref().is_ok_and(|r| r.ok) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{response:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn shutdown_raises_the_flag_and_requests_under_way_still_get_answers() {
+    let running = Running::start(2, Limits::default());
+    let mut client = running.client();
+    let stopped = client.request(&Request::Stop { name: "sleeper-0".to_owned() }).expect("stop");
+    assert_eq!(stopped.children[0].state, "stopped");
+    let started = client.request(&Request::Start { name: "sleeper-0".to_owned() }).expect("start");
+    assert_eq!(started.children[0].state, "running");
+    let again = client.request(&Request::Start { name: "sleeper-0".to_owned() }).expect("start");
+    assert_eq!(kind(&again), Some(ErrorKind::Conflict));
+    let empty = client.request(&Request::Add { name: "x".to_owned(), argv: Vec::new() }).expect("add");
+    assert_eq!(kind(&empty), Some(ErrorKind::BadRequest));
+    assert!(client.request(&Request::Shutdown).expect("shutdown").ok);
+    assert!(running.shutdown.load(Ordering::SeqCst));
+}
+
+#[test]
+fn stopping_or_removing_a_child_already_down_answers_with_its_state() {
+    let running = Running::start(1, Limits::default());
+    let mut client = running.client();
+    let name = || "sleeper-0".to_owned();
+    assert_eq!(client.request(&Request::Stop { name: name() }).expect("stop").children[0].state, "stopped");
+    let again = client.request(&Request::Stop { name: name() }).expect("stop");
+    assert_eq!(again.children[0].state, "stopped");
+    let removed = client.request(&Request::Remove { name: name() }).expect("remove");
+    assert_eq!(removed.children[0].state, "stopped");
+    let gone = client.request(&Request::Status { names: vec![name()] }).expect("status");
+    assert_eq!(kind(&gone), Some(ErrorKind::UnknownChild));
+}
