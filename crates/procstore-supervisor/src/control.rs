@@ -9,7 +9,7 @@
 //! → {"command":"status","names":["web"]}
 //! ← {"ok":true,"children":[{"name":"web","state":"running","pid":4242,...}]}
 //! → {"command":"stop","name":"nope"}
-//! ← {"ok":false,"error":{"kind":"unknown_child","message":"no child called `nope`"}}
+//! ← {"ok":false,"error":{"kind":"unknown_child","message":"no child is named `nope`"}}
 //! ```
 //!
 //! Requests are [`Request`]; every answer is a [`Response`], whose
@@ -216,6 +216,35 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    fn check(&self) -> io::Result<()> {
+        if self.max_clients == 0 || self.max_request == 0 || self.idle_timeout.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("limits must be above zero: {self:?}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A connection's place among the `max_clients`, given back when its
+/// thread ends, however it ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(active: &Arc<AtomicUsize>) -> Slot {
+        active.fetch_add(1, Ordering::AcqRel);
+        Slot(Arc::clone(active))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// How long the server waits for a client to take a reply.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -287,35 +316,35 @@ pub fn default_socket_path() -> io::Result<PathBuf> {
     Ok(dir.join(NAME))
 }
 
-/// A supervisor's control socket: serves [`Request`]s until dropped, then
-/// removes its socket file.
-pub struct ControlServer {
+/// A bound control socket, not yet serving: bind it before starting the
+/// children, so a second supervisor on the same path fails before it
+/// starts anything. Dropping it removes the socket file.
+pub struct ControlSocket {
     path: PathBuf,
     /// The socket file's identity, so drop removes only our own.
     inode: (u64, u64),
     listener: UnixListener,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
 }
 
-impl fmt::Debug for ControlServer {
+impl fmt::Debug for ControlSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ControlServer").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("ControlSocket").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
-impl ControlServer {
-    /// Listens on `path` (owner-only permissions) for requests to `control`;
-    /// a `shutdown` request calls `on_shutdown`, whose caller then drops
-    /// the supervisor. A socket left by a supervisor that was killed (no one
-    /// accepts on it) is replaced; a live one is [`BindError::InUse`].
-    pub fn bind<R: Registry>(
-        path: &Path,
-        control: Control<R>,
-        on_shutdown: impl Fn() + Send + Sync + 'static,
-        limits: Limits,
-    ) -> Result<Self, BindError> {
+impl ControlSocket {
+    /// Listens on `path`, with owner-only permissions. A socket left by a
+    /// supervisor that was killed (no one accepts on it) is replaced; a live
+    /// one is [`BindError::InUse`]. Check and bind hold a lock on the
+    /// socket's directory, so two supervisors starting together cannot both
+    /// take one path.
+    pub fn bind(path: &Path) -> Result<Self, BindError> {
         let io_error = |e| BindError::Io(path.to_owned(), e);
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let _locked = DirLock::take(dir).map_err(io_error)?;
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_socket() => match UnixStream::connect(path) {
                 Ok(_) => return Err(BindError::InUse(path.to_owned())),
@@ -333,48 +362,115 @@ impl ControlServer {
             io::ErrorKind::AddrInUse => BindError::InUse(path.to_owned()),
             _ => io_error(e),
         })?;
-        // Until this runs the socket has the umask's permissions; the peer
-        // check below turns away whoever connects in between.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io_error)?;
         let meta = std::fs::metadata(path).map_err(io_error)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let accepting = listener.try_clone().map_err(io_error)?;
-        let server = Server { control, on_shutdown: Arc::new(on_shutdown), limits, active: Arc::default() };
-        let accept = std::thread::Builder::new()
-            .name("procstore-control".to_owned())
-            .spawn({
-                let stop = Arc::clone(&stop);
-                move || server.accept_until(&accepting, &stop)
-            })
-            .map_err(io_error)?;
-        Ok(ControlServer {
-            path: path.to_owned(),
-            inode: (meta.dev(), meta.ino()),
-            listener,
-            stop,
-            accept: Some(accept),
-        })
+        let socket = ControlSocket { path: path.to_owned(), inode: (meta.dev(), meta.ino()), listener };
+        // Until this runs the socket has the umask's permissions; the peer
+        // check turns away whoever connects in between.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io_error)?;
+        Ok(socket)
     }
 
     /// Where the socket is.
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Serves requests to `control` until the server is dropped; a
+    /// `shutdown` request calls `on_shutdown`, whose caller then drops the
+    /// server and the supervisor (not from inside `on_shutdown`: dropping
+    /// the server waits for the connection that called it).
+    pub fn serve<R: Registry>(
+        self,
+        control: Control<R>,
+        on_shutdown: impl Fn() + Send + Sync + 'static,
+        limits: Limits,
+    ) -> Result<ControlServer, BindError> {
+        let io_error = |e| BindError::Io(self.path.clone(), e);
+        limits.check().map_err(io_error)?;
+        let accepting = self.listener.try_clone().map_err(io_error)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let server = Server {
+            control,
+            on_shutdown: Arc::new(on_shutdown),
+            limits,
+            active: Arc::default(),
+            stop: Arc::clone(&stop),
+        };
+        let accept = std::thread::Builder::new()
+            .name("procstore-control".to_owned())
+            .spawn(move || server.accept_until(&accepting))
+            .map_err(io_error)?;
+        Ok(ControlServer { socket: self, stop, accept: Some(accept) })
+    }
+}
+
+impl Drop for ControlSocket {
+    fn drop(&mut self) {
+        // Remove the socket only if it is still ours, not a successor's.
+        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.inode) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// An exclusive `flock` on a directory, held while a socket in it is
+/// checked and bound; closing the file (dropping this) releases it.
+struct DirLock {
+    _held: std::fs::File,
+}
+
+impl DirLock {
+    fn take(dir: &Path) -> io::Result<DirLock> {
+        let file = std::fs::File::open(dir)?;
+        // SAFETY: the fd is open for the call (we own the file).
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(DirLock { _held: file })
+    }
+}
+
+/// A supervisor's control socket, serving [`Request`]s until dropped; then
+/// it removes its socket file.
+pub struct ControlServer {
+    socket: ControlSocket,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for ControlServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControlServer").field("path", &self.socket.path).finish_non_exhaustive()
+    }
+}
+
+impl ControlServer {
+    /// [`ControlSocket::bind`], then [`serve`](ControlSocket::serve).
+    pub fn bind<R: Registry>(
+        path: &Path,
+        control: Control<R>,
+        on_shutdown: impl Fn() + Send + Sync + 'static,
+        limits: Limits,
+    ) -> Result<Self, BindError> {
+        ControlSocket::bind(path)?.serve(control, on_shutdown, limits)
+    }
+
+    /// Where the socket is.
+    pub fn path(&self) -> &Path {
+        &self.socket.path
+    }
 }
 
 impl Drop for ControlServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
-        // SAFETY: the listener's fd is open (we own the listener); shutting
+        // SAFETY: the listener's fd is open (the socket owns it); shutting
         // it down wakes the accept thread, which then sees `stop`.
-        unsafe { libc::shutdown(self.listener.as_raw_fd(), libc::SHUT_RDWR) };
+        unsafe { libc::shutdown(self.socket.listener.as_raw_fd(), libc::SHUT_RDWR) };
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
-        // Remove the socket only if it is still ours, not a successor's.
-        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.inode) {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        // Then `socket` drops, removing the file.
     }
 }
 
@@ -384,6 +480,8 @@ struct Server<R: Registry> {
     on_shutdown: Arc<dyn Fn() + Send + Sync>,
     limits: Limits,
     active: Arc<AtomicUsize>,
+    /// Raised when the server is dropped: no new request is taken.
+    stop: Arc<AtomicBool>,
 }
 
 impl<R: Registry> Clone for Server<R> {
@@ -393,12 +491,14 @@ impl<R: Registry> Clone for Server<R> {
             on_shutdown: Arc::clone(&self.on_shutdown),
             limits: self.limits,
             active: Arc::clone(&self.active),
+            stop: Arc::clone(&self.stop),
         }
     }
 }
 
 impl<R: Registry> Server<R> {
-    fn accept_until(&self, listener: &UnixListener, stop: &AtomicBool) {
+    fn accept_until(&self, listener: &UnixListener) {
+        let stop = &self.stop;
         // Each connection's thread, and its stream, to end it at stop.
         let mut connections: Vec<(JoinHandle<()>, UnixStream)> = Vec::new();
         while !stop.load(Ordering::Acquire) {
@@ -417,20 +517,17 @@ impl<R: Registry> Server<R> {
                 continue;
             }
             let Ok(ending) = stream.try_clone() else { continue };
-            self.active.fetch_add(1, Ordering::AcqRel);
+            let slot = Slot::take(&self.active);
             let server = self.clone();
             let spawned =
                 std::thread::Builder::new().name("procstore-control-client".to_owned()).spawn(move || {
+                    let _slot = slot;
                     server.serve(&stream);
                     // The accept thread holds a clone: close for real.
                     let _ = stream.shutdown(std::net::Shutdown::Both);
-                    server.active.fetch_sub(1, Ordering::AcqRel);
                 });
-            match spawned {
-                Ok(thread) => connections.push((thread, ending)),
-                Err(_) => {
-                    self.active.fetch_sub(1, Ordering::AcqRel);
-                }
+            if let Ok(thread) = spawned {
+                connections.push((thread, ending));
             }
         }
         // Idle clients are cut off; one mid-request (a stop waits for its
@@ -478,9 +575,9 @@ impl<R: Registry> Server<R> {
         let mut lines = BufReader::new(reading);
         let mut reader = self.control.reader();
         let mut line = Vec::new();
-        loop {
+        while !self.stop.load(Ordering::Acquire) {
             line.clear();
-            let limit = self.limits.max_request as u64 + 1;
+            let limit = (self.limits.max_request as u64).saturating_add(1);
             let read = (&mut lines).take(limit).read_until(b'\n', &mut line);
             // A request cut short (too long, or timed out) ends the
             // connection after its answer: what follows cannot be trusted
@@ -554,7 +651,8 @@ fn status<R: Registry>(reader: &mut crate::TableReader<R>, names: &[String]) -> 
             match reader.by_name(name, ProcessState::clone) {
                 Ok(Some(state)) => states.push(state),
                 Ok(None) => {
-                    return Response::error(ErrorKind::UnknownChild, format!("no child called `{name}`"));
+                    let unknown = TableError::UnknownName(name.clone());
+                    return Response::error(ErrorKind::UnknownChild, unknown.to_string());
                 }
                 Err(_) => return Response::error(ErrorKind::ShuttingDown, "the supervisor is shutting down"),
             }
@@ -623,9 +721,12 @@ impl fmt::Display for ClientError {
     }
 }
 
+/// The cause is part of the message, so it is no source as well.
 impl std::error::Error for ClientError {}
 
-/// A connection to a supervisor's control socket.
+/// A connection to a supervisor's control socket, for any number of
+/// requests. The server closes a connection that stays silent for its
+/// [`Limits::idle_timeout`]; connect again after a pause that long.
 #[derive(Debug)]
 pub struct ControlClient {
     stream: BufReader<UnixStream>,

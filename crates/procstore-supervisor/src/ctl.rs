@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use procstore_supervisor::control::{
-    ChildStatus, ClientError, ControlClient, ErrorKind, Request, Response, default_socket_path,
+    ChildStatus, ControlClient, ErrorKind, Request, Response, default_socket_path,
 };
 
 /// Ask a running procstore-supervisor over its control socket.
@@ -16,8 +16,9 @@ use procstore_supervisor::control::{
     name = "procstore-supervisor ctl",
     version,
     after_help = "Exit status: 0 done (status: every child named, or every child, is running); \
-                  3 status: a child is not running; 4 no child has that name; \
-                  1 the supervisor is not there or refused; 2 bad usage."
+                  3 a child is not running (after status, start, restart or add: a spawn that \
+                  failed shows here); 4 no child has that name; 1 the supervisor is not there \
+                  or refused; 2 bad usage."
 )]
 struct CtlArgs {
     /// The supervisor's control socket (default: $XDG_RUNTIME_DIR/procstore-supervisor.sock).
@@ -91,7 +92,6 @@ pub(crate) fn main(args: impl Iterator<Item = OsString>) -> ExitCode {
     };
     let response = match ControlClient::connect(&path).and_then(|mut client| client.request(&request)) {
         Ok(response) => response,
-        Err(e @ ClientError::NotRunning(..)) => return fail(1, &e.to_string()),
         Err(e) => return fail(1, &e.to_string()),
     };
     if json {
@@ -117,8 +117,11 @@ fn status_code(request: &Request, response: &Response) -> u8 {
     match &response.error {
         Some(error) if error.kind == ErrorKind::UnknownChild => UNKNOWN_CHILD,
         Some(_) => 1,
-        None if matches!(request, Request::Status { .. })
-            && !response.children.iter().all(ChildStatus::is_running) =>
+        // Whatever asked for a running child and got one that is not.
+        None if matches!(
+            request,
+            Request::Status { .. } | Request::Start { .. } | Request::Restart { .. } | Request::Add { .. }
+        ) && !response.children.iter().all(ChildStatus::is_running) =>
         {
             NOT_RUNNING
         }
@@ -193,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn status_exits_3_unless_every_child_runs_and_4_for_an_unknown_name() {
+    fn exits_3_unless_every_child_asked_for_runs_and_4_for_an_unknown_name() {
         let status = Request::Status { names: Vec::new() };
         let ok = |children| Response { ok: true, children, error: None };
         assert_eq!(status_code(&status, &ok(vec![child("a", "running")])), 0);
@@ -203,12 +206,14 @@ mod tests {
         );
         let stop = Request::Stop { name: "a".to_owned() };
         assert_eq!(status_code(&stop, &ok(vec![child("a", "stopped")])), 0);
+        let start = Request::Start { name: "a".to_owned() };
+        assert_eq!(status_code(&start, &ok(vec![child("a", "crashed")])), NOT_RUNNING, "a failed spawn");
         let unknown = Response {
             ok: false,
             children: Vec::new(),
             error: Some(procstore_supervisor::control::ErrorReply {
                 kind: ErrorKind::UnknownChild,
-                message: "no child called `x`".to_owned(),
+                message: "no child is named `x`".to_owned(),
             }),
         };
         assert_eq!(status_code(&status, &unknown), UNKNOWN_CHILD);

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use procstore_catalog::{ALIASES, Entry, REGISTRIES, RegistryPicker, with_registry};
-use procstore_core::{Registry, Status};
-use procstore_supervisor::control::{ControlServer, Limits, default_socket_path};
+use procstore_core::{ProcessState, Registry, Status};
+use procstore_supervisor::control::{ControlSocket, Limits, default_socket_path};
 use procstore_supervisor::{ChildOutput, ChildSpec, Config, Policy, Restart, Supervisor};
 
 use crate::containment::{Containment, processes};
@@ -36,7 +36,11 @@ use crate::view::View;
 /// Supervise child processes, recording their lifecycle in a procstore
 /// registry, and show them in a live table.
 #[derive(Clone, Debug, Parser)]
-#[command(version, after_help = "Example: procstore-supervisor --store atomic --children 20 -- sleep 1")]
+#[command(
+    version,
+    after_help = "Example: procstore-supervisor --store atomic --children 20 -- sleep 1\n\
+                  Ask a running one: procstore-supervisor ctl status (see ctl --help)"
+)]
 struct Args {
     /// The registry of the process table, by catalogue id (`atomic`, `mutex` and `channel` are what the procstore facade's features pick).
     #[arg(long, default_value = "atomic", value_parser = clap::builder::PossibleValuesParser::new(store_names()))]
@@ -213,35 +217,29 @@ impl RegistryPicker for Live {
         let own_restart: std::collections::HashMap<String, Restart> = (self.config.children.iter())
             .filter_map(|child| Some((child.name.clone(), child.policy?.restart)))
             .collect();
+        // The socket first: a second supervisor on its path fails before
+        // it starts a child.
+        let socket = match self.args.socket.clone().map_or_else(default_socket_path, Ok) {
+            Ok(path) => ControlSocket::bind(&path).map_err(|error| error.to_string()),
+            Err(error) => Err(format!("no control socket path: {error}")),
+        };
+        let socket = match socket {
+            Ok(socket) => socket,
+            Err(message) => return fail(diagnostics, message),
+        };
         let (supervisor, events) = match Supervisor::<R>::start(self.config) {
             Ok(started) => started,
-            Err(error) => {
-                diagnostics.log(format!("procstore-supervisor: {}", with_sources(&error)));
-                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
-                return ExitCode::FAILURE;
-            }
-        };
-        let socket = match self.args.socket.clone().map_or_else(default_socket_path, Ok) {
-            Ok(path) => path,
-            Err(error) => {
-                diagnostics.log(format!("procstore-supervisor: no control socket path: {error}"));
-                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
-                return ExitCode::FAILURE;
-            }
+            Err(error) => return fail(diagnostics, with_sources(&error)),
         };
         let shutdown_requested = Arc::new(AtomicBool::new(false));
         let on_shutdown = {
             let requested = Arc::clone(&shutdown_requested);
             move || requested.store(true, Ordering::Relaxed)
         };
-        let server = match ControlServer::bind(&socket, supervisor.control(), on_shutdown, Limits::default())
-        {
+        let control = supervisor.control();
+        let server = match socket.serve(control.clone(), on_shutdown, Limits::default()) {
             Ok(server) => server,
-            Err(error) => {
-                diagnostics.log(format!("procstore-supervisor: {error}"));
-                diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
-                return ExitCode::FAILURE;
-            }
+            Err(error) => return fail(diagnostics, error.to_string()),
         };
         diagnostics.log(format!("procstore-supervisor: control socket {}", server.path().display()));
         let queries = Queries::start(&supervisor, self.args.readers);
@@ -263,7 +261,10 @@ impl RegistryPicker for Live {
             }
             // An empty table waits for `ctl add`.
             let restart_of = |name: &str| own_restart.get(name).copied().unwrap_or(restart);
-            if !states.is_empty() && states.iter().all(|s| settled(s.status(), restart_of(s.name()))) {
+            // A child stopped with `ctl stop` waits for `ctl start`.
+            let down_for_good =
+                |s: &ProcessState| !control.is_held(s.id()) && settled(s.status(), restart_of(s.name()));
+            if !states.is_empty() && states.iter().all(down_for_good) {
                 break "every child is down for good";
             }
             let left = deadline.map_or(refresh, |at| at.saturating_duration_since(Instant::now()));
@@ -309,6 +310,13 @@ impl RegistryPicker for Live {
 /// still gets the summary, and one that never reads delays the exit only
 /// this long.
 const FLUSH_PATIENCE: Duration = Duration::from_millis(500);
+
+/// Says why on stderr and exits with a failure.
+fn fail(diagnostics: Output, message: String) -> ExitCode {
+    diagnostics.log(format!("procstore-supervisor: {message}"));
+    diagnostics.finish(Instant::now() + FLUSH_PATIENCE);
+    ExitCode::FAILURE
+}
 
 /// `error: its source: ...`, the whole chain on one line.
 fn with_sources(error: &dyn std::error::Error) -> String {

@@ -302,7 +302,11 @@ pub struct Control<R: Registry> {
     table: Arc<Table<R>>,
     commands: Sender<Command>,
     wake: Arc<UnixStream>,
+    held: Held,
 }
+
+/// The children stopped by request, waiting for a start.
+type Held = Arc<std::sync::Mutex<std::collections::BTreeSet<ProcessId>>>;
 
 impl<R: Registry> Clone for Control<R> {
     fn clone(&self) -> Self {
@@ -310,6 +314,7 @@ impl<R: Registry> Clone for Control<R> {
             table: Arc::clone(&self.table),
             commands: self.commands.clone(),
             wake: Arc::clone(&self.wake),
+            held: Arc::clone(&self.held),
         }
     }
 }
@@ -401,6 +406,7 @@ impl<R: Registry> Supervisor<R> {
         let table = Arc::new(table);
         let (wake_rx, wake) = UnixStream::pair().map_err(StartError::Io)?;
         let reader = TableReader::new(&table);
+        let held = Held::default();
         // A full socket already holds a wake-up: writers must not block on it.
         wake.set_nonblocking(true).map_err(StartError::Io)?;
         let sigchld = signal_hook::low_level::pipe::register(
@@ -426,6 +432,7 @@ impl<R: Registry> Supervisor<R> {
             leftover_groups: Vec::new(),
             table: Arc::clone(&table),
             reader,
+            held: Arc::clone(&held),
             events,
             inbox,
             wake: wake_rx,
@@ -436,7 +443,7 @@ impl<R: Registry> Supervisor<R> {
             .name("procstore-reaper".to_owned())
             .spawn(move || reaper.run())
             .map_err(StartError::Io)?;
-        let control = Control { table, commands, wake: Arc::new(wake) };
+        let control = Control { table, commands, wake: Arc::new(wake), held };
         Ok((Supervisor { control, stop, reaper: Some(reaper) }, receiver))
     }
 
@@ -527,6 +534,12 @@ impl<R: Registry> Control<R> {
         self.ask(|reply| Command::Restart(name.to_owned(), reply))
     }
 
+    /// Whether child `id` was stopped by request ([`stop`](Self::stop)) and
+    /// waits to be started: down, but not for good.
+    pub fn is_held(&self, id: ProcessId) -> bool {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&id)
+    }
+
     fn wake_reaper(&self) {
         // Non-blocking: a full socket already holds a wake-up, so a failed write loses nothing.
         let _ = (&*self.wake).write(&[1]);
@@ -608,6 +621,8 @@ struct Reaper<R: Registry> {
     table: Arc<Table<R>>,
     /// Reads a child's state for the answer to a request.
     reader: TableReader<R>,
+    /// Children stopped by request; the reaper alone writes it.
+    held: Held,
     events: Sender<Event>,
     inbox: Receiver<Command>,
     wake: UnixStream,
@@ -723,6 +738,7 @@ impl<R: Registry> Reaper<R> {
     /// Starts child `id`, which is down, with a fresh backoff streak;
     /// returns its state.
     fn start_again(&mut self, id: ProcessId) -> ProcessState {
+        self.hold(id, false);
         let now = Instant::now();
         let run = self.child(id);
         run.restart_at = None;
@@ -730,6 +746,16 @@ impl<R: Registry> Reaper<R> {
         self.publish(id, now, |s| s.transition(Status::Starting));
         self.spawn(id);
         self.state_of(id)
+    }
+
+    /// Marks child `id` as stopped by request, or not.
+    fn hold(&self, id: ProcessId, held: bool) {
+        let mut set = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held {
+            set.insert(id)
+        } else {
+            set.remove(&id)
+        };
     }
 
     /// Child `id`'s state as the table has it.
@@ -766,6 +792,10 @@ impl<R: Registry> Reaper<R> {
                 let message =
                     format!("pid {} survived SIGKILL for {KILL_PATIENCE:?}; left unreaped", process.id());
                 self.report(id, EventKind::Problem(message));
+                // Given up on: the table says it is down, so it can be started again.
+                let run = self.child(id);
+                (run.killed, run.started) = (false, None);
+                self.publish(id, now, |s| s.signalled(libc::SIGKILL, SystemTime::now()));
             }
             done.push(id);
         }
@@ -773,6 +803,7 @@ impl<R: Registry> Reaper<R> {
             let Halt { then, waiting, .. } = self.child(id).halt.take().expect("listed above");
             let answer = match then {
                 Then::Remove => {
+                    self.hold(id, false);
                     let run = self.children.remove(&id).expect("listed above");
                     let removed = self
                         .table
@@ -783,7 +814,10 @@ impl<R: Registry> Reaper<R> {
                 }
                 Then::Restart if stopping_all => Err(ControlError::ShuttingDown),
                 Then::Restart => Ok(self.start_again(id)),
-                Then::Hold => Ok(self.state_of(id)),
+                Then::Hold => {
+                    self.hold(id, true);
+                    Ok(self.state_of(id))
+                }
             };
             for reply in waiting {
                 let _ = reply.send(answer.clone());

@@ -485,6 +485,11 @@ fn ctl_adds_stops_starts_restarts_and_removes_children_and_nothing_is_left_behin
         .spawn()
         .expect("start the binary");
     wait_for("the socket", || socket.exists());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&socket).expect("the socket").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the socket is its user's alone");
+    }
     wait_for("two running children", || ctl_status(&socket).iter().filter(|c| c.1 == "running").count() == 2);
     let mut pids: Vec<u64> = ctl_status(&socket).iter().filter_map(|c| c.2).collect();
     assert_eq!(ctl(&socket, &["status"]).0, Some(0));
@@ -506,7 +511,7 @@ fn ctl_adds_stops_starts_restarts_and_removes_children_and_nothing_is_left_behin
     pids.extend(ctl_status(&socket).iter().filter_map(|c| c.2));
     assert_eq!(ctl(&socket, &["remove", "extra"]).0, Some(0));
     let (code, _, err) = ctl(&socket, &["status", "extra"]);
-    assert!(code == Some(4) && err.contains("no child called `extra`"), "{err}");
+    assert!(code == Some(4) && err.contains("no child is named `extra`"), "{err}");
     assert_eq!(ctl_status(&socket).len(), 2);
 
     assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
@@ -528,7 +533,7 @@ fn a_second_supervisor_on_a_live_socket_fails_and_a_stale_one_is_replaced() {
     // A socket nobody listens on: what a supervisor killed outright leaves.
     drop(std::os::unix::net::UnixListener::bind(&socket).expect("bind"));
     assert!(socket.exists());
-    let first = in_runtime_dir(&["--children", "1", "--duration", "20", "--", "sleep", "30"], &dir)
+    let first = in_runtime_dir(&["--children", "1", "--duration", "300", "--", "sleep", "30"], &dir)
         .spawn()
         .expect("start the binary");
     wait_for("the first supervisor to answer", || ctl(&socket, &["status"]).0 == Some(0));
@@ -536,6 +541,7 @@ fn a_second_supervisor_on_a_live_socket_fails_and_a_stale_one_is_replaced() {
     let output = wait_with_timeout(second, Duration::from_secs(20));
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("another supervisor is listening on"), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains("started as pid"), "it started a child: {}", text(&output.stdout));
     assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
     assert!(wait_with_timeout(first, Duration::from_secs(20)).status.success());
     assert!(!socket.exists());
@@ -576,9 +582,10 @@ env = { PROCSTORE_TEST_ROLE = "shell" }
 "#,
     );
     let config = path.to_str().expect("a UTF-8 path");
-    let mut child = supervisor(&["--config", config, "--duration", "1", "--refresh-ms", "50"])
-        .spawn()
-        .expect("start the binary");
+    // Stopped by Ctrl-C once checked: a short --duration could end the
+    // children before a slow machine (qemu) reads their environment.
+    let mut child =
+        supervisor(&["--config", config, "--refresh-ms", "50"]).spawn().expect("start the binary");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut started = Vec::new();
     let mut line = String::new();
@@ -592,6 +599,7 @@ env = { PROCSTORE_TEST_ROLE = "shell" }
     for (name, pid) in &started {
         assert!(has_variable(*pid, &format!("PROCSTORE_TEST_ROLE={name}")), "{name} (pid {pid})");
     }
+    signal(&child, libc::SIGINT);
     let mut rest = String::new();
     let output = wait_with_timeout(child, Duration::from_secs(30));
     stdout.read_to_string(&mut rest).expect("read the rest");
@@ -600,7 +608,7 @@ env = { PROCSTORE_TEST_ROLE = "shell" }
     let mut names: Vec<&str> = started.iter().map(|(name, _)| name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["shell", "sleeper"]);
-    assert!(rest.contains("duration reached: 2 children stopped and reaped"), "{rest}");
+    assert!(rest.contains("interrupted: 2 children stopped and reaped"), "{rest}");
 }
 
 #[test]
@@ -621,4 +629,22 @@ fn a_bad_config_file_is_an_error_at_its_line_and_field() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("cannot be used with"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_child_stopped_by_ctl_waits_for_a_start_even_where_it_would_not_restart() {
+    let dir = runtime_dir();
+    let socket = dir.join("procstore-supervisor.sock");
+    let args = ["--restart", "never", "--children", "1", "--refresh-ms", "20", "--", "sleep", "30"];
+    let run = in_runtime_dir(&args, &dir).spawn().expect("start the binary");
+    wait_for("a running child", || ctl(&socket, &["status"]).0 == Some(0));
+    assert_eq!(ctl(&socket, &["stop", "sleep-0"]).0, Some(0));
+    // Under `--restart never` a stopped child is down for good, which ends
+    // the supervisor within a refresh; one stopped by request is not.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(ctl(&socket, &["status"]).0, Some(3), "the supervisor is gone");
+    assert_eq!(ctl(&socket, &["start", "sleep-0"]).0, Some(0));
+    assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
+    assert!(wait_with_timeout(run, Duration::from_secs(20)).status.success());
+    std::fs::remove_dir(&dir).expect("nothing else is left in the runtime dir");
 }

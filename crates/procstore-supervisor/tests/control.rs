@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use procstore_atomic::{ArcSwapCacheStore, CowHandles};
-use procstore_supervisor::control::{ControlClient, ControlServer, ErrorKind, Limits, Request, Response};
+use procstore_supervisor::control::{
+    ControlClient, ControlServer, ControlSocket, ErrorKind, Limits, Request, Response,
+};
 use procstore_supervisor::{ChildSpec, Config, Supervisor};
 
 type Registry = CowHandles<ArcSwapCacheStore>;
@@ -98,7 +100,7 @@ fn malformed_and_unknown_requests_get_an_error_and_the_connection_stays_usable()
     writer.write_all(b"{\"command\":\"status\",\"names\":[\"nobody\"]}\n").expect("write");
     let response = answer(&mut reader);
     assert_eq!(kind(&response), Some(ErrorKind::UnknownChild));
-    assert_eq!(response.error.expect("an error").message, "no child called `nobody`");
+    assert_eq!(response.error.expect("an error").message, "no child is named `nobody`");
     writer.write_all(b"{\"command\":\"status\"}\n").expect("write");
     let response = answer(&mut reader);
     assert!(response.ok && response.children.len() == 1, "{response:?}");
@@ -125,7 +127,7 @@ fn an_oversized_request_is_refused_and_the_connection_closed() {
 
 #[test]
 fn a_client_that_sends_nothing_is_timed_out() {
-    let limits = Limits { idle_timeout: Duration::from_millis(200), ..Limits::default() };
+    let limits = Limits { idle_timeout: Duration::from_secs(1), ..Limits::default() };
     let running = Running::start(1, limits);
     let start = Instant::now();
     let mut reader = BufReader::new(running.connect());
@@ -141,13 +143,30 @@ fn a_client_that_sends_nothing_is_timed_out() {
 #[test]
 fn clients_that_leave_mid_reply_do_not_hurt_the_server() {
     let running = Running::start(64, Limits::default());
-    for _ in 0..50 {
+    // 200 answers of 64 children each, megabytes: more than the socket
+    // buffers, so the server is still writing when the client leaves.
+    let requests = "{\"command\":\"status\"}\n".repeat(200);
+    for _ in 0..10 {
         let mut stream = running.connect();
-        // A large answer (64 children), never read: the server's write fails.
-        stream.write_all(b"{\"command\":\"status\"}\n{\"command\":\"status\"}\n").expect("write");
+        stream.write_all(requests.as_bytes()).expect("write");
+        let mut some = [0u8; 100];
+        stream.read_exact(&mut some).expect("the first answer starts");
         drop(stream);
     }
     status_works(&running);
+}
+
+#[test]
+fn something_other_than_a_socket_at_the_path_is_left_alone() {
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ctl-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("make a dir");
+    let path = dir.join("not-a-socket");
+    std::fs::write(&path, "precious").expect("write");
+    let error = ControlSocket::bind(&path).expect_err("a file is in the way");
+    assert!(error.to_string().contains("exists and is not a socket"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).expect("still there"), "precious");
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
 #[test]
@@ -189,7 +208,7 @@ fn one_client_past_the_limit_is_told_the_server_is_busy() {
 }
 
 #[test]
-fn shutdown_raises_the_flag_and_requests_under_way_still_get_answers() {
+fn stop_start_and_add_answer_with_the_child_and_shutdown_raises_the_flag() {
     let running = Running::start(2, Limits::default());
     let mut client = running.client();
     let stopped = client.request(&Request::Stop { name: "sleeper-0".to_owned() }).expect("stop");
