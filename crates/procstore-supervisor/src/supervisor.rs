@@ -726,7 +726,13 @@ impl<R: Registry> Reaper<R> {
             return;
         }
         run.halt = Some(Halt { kill_at: now + self.stop_grace, then, waiting: vec![reply] });
-        if run.restart_at.take().is_some() && run.status == Status::Backoff {
+        let in_backoff = run.restart_at.take().is_some() && run.status == Status::Backoff;
+        // Held from the request on: whoever sees it go down must not take it
+        // for down for good, even before the stop is answered.
+        if then == Then::Hold {
+            self.hold(id, true);
+        }
+        if in_backoff {
             self.publish(id, now, |s| s.transition(Status::Stopped));
         }
         if let Some(pid) = self.children[&id].process.as_ref().map(Child::id) {
@@ -814,10 +820,7 @@ impl<R: Registry> Reaper<R> {
                 }
                 Then::Restart if stopping_all => Err(ControlError::ShuttingDown),
                 Then::Restart => Ok(self.start_again(id)),
-                Then::Hold => {
-                    self.hold(id, true);
-                    Ok(self.state_of(id))
-                }
+                Then::Hold => Ok(self.state_of(id)),
             };
             for reply in waiting {
                 let _ = reply.send(answer.clone());
