@@ -249,7 +249,10 @@ impl RegistryPicker for Live {
         let refresh = Duration::from_millis(self.args.refresh_ms);
         let why = loop {
             view.absorb(events.try_iter());
+            // Held before or after the read: see `Control::held`.
+            let held_before = control.held();
             let states = view.draw(started.elapsed(), queries.total());
+            let held_after = control.held();
             if interrupted.load(Ordering::Relaxed) {
                 break "interrupted";
             }
@@ -262,8 +265,8 @@ impl RegistryPicker for Live {
             // An empty table waits for `ctl add`.
             let restart_of = |name: &str| own_restart.get(name).copied().unwrap_or(restart);
             // A child stopped with `ctl stop` waits for `ctl start`.
-            let down_for_good =
-                |s: &ProcessState| !control.is_held(s.id()) && settled(s.status(), restart_of(s.name()));
+            let held = |s: &ProcessState| held_before.contains(&s.id()) || held_after.contains(&s.id());
+            let down_for_good = |s: &ProcessState| !held(s) && settled(s.status(), restart_of(s.name()));
             if !states.is_empty() && states.iter().all(down_for_good) {
                 break "every child is down for good";
             }

@@ -534,10 +534,13 @@ impl<R: Registry> Control<R> {
         self.ask(|reply| Command::Restart(name.to_owned(), reply))
     }
 
-    /// Whether child `id` was stopped by request ([`stop`](Self::stop)) and
-    /// waits to be started: down, but not for good.
-    pub fn is_held(&self, id: ProcessId) -> bool {
-        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&id)
+    /// The children stopped by request ([`stop`](Self::stop)) that wait to
+    /// be started: down, but not for good. A child is held from the request
+    /// until the table shows it starting again, so a caller that takes this
+    /// both before and after reading the table, and counts a child held if
+    /// either says so, never sees a held child down and not held.
+    pub fn held(&self) -> std::collections::BTreeSet<ProcessId> {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     fn wake_reaper(&self) {
@@ -744,12 +747,14 @@ impl<R: Registry> Reaper<R> {
     /// Starts child `id`, which is down, with a fresh backoff streak;
     /// returns its state.
     fn start_again(&mut self, id: ProcessId) -> ProcessState {
-        self.hold(id, false);
         let now = Instant::now();
         let run = self.child(id);
         run.restart_at = None;
         run.streak = Streak::default();
         self.publish(id, now, |s| s.transition(Status::Starting));
+        // Released only once the table shows it starting: a view between
+        // the two must not see it down and not held.
+        self.hold(id, false);
         self.spawn(id);
         self.state_of(id)
     }
@@ -809,12 +814,12 @@ impl<R: Registry> Reaper<R> {
             let Halt { then, waiting, .. } = self.child(id).halt.take().expect("listed above");
             let answer = match then {
                 Then::Remove => {
-                    self.hold(id, false);
                     let run = self.children.remove(&id).expect("listed above");
                     let removed = self
                         .table
                         .remove(id)
                         .map_err(|_| ControlError::Table(TableError::UnknownName(run.spec.name)));
+                    self.hold(id, false);
                     let _ = self.events.send(Event { child: id, name: run.name, kind: EventKind::Removed });
                     removed
                 }

@@ -643,7 +643,8 @@ fn a_child_stopped_by_ctl_waits_for_a_start_even_where_it_would_not_restart() {
     // the supervisor within a refresh; one stopped by request is not.
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(ctl(&socket, &["status"]).0, Some(3), "the supervisor is gone");
-    assert_eq!(ctl(&socket, &["start", "sleep-0"]).0, Some(0));
+    let (code, out, err) = ctl(&socket, &["start", "sleep-0"]);
+    assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(ctl(&socket, &["shutdown"]).0, Some(0));
     assert!(wait_with_timeout(run, Duration::from_secs(20)).status.success());
     std::fs::remove_dir(&dir).expect("nothing else is left in the runtime dir");
