@@ -485,12 +485,13 @@ fn ctl_adds_stops_starts_restarts_and_removes_children_and_nothing_is_left_behin
         .spawn()
         .expect("start the binary");
     wait_for("the socket", || socket.exists());
+    wait_for("two running children", || ctl_status(&socket).iter().filter(|c| c.1 == "running").count() == 2);
     {
+        // Set before the server answers anything (bind, chmod, then serve).
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&socket).expect("the socket").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the socket is its user's alone");
     }
-    wait_for("two running children", || ctl_status(&socket).iter().filter(|c| c.1 == "running").count() == 2);
     let mut pids: Vec<u64> = ctl_status(&socket).iter().filter_map(|c| c.2).collect();
     assert_eq!(ctl(&socket, &["status"]).0, Some(0));
 
