@@ -201,19 +201,27 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
 }
 
 impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
-    /// This thread's reader of `handle`'s store, made on first use, stamped
-    /// as seen by list number `listed`.
+    /// This thread's reader of `handle`'s store, made on first use (stamped
+    /// with list number `listed`). `list` passes `stamp` to mark every
+    /// reader it saw; `get` does not, so a hit writes nothing: a reader made
+    /// since the last list carries that list's number, and the next list
+    /// stamps it before it drops the unstamped.
     fn store_reader<'r>(
         stores: &'r mut Vec<Option<CachedReader<S::Reader>>>,
         handle: &Handle<S>,
         listed: u64,
+        stamp: bool,
     ) -> &'r mut S::Reader {
         if stores.len() <= handle.slot {
             stores.resize_with(handle.slot + 1, || None);
         }
         let cached = &mut stores[handle.slot];
         match cached {
-            Some(c) if c.generation == handle.generation => c.listed = listed,
+            Some(c) if c.generation == handle.generation => {
+                if stamp {
+                    c.listed = listed;
+                }
+            }
             _ => {
                 *cached = Some(CachedReader {
                     generation: handle.generation,
@@ -237,7 +245,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         f: impl FnOnce(&ProcessState) -> R,
     ) -> Result<Option<R>, Self::Error> {
         let (stores, listed) = (&mut self.stores, self.lists);
-        self.map.get(id, |handle| Self::store_reader(stores, handle, listed).read(f)).transpose()
+        self.map.get(id, |handle| Self::store_reader(stores, handle, listed, false).read(f)).transpose()
     }
 
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error> {
@@ -245,7 +253,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         let (stores, listed) = (&mut self.stores, self.lists);
         let mut all = Vec::with_capacity(self.last_len);
         let mut stopped = None;
-        self.map.for_each(|handle| match Self::store_reader(stores, handle, listed).snapshot() {
+        self.map.for_each(|handle| match Self::store_reader(stores, handle, listed, true).snapshot() {
             Ok(state) => all.push(state),
             Err(e) => stopped = Some(e),
         });

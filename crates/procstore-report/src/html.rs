@@ -36,7 +36,7 @@ ul.verdicts li{margin:.3rem 0}.v-holds{color:#1b6e20}.v-partly{color:#8a5a00}
 
 /// Renders `results` as the text of `index.html`.
 pub fn render_html(results: &Results) -> String {
-    encode(&report::document(results))
+    encode(&report::document(results, None, &[]))
 }
 
 /// `document` as a complete page.

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::doc::slug;
+use crate::instructions::{CALLGRIND_SCHEMA, CallgrindCounts, INSTRUCTIONS_SCHEMA, Instructions};
 use crate::schema::{Results, SCHEMA_VERSION};
-use crate::validate::validate;
+use crate::validate::{validate, validate_callgrind_counts, validate_instructions};
 
 /// The oldest schema this renderer still reads.
 const OLDEST_SCHEMA_VERSION: u32 = 1;
@@ -121,12 +122,12 @@ fn parse(path: &Path, text: &str) -> Result<Results, LoadError> {
         schema_version: Option<u32>,
     }
 
-    let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e, RESULTS))?;
     let found = version.schema_version;
     if !found.is_some_and(|v| (OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&v)) {
         return Err(LoadError::Schema { path: path.to_owned(), found, expected: SCHEMA_VERSION });
     }
-    let mut results: Results = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    let mut results: Results = serde_json::from_str(text).map_err(|e| json_error(path, &e, RESULTS))?;
     if found == Some(OLDEST_SCHEMA_VERSION) {
         assign_ids(&mut results);
     }
@@ -150,12 +151,106 @@ fn id_for(label: &str) -> String {
     procstore_catalog::id_for_label(label).map_or_else(|| slug(label), str::to_owned)
 }
 
-fn json_error(path: &Path, error: &serde_json::Error) -> LoadError {
+/// What a results file is, for [`json_error`].
+const RESULTS: &str = "a results file";
+/// What an instructions file is, for [`json_error`].
+const INSTRUCTIONS: &str = "an instructions file";
+/// What a callgrind counts file is, for [`json_error`].
+const CALLGRIND: &str = "an instruction-counts file";
+
+/// Reads `path`, an `instructions.json` (`scripts/instructions.sh` writes
+/// it), and checks its shape; `Ok(None)` when there is no such file.
+pub fn load_instructions(path: &Path) -> Result<Option<Instructions>, LoadError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(source) if source.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
+    };
+    parse_instructions(path, &text).map(Some)
+}
+
+/// Checks `text`, the content of `path`, the way [`load_instructions`] does.
+fn parse_instructions(path: &Path, text: &str) -> Result<Instructions, LoadError> {
+    /// Just the version, as in [`parse`].
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: Option<u32>,
+    }
+
+    let invalid = |problem: String| LoadError::Invalid { path: path.to_owned(), problem };
+    let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e, INSTRUCTIONS))?;
+    match version.schema_version {
+        Some(INSTRUCTIONS_SCHEMA) => {}
+        Some(found) => {
+            return Err(invalid(format!(
+                "written by instructions schema {found}, this renderer reads schema \
+                 {INSTRUCTIONS_SCHEMA}; re-run scripts/instructions.sh"
+            )));
+        }
+        None => {
+            return Err(invalid(format!(
+                "no schema_version field (this renderer reads instructions schema \
+                 {INSTRUCTIONS_SCHEMA}): not an instructions file, or re-run scripts/instructions.sh"
+            )));
+        }
+    }
+    let instructions: Instructions =
+        serde_json::from_str(text).map_err(|e| json_error(path, &e, INSTRUCTIONS))?;
+    validate_instructions(&instructions).map_err(invalid)?;
+    Ok(instructions)
+}
+
+/// Reads `path`, a `reports/<arch>-linux/instruction-counts.json`
+/// (`procstore-instructions` writes it: what every probe executes under
+/// callgrind), and checks it; `Ok(None)` when there is no such file.
+pub fn load_callgrind_counts(path: &Path) -> Result<Option<CallgrindCounts>, LoadError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(source) if source.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
+    };
+    parse_callgrind_counts(path, &text).map(Some)
+}
+
+/// Checks `text`, the content of `path`, the way [`load_callgrind_counts`] does.
+fn parse_callgrind_counts(path: &Path, text: &str) -> Result<CallgrindCounts, LoadError> {
+    /// Just the version, as in [`parse`].
+    #[derive(Deserialize)]
+    struct Version {
+        schema: Option<u32>,
+    }
+
+    let invalid = |problem: String| LoadError::Invalid { path: path.to_owned(), problem };
+    let version: Version = serde_json::from_str(text).map_err(|e| json_error(path, &e, CALLGRIND))?;
+    match version.schema {
+        Some(CALLGRIND_SCHEMA) => {}
+        Some(found) => {
+            return Err(invalid(format!(
+                "written by instruction-counts schema {found}, this renderer reads schema \
+                 {CALLGRIND_SCHEMA}; re-run procstore-instructions"
+            )));
+        }
+        None => {
+            return Err(invalid(format!(
+                "no schema field (this renderer reads instruction-counts schema {CALLGRIND_SCHEMA}): \
+                 not an instruction-counts file"
+            )));
+        }
+    }
+    let counts: CallgrindCounts = serde_json::from_str(text).map_err(|e| json_error(path, &e, CALLGRIND))?;
+    let dir = path.parent().and_then(Path::file_name).and_then(|name| name.to_str());
+    validate_callgrind_counts(&counts, dir).map_err(invalid)?;
+    Ok(counts)
+}
+
+/// `error` of `path`, a file that should be `what` (e.g. [`RESULTS`]).
+fn json_error(path: &Path, error: &serde_json::Error, what: &str) -> LoadError {
     use serde_json::error::Category;
+    let not_what = format!("valid JSON but not {what}");
     let what = match error.classify() {
         Category::Eof => "the file ends early (truncated or empty?)",
         Category::Syntax => "not valid JSON",
-        Category::Data => "valid JSON but not a results file",
+        Category::Data => not_what.as_str(),
         Category::Io => "cannot read",
     };
     let (line, column) = (error.line(), error.column());

@@ -9,7 +9,7 @@ use crate::schema::Results;
 
 /// Renders `results` as the text of `REPORT.md`.
 pub fn render_markdown(results: &Results) -> String {
-    encode(&report::document(results))
+    encode(&report::document(results, None, &[]))
 }
 
 /// `document` as markdown.

@@ -5,7 +5,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::load::{LoadError, load};
+use crate::instructions::{CALLGRIND_FILE, CallgrindCounts, INSTRUCTIONS_FILE};
+use crate::load::{LoadError, load, load_callgrind_counts, load_instructions};
 use crate::report;
 use crate::schema::Results;
 use crate::{compare, html, markdown};
@@ -111,10 +112,13 @@ impl fmt::Display for RenderError {
 impl std::error::Error for RenderError {}
 
 /// Renders `reports/<dir>/REPORT.md` and `index.html` for every
-/// `reports/<dir>/results.json`, then `reports/README.md` and
-/// `reports/index.html` comparing them. A results file that cannot be used
-/// does not stop the others: every problem is returned together, after the
-/// rest was rendered. Returns the files written.
+/// `reports/<dir>/results.json` (with the section on what each read
+/// compiles to where `reports/instructions.json` exists, and every
+/// `reports/<dir>/instruction-counts.json` in it), then
+/// `reports/README.md` and `reports/index.html` comparing them. A results
+/// file that cannot be used does not stop the others: every problem is
+/// returned together, after the rest was rendered. Returns the files
+/// written.
 pub fn render_all(reports: &Path) -> Result<Vec<PathBuf>, RenderError> {
     let entries = fs::read_dir(reports).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => RenderError::NoReportsDir { path: reports.to_owned() },
@@ -132,11 +136,18 @@ pub fn render_all(reports: &Path) -> Result<Vec<PathBuf>, RenderError> {
 
     let mut written = Vec::new();
     let mut problems = Vec::new();
+    // Compiler output, one file for every architecture: a bad one is a
+    // problem, and the reports render without its section.
+    let instructions = load_instructions(&reports.join(INSTRUCTIONS_FILE)).unwrap_or_else(|error| {
+        problems.push(Problem::Load(error));
+        None
+    });
+    let counts = callgrind_counts(reports, &mut problems);
     let mut runs: Vec<(String, Results)> = Vec::new();
     for (name, dir) in dirs {
         match load(&dir.join(RESULTS_FILE)) {
             Ok(results) => {
-                let document = report::document(&results);
+                let document = report::document(&results, instructions.as_ref(), &counts);
                 for (file, text) in
                     [("REPORT.md", markdown::encode(&document)), ("index.html", html::encode(&document))]
                 {
@@ -170,6 +181,37 @@ pub fn render_all(reports: &Path) -> Result<Vec<PathBuf>, RenderError> {
     } else {
         Err(RenderError::Failed { path: reports.to_owned(), rendered: runs.len(), problems })
     }
+}
+
+/// Every `reports/<dir>/instruction-counts.json`, results beside it or
+/// not, native architectures first; a bad one is a problem and left out.
+fn callgrind_counts(reports: &Path, problems: &mut Vec<Problem>) -> Vec<CallgrindCounts> {
+    let mut files: Vec<PathBuf> = fs::read_dir(reports)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path().join(CALLGRIND_FILE))
+                .filter(|file| file.exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut counts: Vec<CallgrindCounts> = Vec::new();
+    for file in files {
+        match load_callgrind_counts(&file) {
+            Ok(Some(found)) if counts.iter().any(|c| c.arch == found.arch) => {
+                problems.push(Problem::Load(LoadError::Invalid {
+                    path: file,
+                    problem: format!("a second instruction-counts file for arch {:?}", found.arch),
+                }));
+            }
+            Ok(Some(found)) => counts.push(found),
+            Ok(None) => {}
+            Err(error) => problems.push(Problem::Load(error)),
+        }
+    }
+    counts.sort_by(|a, b| (a.emulated, &a.arch).cmp(&(b.emulated, &b.arch)));
+    counts
 }
 
 /// Writes `text` to `path` through a temporary file, so a reader never sees

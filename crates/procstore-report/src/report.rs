@@ -6,19 +6,26 @@ use crate::doc::{Block, Chart, Document, Inline, Style};
 use crate::figures::{Figures, REGISTRY_GROUPS, floors_last};
 use crate::format::{self, GAP};
 use crate::go_record::{GO_TABLE, GO_THREADS};
+use crate::instructions::{CallgrindCounts, Instructions};
 use crate::rows::{BASELINE_ID, Column, MainRow, main_rows, ratio};
 use crate::schema::{Results, groups};
 use crate::svg::{Bar, BarChart, LineChart, Series};
 use crate::table::Table;
 use crate::thresholds::{self, EMULATED, FLOOR_TARGET, PACED_SHARE, REGISTRY_FLOOR_TARGET, STARVED_SHARE};
-use crate::{reclamation, recommend, workload};
+use crate::{disassembly, reclamation, recommend, workload};
 use procstore_catalog::Family;
 
 /// Criterion's own report, relative to `reports/<slug>/`.
 const CRITERION_REPORT: &str = "../../target/criterion/report/index.html";
 
-/// One architecture's report, every section in reading order.
-pub(crate) fn document(results: &Results) -> Document {
+/// One architecture's report, every section in reading order; with
+/// `instructions`, what each read compiles to as well, and what `counts`
+/// (every architecture's callgrind counts) say each path executes.
+pub(crate) fn document(
+    results: &Results,
+    instructions: Option<&Instructions>,
+    counts: &[CallgrindCounts],
+) -> Document {
     let figures = Figures::new(results);
     let rows = main_rows(&figures);
     let machine = &results.machine;
@@ -64,6 +71,9 @@ pub(crate) fn document(results: &Results) -> Document {
     recommend::section(&results.workload, &mut doc);
     doc.table(2, floor_table(&figures, &rows));
     doc.table(2, floor_gap_table(&figures, &rows));
+    if let Some(instructions) = instructions {
+        disassembly::section(instructions, counts, &mut doc);
+    }
     let claims = claims(&figures, &rows);
     doc.table(2, claims_table(&claims));
     doc.push(Block::Verdicts(claims));
@@ -584,7 +594,7 @@ mod tests {
     fn the_committed_run_loses_no_figure() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/x86_64-linux/results.json");
         let results = load(&path).unwrap();
-        let md = encode(&document(&results));
+        let md = encode(&document(&results, None, &[]));
         let mut missing = Vec::new();
         let mut check = |label: &str, value: String, what: &str| {
             if !shown(&md, label, &value) {

@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 
+use crate::instructions::{CALLGRIND_KINDS, CallgrindCounts, FunctionCounts, Instructions, PathCounts};
 use crate::schema::{
     Garbage, Machine, Percentiles, ReclamationRecord, Record, Results, RunConfig, WorkloadRecord,
 };
@@ -163,6 +164,133 @@ fn percentiles(field: &str, p: &Percentiles) -> Result<(), String> {
                 shown(high)
             ));
         }
+    }
+    Ok(())
+}
+
+/// Checks an `instructions.json`; the error names the strategy, the path and
+/// the field.
+pub(crate) fn validate_instructions(doc: &Instructions) -> Result<(), String> {
+    if doc.configurations.is_empty() {
+        return Err("field configurations is empty, the tables need at least one".to_owned());
+    }
+    let mut labels: Vec<&str> = Vec::new();
+    for (i, configuration) in doc.configurations.iter().enumerate() {
+        let label = configuration.label.as_str();
+        if label.is_empty() {
+            return Err(format!("configurations[{i}]: field label is empty"));
+        }
+        if labels.contains(&label) {
+            return Err(format!("configurations[{i}]: label {label:?} is listed twice"));
+        }
+        labels.push(label);
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for (i, strategy) in doc.strategies.iter().enumerate() {
+        if strategy.id.is_empty() {
+            return Err(format!("strategies[{i}]: field id is empty"));
+        }
+        if ids.contains(&strategy.id.as_str()) {
+            return Err(format!("strategy {:?} is listed twice", strategy.id));
+        }
+        ids.push(&strategy.id);
+        for (path, functions) in [("read", &strategy.read), ("update", &strategy.update)] {
+            for (label, counts) in functions {
+                let at = format!("strategy {:?}, {path} in {label:?}", strategy.id);
+                if !labels.contains(&label.as_str()) {
+                    return Err(format!("{at}: no such configuration (the configurations are {labels:?})"));
+                }
+                function_counts(counts).map_err(|problem| format!("{at}: {problem}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks an `instruction-counts.json` found in directory `dir` (e.g.
+/// `x86_64-linux`): its architecture is the directory's, and every path is
+/// a known kind of a named strategy, listed once, with finite,
+/// non-negative counts.
+pub(crate) fn validate_callgrind_counts(doc: &CallgrindCounts, dir: Option<&str>) -> Result<(), String> {
+    if doc.arch.is_empty() {
+        return Err("field arch is empty".to_owned());
+    }
+    if let Some(dir) = dir
+        && dir.split_once('-').map(|(arch, _)| arch) != Some(doc.arch.as_str())
+    {
+        return Err(format!("field arch is {:?}, but the file is in directory {dir:?}", doc.arch));
+    }
+    if doc.iterations == 0 {
+        return Err("field iterations is 0".to_owned());
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, path) in doc.paths.iter().enumerate() {
+        let at = format!("paths[{i}] ({:?})", path.path);
+        match path.path.split_once('/') {
+            Some((kind, id)) if CALLGRIND_KINDS.contains(&kind) && !id.is_empty() && !id.contains('/') => {}
+            _ => {
+                return Err(format!(
+                    "{at}: field path is not kind/id with kind one of {}",
+                    CALLGRIND_KINDS.join(", ")
+                ));
+            }
+        }
+        if seen.contains(&path.path.as_str()) {
+            return Err(format!("{at}: listed twice"));
+        }
+        seen.push(&path.path);
+        figure("instructions", path.instructions, AMOUNT).map_err(|problem| format!("{at}: {problem}"))?;
+        figure("allocations", path.allocations, AMOUNT).map_err(|problem| format!("{at}: {problem}"))?;
+    }
+    Ok(())
+}
+
+/// A function's paths: each consistent, and its own fast path no longer
+/// than its body.
+fn function_counts(counts: &FunctionCounts) -> Result<(), String> {
+    let paths = [("fast", counts.fast.as_ref()), ("fast_with_callees", counts.fast_with_callees.as_ref())];
+    for (name, path) in paths.into_iter().chain([("all", Some(&counts.all))]) {
+        if let Some(path) = path {
+            path_counts(path).map_err(|problem| format!("{name}: {problem}"))?;
+        }
+    }
+    if let Some(fast) = &counts.fast
+        && fast.instructions > counts.all.instructions
+    {
+        return Err(format!(
+            "fast: {} instructions, more than the {} of the whole function (all)",
+            fast.instructions, counts.all.instructions
+        ));
+    }
+    Ok(())
+}
+
+/// Every part no larger than its whole.
+fn path_counts(path: &PathCounts) -> Result<(), String> {
+    let parts = [
+        ("loads", path.loads, "instructions", path.instructions),
+        ("stores", path.stores, "instructions", path.instructions),
+        ("rmw", path.rmw, "instructions", path.instructions),
+        ("fences", path.fences, "instructions", path.instructions),
+        ("calls", path.calls, "instructions", path.instructions),
+        ("stack_loads", path.stack_loads, "loads", path.loads),
+        ("acquire_loads", path.acquire_loads, "loads", path.loads),
+        ("stack_stores", path.stack_stores, "stores", path.stores),
+        ("release_stores", path.release_stores, "stores", path.stores),
+        ("outline_rmw", path.outline_rmw, "rmw", path.rmw),
+        ("outline_rmw", path.outline_rmw, "calls", path.calls),
+    ];
+    for (part, value, whole, total) in parts {
+        if value > total {
+            return Err(format!("field {part} is {value}, more than its {whole} ({total})"));
+        }
+    }
+    if !path.mnemonics.is_empty() && path.mnemonics.len() as u64 != path.instructions {
+        return Err(format!(
+            "field mnemonics lists {} instructions, field instructions says {}",
+            path.mnemonics.len(),
+            path.instructions
+        ));
     }
     Ok(())
 }
