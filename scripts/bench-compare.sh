@@ -34,7 +34,9 @@ if ! base_commit=$(git rev-parse --verify --quiet "$base^{commit}"); then
   echo "bench-compare: $base is not a commit" >&2
   exit 1
 fi
-tree_target=${CARGO_TARGET_DIR:-$PWD/target}
+# Absolute: cargo runs the bench binary from benches/, so a relative
+# CRITERION_HOME would land there.
+tree_target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 export PROCSTORE_BENCH_PROFILE=quick
 base_target="$PWD/target/bench-compare-base"
 export CRITERION_HOME="$tree_target/bench-compare/criterion"
@@ -72,7 +74,7 @@ if [ "$base_commit" = "$(git rev-parse HEAD)" ] && tree_is_head; then
 fi
 
 worktree=$(mktemp -d)
-trap 'git worktree remove --force "$worktree" >/dev/null 2>&1 || rm -rf "$worktree"' EXIT
+trap 'git worktree remove --force "$worktree" >/dev/null 2>&1 || { rm -rf "$worktree"; git worktree prune; }' EXIT
 git worktree add --detach "$worktree" "$base_commit" >/dev/null
 if [ ! -f "$worktree/benches/benches/comparison.rs" ]; then
   echo "bench-compare: $base has no benchmark harness; nothing to compare"

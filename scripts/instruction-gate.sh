@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The instruction-count gate: every probe (a store's read and update, a
-# registry's get hit and miss, insert plus remove) runs under callgrind, and
+# The instruction-count gate: each probe (a store's read and update, a
+# registry's get hit and miss, insert plus remove; not the actors' nor the
+# papaya and scc handle maps', whose counts vary with the schedule or the
+# hash seed) runs under callgrind, and
 # the run fails when a read executes more than 20% (a write 50%) and more
 # than 3 instructions above the counts committed for this architecture, or
 # when a read allocates. Counts, unlike times, do not depend on a noisy
 # runner. (Writes get more room: their amortized work depends on the hash
 # seed each run draws.)
 # Then it proves it can fail: the same probe built with extra work in one
-# read path (feature inject-regression) must be caught, and only that path.
+# read path (feature inject-regression) must be caught, and its neighbour
+# (arc-swap's plain load, measured beside it) must not.
 #
 #   scripts/instruction-gate.sh            gate this architecture, then the proof
 #   scripts/instruction-gate.sh --record   write this architecture's baseline
@@ -39,6 +42,15 @@ if [ "$mode" = --record-aarch64 ]; then
   # Instruction counts are the guest's, so callgrind for arm64 run by
   # qemu-user counts what an Arm machine would execute for the same binary.
   target=aarch64-unknown-linux-gnu
+  for tool in qemu-aarch64 aarch64-linux-gnu-gcc dpkg-deb; do
+    command -v "$tool" >/dev/null || {
+      echo "instruction-gate: --record-aarch64 needs $tool (scripts/test-aarch64.sh installs the cross tools)" >&2
+      exit 1
+    }
+  done
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+  # Debian's mirror serves arm64 beside amd64; on Ubuntu, arm64 lives on
+  # ports.ubuntu.com and needs a sources entry of its own first.
   vg=target/valgrind-arm64
   if [ ! -x "$vg/usr/libexec/valgrind/callgrind-arm64-linux" ]; then
     dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64

@@ -8,7 +8,7 @@
 #
 #   x86_64       x86_64-unknown-linux-gnu, no RUSTFLAGS
 #   aarch64      aarch64-unknown-linux-gnu, no RUSTFLAGS: the ARMv8.0 baseline,
-#                whose atomics are calls to libgcc's outline helpers
+#                whose atomics are calls to outline helpers (compiler-builtins)
 #                (__aarch64_cas8_acq_rel ...) that pick LSE at run time
 #   aarch64+lse  aarch64-unknown-linux-gnu, RUSTFLAGS=-C target-feature=+lse:
 #                casal, ldaddal, swpal inline

@@ -97,6 +97,9 @@ fn main() -> ExitCode {
                 .iter()
                 .filter(|p| p.counted() && filter.as_deref().is_none_or(|f| p.path.contains(f)))
                 .collect();
+            if chosen.is_empty() {
+                return finish(Err(format!("no counted probe matches {:?}", filter.unwrap_or_default())));
+            }
             let result = counts::measure(&Callgrind { command: &command, emulated }, &probe, &chosen, &work)
                 .and_then(|counts| write_json(&out, &counts));
             let _ = std::fs::remove_dir_all(&work);
@@ -116,6 +119,13 @@ fn main() -> ExitCode {
                 Ok(both) => both,
                 Err(error) => return finish(Err(error)),
             };
+            if baseline_counts.rustc != current.rustc {
+                println!(
+                    "instruction gate: note: the baseline was counted with {}, this run with {}; another \
+                     compiler emits other code, so record new counts (--record) after a toolchain change",
+                    baseline_counts.rustc, current.rustc
+                );
+            }
             let verdict = counts::gate(&baseline_counts, &current, threshold, partial);
             print!("{}", verdict.table);
             if verdict.failures.is_empty() {

@@ -100,8 +100,9 @@ pub(crate) fn section(instructions: &Instructions, counts: &[CallgrindCounts], d
          path that ends in a panic or a trap does not return so does not count. A call into the same \
          binary weighs, and counts, its callee's own fast path, so the figures include what the \
          probe's callees do on theirs; calls into the C library and through a register count as one \
-         instruction. On aarch64 without LSE every atomic is a call to one of libgcc's outline \
-         helpers (__aarch64_cas8_acq_rel and friends), which picks LSE's single instruction or a \
+         instruction. On aarch64 without LSE every atomic is a call to one of the outline \
+         helpers linked into the binary (compiler-builtins' __aarch64_cas8_acq_rel and friends), \
+         which pick LSE's single instruction or a \
          load/store-exclusive loop at run time: each such call counts as an atomic RMW and as a call.",
     );
     doc.heading_marked(3, "Read: fast path", None);
@@ -325,9 +326,10 @@ fn callgrind(doc: &mut Document, counts: &[CallgrindCounts]) {
     doc.heading_marked(3, "Counted under callgrind", None);
     let compilers: Vec<String> = counts.iter().map(|c| format!("{} {}", c.heading(), c.rustc)).collect();
     let mut note = format!(
-        "Instructions and C-allocator calls executed per operation, counted by callgrind over {} \
-         calls (crate procstore-instructions, reports/<arch>-linux/instruction-counts.json; {}): our \
-         own binary's instructions, std and every callee included, the C library left out. These are \
+        "Instructions executed per operation, counted by callgrind (the difference of runs of {} \
+         and twice as many calls), and allocations per operation, counted by the probe's own \
+         allocator (crate procstore-instructions, reports/<arch>-linux/instruction-counts.json; {}): \
+         our own binary's instructions, std and every callee included, the C library left out. These are \
          executed counts on the path the probes take (the steady state, one reader, no nesting: a \
          guard is never already held), which is why crossbeam-epoch, seize and left-right count more \
          here than their fast path above, the nested-guard shortcut the probes never take. Every \

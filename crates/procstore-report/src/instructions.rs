@@ -194,7 +194,7 @@ pub struct CallgrindPath {
     /// Instructions per operation, the measuring loop's call of the probe
     /// included (the same for every path).
     pub instructions: f64,
-    /// Calls into the C allocator per operation.
+    /// Allocations per operation, as the probe's own allocator counts them.
     pub allocations: f64,
     /// Whether the path must not allocate (a read).
     pub read: bool,
