@@ -213,8 +213,10 @@ mod tests {
         struct Each(Vec<ReclamationRecord>);
         impl procstore_catalog::StoreVisitor for Each {
             fn visit<S: StateStore>(&mut self, entry: &'static Entry) {
+                // Long enough that a paced writer publishes something even
+                // under qemu on a loaded machine (30 ms once saw none).
                 let durations =
-                    Durations { garbage: Duration::from_millis(30), stall: Duration::from_millis(60) };
+                    Durations { garbage: Duration::from_millis(300), stall: Duration::from_millis(60) };
                 self.0.push(measure::<S>(entry, 1, RATE, durations));
             }
         }
