@@ -158,15 +158,19 @@ const INSTRUCTIONS: &str = "an instructions file";
 /// What a callgrind counts file is, for [`json_error`].
 const CALLGRIND: &str = "an instruction-counts file";
 
+/// The text of `path`; `Ok(None)` when there is no such file.
+fn read_if_present(path: &Path) -> Result<Option<String>, LoadError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(source) if source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(LoadError::Read { path: path.to_owned(), source }),
+    }
+}
+
 /// Reads `path`, an `instructions.json` (`scripts/instructions.sh` writes
 /// it), and checks its shape; `Ok(None)` when there is no such file.
 pub fn load_instructions(path: &Path) -> Result<Option<Instructions>, LoadError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(source) if source.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
-    };
-    parse_instructions(path, &text).map(Some)
+    read_if_present(path)?.map(|text| parse_instructions(path, &text)).transpose()
 }
 
 /// Checks `text`, the content of `path`, the way [`load_instructions`] does.
@@ -204,12 +208,7 @@ fn parse_instructions(path: &Path, text: &str) -> Result<Instructions, LoadError
 /// (`procstore-instructions` writes it: what every probe executes under
 /// callgrind), and checks it; `Ok(None)` when there is no such file.
 pub fn load_callgrind_counts(path: &Path) -> Result<Option<CallgrindCounts>, LoadError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(source) if source.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(LoadError::Read { path: path.to_owned(), source }),
-    };
-    parse_callgrind_counts(path, &text).map(Some)
+    read_if_present(path)?.map(|text| parse_callgrind_counts(path, &text)).transpose()
 }
 
 /// Checks `text`, the content of `path`, the way [`load_callgrind_counts`] does.
