@@ -31,7 +31,7 @@ pub struct CowRegistryReader {
 
 /// Replaces the value in `cell` with `edit(copy of the current one)` by a
 /// CAS loop; an error from `edit` leaves it as it was. The copy-on-write
-/// registry and the copy-on-write handle map both write this way.
+/// registry and the copy-on-write handles both write this way.
 pub(crate) fn rcu<M: Clone, T, E>(
     cell: &ArcSwap<M>,
     mut edit: impl FnMut(&mut M) -> Result<T, E>,

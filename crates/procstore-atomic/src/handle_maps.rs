@@ -1,17 +1,14 @@
 //! The lock-free and sharded maps a [`HandleRegistry`] can keep its
-//! process stores in: papaya, scc's `HashIndex`, DashMap and a
-//! copy-on-write map behind arc-swap.
+//! process stores in: papaya, scc's `HashIndex` and DashMap. (The
+//! copy-on-write map has its own registry, [`CowHandles`](crate::CowHandles),
+//! whose readers skip the shared map.)
 //!
 //! [`HandleRegistry`]: procstore_core::HandleRegistry
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use arc_swap::{ArcSwap, Cache};
 use procstore_core::{Handle, HandleMap, HandleMapReader, HandleRegistry, ProcessId};
-
-use crate::cow_registry::rcu;
 
 /// The fast hasher the handle maps use by default: foldhash, seeded per
 /// map. Process ids are not attacker-chosen, so SipHash's DoS resistance
@@ -211,89 +208,9 @@ where
     }
 }
 
-type CowInner<V, H> = HashMap<ProcessId, V, H>;
-type CowShared<V, H> = Arc<ArcSwap<CowInner<V, H>>>;
-
-/// An immutable `HashMap` behind arc-swap, replaced whole on every insert
-/// or remove and read through a per-reader `Cache`: the cheapest read, and
-/// writes that copy the map (fine when processes come and go rarely).
-pub struct CowMap<V, H = FastHash> {
-    map: CowShared<V, H>,
-}
-
-/// A reader of a [`CowMap`]: pins the last map it saw until its next read.
-pub struct CowMapReader<V, H = FastHash> {
-    cache: Cache<CowShared<V, H>, Arc<CowInner<V, H>>>,
-}
-
-impl<V, H> std::fmt::Debug for CowMap<V, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CowMap").finish_non_exhaustive()
-    }
-}
-
-impl<V, H> std::fmt::Debug for CowMapReader<V, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CowMapReader").finish_non_exhaustive()
-    }
-}
-
-impl<V, H> HandleMap<V> for CowMap<V, H>
-where
-    V: Clone + Send + Sync + 'static,
-    H: BuildHasher + Clone + Default + Send + Sync + 'static,
-{
-    type Reader = CowMapReader<V, H>;
-
-    fn new() -> Self {
-        CowMap { map: Arc::new(ArcSwap::from_pointee(CowInner::with_hasher(H::default()))) }
-    }
-
-    fn reader(&self) -> Self::Reader {
-        CowMapReader { cache: Cache::new(Arc::clone(&self.map)) }
-    }
-
-    fn insert(&self, id: ProcessId, value: V) -> Result<(), V> {
-        let inserted = rcu(&self.map, |map| match map.contains_key(&id) {
-            true => Err(()),
-            false => Ok(map.insert(id, value.clone())),
-        });
-        inserted.map(|_| ()).map_err(|()| value)
-    }
-
-    fn get_cloned(&self, id: ProcessId) -> Option<V> {
-        self.map.load().get(&id).cloned()
-    }
-
-    fn remove(&self, id: ProcessId) -> Option<V> {
-        rcu(&self.map, |map| map.remove(&id).ok_or(())).ok()
-    }
-}
-
-impl<V, H> HandleMapReader<V> for CowMapReader<V, H>
-where
-    V: Clone + Send + Sync + 'static,
-    H: BuildHasher + Clone + Send + Sync + 'static,
-{
-    #[inline]
-    fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
-        self.cache.load().get(&id).map(f)
-    }
-
-    fn for_each(&mut self, mut f: impl FnMut(&V)) {
-        self.cache.load().values().for_each(&mut f);
-    }
-
-    fn len(&mut self) -> usize {
-        self.cache.load().len()
-    }
-}
-
 /// Process stores `S` in a [`PapayaMap`].
 pub type PapayaHandles<S, H = FastHash> = HandleRegistry<S, PapayaMap<Arc<Handle<S>>, H>>;
 /// Process stores `S` in an [`SccIndexMap`].
 pub type SccIndexHandles<S, H = FastHash> = HandleRegistry<S, SccIndexMap<Arc<Handle<S>>, H>>;
 /// Process stores `S` in a [`DashMapHandles`] map.
 pub type DashMapHandleRegistry<S, H = FastHash> = HandleRegistry<S, DashMapHandles<Arc<Handle<S>>, H>>;
-/// Process stores `S` in a [`CowMap`].
-pub type CowHandles<S, H = FastHash> = HandleRegistry<S, CowMap<Arc<Handle<S>>, H>>;

@@ -47,7 +47,12 @@
 //!
 //! Registries: [`DashMapRegistry`] (a sharded lock per bucket group) and
 //! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap: reads at
-//! `Cache` speed, every write copies the map).
+//! `Cache` speed, every write copies the map). Registries of handles, each
+//! process in its own store: papaya, scc's `HashIndex` and DashMap hold
+//! the stores in a [`HandleRegistry`](procstore_core::HandleRegistry);
+//! [`CowHandles`] holds them in a copy-on-write map, and each of its
+//! readers indexes its own readers of the stores, so a read makes one
+//! lookup.
 
 /// `Debug` that names the type and nothing more, for stores and readers
 /// whose fields (foreign handles, raw pointers) say nothing a reader needs.
@@ -63,6 +68,7 @@ macro_rules! opaque_debug {
 
 mod arc_swap_store;
 mod arcshift_store;
+mod cow_handles;
 mod cow_registry;
 mod dashmap_registry;
 mod epoch_store;
@@ -74,12 +80,13 @@ mod sync;
 
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
 pub use arcshift_store::{ArcShiftReader, ArcShiftStore};
+pub use cow_handles::{CowHandles, CowHandlesReader};
 pub use cow_registry::{CowRegistry, CowRegistryReader};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
 pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{
-    CowHandles, CowMap, CowMapReader, DashMapHandleRegistry, DashMapHandles, FastHash, PapayaHandles,
-    PapayaMap, SccIndexHandles, SccIndexMap, SipHash,
+    DashMapHandleRegistry, DashMapHandles, FastHash, PapayaHandles, PapayaMap, SccIndexHandles, SccIndexMap,
+    SipHash,
 };
 pub use hazard_store::{HazardReader, HazardStore};
 pub use left_right_store::{LeftRightReader, LeftRightStore};

@@ -56,18 +56,66 @@ pub trait HandleMapReader<V>: Send + 'static {
     }
 }
 
+/// One process's store in a registry of handles, closed to updates once
+/// removed: no update publishes after its process's removal returned.
+pub struct Tenant<S> {
+    store: S,
+    /// Set by [`Tenant::close`] under the write lock; updates hold the read
+    /// lock.
+    removed: RwLock<bool>,
+}
+
+impl<S: StateStore> Tenant<S> {
+    /// A tenant whose store starts at `state`.
+    pub fn new(state: ProcessState) -> Self {
+        Tenant { store: S::new(state), removed: RwLock::new(false) }
+    }
+
+    /// The process's store, for making readers of it.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Applies `f` to the store, unless the process `id` was removed.
+    pub fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
+    where
+        F: FnMut(&ProcessState) -> Result<ProcessState, E>,
+    {
+        let removed = self.removed.read().unwrap_or_else(PoisonError::into_inner);
+        if *removed {
+            return Err(RegistryUpdateError::NotFound(id));
+        }
+        self.store.update(f).map_err(Into::into)
+    }
+
+    /// Closes the store to updates, once any in flight has published, and
+    /// returns its last state: call it after taking the tenant out of its
+    /// map.
+    pub fn close(&self) -> ProcessState {
+        let mut removed = self.removed.write().unwrap_or_else(PoisonError::into_inner);
+        *removed = true;
+        let Ok(last) = self.store.reader().snapshot() else {
+            unreachable!("a store answers while its owner holds it")
+        };
+        last
+    }
+}
+
+impl<S> fmt::Debug for Tenant<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tenant").finish_non_exhaustive()
+    }
+}
+
 /// One process: its store, and what readers need to find their own reader
 /// of it.
 pub struct Handle<S> {
-    store: S,
+    tenant: Tenant<S>,
     /// Index of this handle's reader in every registry reader's cache;
     /// reused after removal, so `generation` tells tenants apart.
     slot: usize,
     /// Unique per handle for the registry's lifetime.
     generation: u64,
-    /// Set by `remove` under the write lock; `update` holds the read lock,
-    /// so no update publishes after its process was removed.
-    removed: RwLock<bool>,
 }
 
 impl<S> fmt::Debug for Handle<S> {
@@ -163,10 +211,9 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
     fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
         let id = state.id();
         let handle = Arc::new(Handle {
-            store: S::new(state),
+            tenant: Tenant::new(state),
             slot: self.take_slot(),
             generation: self.generations.fetch_add(1, Ordering::Relaxed),
-            removed: RwLock::new(false),
         });
         self.map.insert(id, handle).map_err(|lost| {
             self.free_slot(lost.slot);
@@ -180,21 +227,12 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
     {
         // The map is not held while `f` runs: a lock map's lock would be.
         let handle = self.map.get_cloned(id).ok_or(RegistryUpdateError::NotFound(id))?;
-        let removed = handle.removed.read().unwrap_or_else(PoisonError::into_inner);
-        if *removed {
-            return Err(RegistryUpdateError::NotFound(id));
-        }
-        handle.store.update(f).map_err(Into::into)
+        handle.tenant.update(id, f)
     }
 
     fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
         let handle = self.map.remove(id).ok_or(RemoveError { id })?;
-        let mut removed = handle.removed.write().unwrap_or_else(PoisonError::into_inner);
-        *removed = true;
-        let Ok(last) = handle.store.reader().snapshot() else {
-            unreachable!("a store answers while its owner holds it")
-        };
-        drop(removed);
+        let last = handle.tenant.close();
         self.free_slot(handle.slot);
         Ok(last)
     }
@@ -226,7 +264,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
                 *cached = Some(CachedReader {
                     generation: handle.generation,
                     listed,
-                    reader: handle.store.reader(),
+                    reader: handle.tenant.store.reader(),
                 })
             }
         }

@@ -15,7 +15,7 @@ mod sync;
 mod traits;
 
 pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
-pub use handles::{Handle, HandleMap, HandleMapReader, HandleRegistry, HandleRegistryReader};
+pub use handles::{Handle, HandleMap, HandleMapReader, HandleRegistry, HandleRegistryReader, Tenant};
 pub use state::{ProcessId, ProcessState};
 pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};
