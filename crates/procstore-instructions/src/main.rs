@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             print!("{}", verdict.table);
             if verdict.failures.is_empty() {
                 println!(
-                    "instruction gate: passed ({} paths within +{read_percent}% (reads), +{write_percent}% (writes) \
+                    "instruction gate: passed ({} paths within +{read_percent}% (reads), +{write_percent}% (writes, misses) \
                      or +{instructions} instructions of {})",
                     current.paths.len(),
                     baseline.display()
