@@ -2,11 +2,10 @@
 # The instruction-count gate: each probe (a store's read and update, a
 # registry's get hit and miss, insert plus remove; not the actors' nor the
 # papaya and scc handle maps', whose counts vary with the schedule or the
-# hash seed) runs under callgrind, and
-# the run fails when a read executes more than 20% (a write or a get miss
-# 50%) and more
-# than 3 instructions above the counts committed for this architecture, or
-# when a read allocates. Counts, unlike times, do not depend on a noisy
+# hash seed) runs under callgrind, and the run fails when a read executes
+# more than 20% (a write or a get miss 50%) and more than 3 instructions
+# above the counts committed for this architecture, or when a read
+# allocates. Counts, unlike times, do not depend on a noisy
 # runner. (Writes and misses get more room: a write's amortized work and a
 # miss's probe length depend on the hash seed each run draws.)
 # Then it proves it can fail: the same probe built with extra work in one

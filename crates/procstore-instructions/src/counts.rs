@@ -8,6 +8,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 use crate::callgrind;
+use crate::probes::Kind;
 
 /// The version of [`Counts`]' JSON.
 pub const SCHEMA: u32 = 1;
@@ -205,13 +206,11 @@ fn rustc_version() -> String {
 pub struct Threshold {
     /// Relative growth of a read, e.g. 0.20.
     pub read: f64,
-    /// Relative growth of a write (update, insert-remove) or a get miss,
-    /// looser: a write's amortized work (when a map rehashes away its
-    /// tombstones, when a reclamation batch runs) and a miss's probe length
-    /// depend on the hash seed each run draws; the immutable map's
-    /// insert-remove took 435 and 538 instructions in two runs of the same
-    /// binary, its get miss 64.5 and 78.6.
-    pub write: f64,
+    /// Relative growth of a path whose count depends on the hash seed (a
+    /// write, a get miss: [`Kind::is_seed_dependent`]), looser: the
+    /// immutable map's insert-remove took 435 and 538 instructions in two
+    /// runs of the same binary, its get miss 64.5 and 78.6.
+    pub seeded: f64,
     /// Absolute growth in instructions per operation.
     pub absolute: f64,
 }
@@ -252,10 +251,8 @@ pub fn gate(baseline: &Counts, current: &Counts, threshold: Threshold, partial: 
         };
         let growth = now.instructions - base.instructions;
         let relative = if base.instructions > 0.0 { growth / base.instructions } else { 0.0 };
-        // A miss probes until the map shows the key absent: how far
-        // depends on the seed, as a write's amortized work does.
-        let seeded = !now.read || now.path.starts_with(&format!("{}/", crate::probes::Kind::GetMiss.name()));
-        let bound = if seeded { threshold.write } else { threshold.read };
+        let seeded = Kind::of_path(&now.path).map_or(!now.read, Kind::is_seed_dependent);
+        let bound = if seeded { threshold.seeded } else { threshold.read };
         let verdict = if growth > threshold.absolute && relative > bound {
             failures.push(format!(
                 "{}: {:.1} instructions per operation, baseline {:.1} (+{:.0}%)",
@@ -308,13 +305,13 @@ mod tests {
                     path: path.to_owned(),
                     instructions,
                     allocations,
-                    read: ["read/", "get-hit/", "get-miss/"].iter().any(|kind| path.starts_with(kind)),
+                    read: Kind::of_path(path).is_some_and(Kind::is_read),
                 })
                 .collect(),
         }
     }
 
-    const T: Threshold = Threshold { read: 0.10, write: 0.5, absolute: 3.0 };
+    const T: Threshold = Threshold { read: 0.10, seeded: 0.5, absolute: 3.0 };
 
     #[test]
     fn growth_past_both_bounds_fails_and_within_either_passes() {

@@ -74,9 +74,10 @@ enum Command {
         /// Relative growth of a read that fails, in percent
         #[arg(long, value_name = "PERCENT", default_value_t = 20.0)]
         read_percent: f64,
-        /// Relative growth of a write that fails, in percent
+        /// Relative growth that fails of a path whose count depends on the
+        /// hash seed (a write, a get miss), in percent
         #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
-        write_percent: f64,
+        seeded_percent: f64,
         /// Absolute growth that fails, in instructions per operation
         #[arg(long, value_name = "N", default_value_t = 3.0)]
         instructions: f64,
@@ -108,10 +109,10 @@ fn main() -> ExitCode {
         Command::Disasm(args) => {
             finish(procstore_instructions::disasm::run(&args).map(|wrote| println!("{wrote}")))
         }
-        Command::Gate { baseline, counts, read_percent, write_percent, instructions, partial } => {
+        Command::Gate { baseline, counts, read_percent, seeded_percent, instructions, partial } => {
             let threshold = Threshold {
                 read: read_percent / 100.0,
-                write: write_percent / 100.0,
+                seeded: seeded_percent / 100.0,
                 absolute: instructions,
             };
             let loaded = read_json(&baseline).and_then(|b| Ok((b, read_json(&counts)?)));
@@ -130,7 +131,7 @@ fn main() -> ExitCode {
             print!("{}", verdict.table);
             if verdict.failures.is_empty() {
                 println!(
-                    "instruction gate: passed ({} paths within +{read_percent}% (reads), +{write_percent}% (writes, misses) \
+                    "instruction gate: passed ({} paths within +{read_percent}% (reads), +{seeded_percent}% (writes, misses) \
                      or +{instructions} instructions of {})",
                     current.paths.len(),
                     baseline.display()

@@ -46,6 +46,21 @@ impl Kind {
     pub fn is_read(self) -> bool {
         matches!(self, Kind::Read | Kind::GetHit | Kind::GetMiss)
     }
+
+    /// Whether the path's count depends on the hash seed each run draws: a
+    /// write's amortized work (a rehash, a reclamation batch) and how far a
+    /// miss probes before the map shows the key absent.
+    pub fn is_seed_dependent(self) -> bool {
+        matches!(self, Kind::Update | Kind::GetMiss | Kind::InsertRemove)
+    }
+
+    /// The kind a probe path (`kind/strategy-id`) names.
+    pub fn of_path(path: &str) -> Option<Kind> {
+        let (name, _) = path.split_once('/')?;
+        [Kind::Read, Kind::Update, Kind::GetHit, Kind::GetMiss, Kind::InsertRemove]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
 }
 
 /// The measured operation: called once per iteration.
