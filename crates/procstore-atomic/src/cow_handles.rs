@@ -10,6 +10,10 @@
 //! snapshot it last saw, and on each read only checks that the snapshot is
 //! still current (one pointer compare). A get is then one lookup in the
 //! reader's own table and one read of the store.
+//!
+//! Each snapshot also records the ids its last few writes added or
+//! removed, so a reader that fell a few writes behind updates just those
+//! entries of its table; only one further behind rebuilds it whole.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,18 +29,55 @@ use procstore_core::{
 use crate::FastHash;
 use crate::cow_registry::rcu;
 
-type Snapshot<S, H> = HashMap<ProcessId, Arc<Tenant<S>>, H>;
+type Tenants<S, H> = HashMap<ProcessId, Arc<Tenant<S>>, H>;
 type Shared<S, H> = Arc<ArcSwap<Snapshot<S, H>>>;
+
+/// How many writes back a snapshot remembers which ids changed.
+const LOGGED_WRITES: usize = 32;
+
+/// One version of the map, and which ids its latest writes changed.
+struct Snapshot<S, H> {
+    tenants: Tenants<S, H>,
+    /// How many writes (adds and removes) made this snapshot.
+    version: u64,
+    /// The id that write `v` added or removed is at `v % LOGGED_WRITES`,
+    /// for the last `LOGGED_WRITES` writes.
+    changed: [ProcessId; LOGGED_WRITES],
+}
+
+impl<S, H: Clone> Clone for Snapshot<S, H> {
+    fn clone(&self) -> Self {
+        Snapshot { tenants: self.tenants.clone(), version: self.version, changed: self.changed }
+    }
+}
+
+impl<S, H> Snapshot<S, H> {
+    /// Notes that the write making this snapshot added or removed `id`.
+    fn log(&mut self, id: ProcessId) {
+        self.version += 1;
+        self.changed[(self.version % LOGGED_WRITES as u64) as usize] = id;
+    }
+
+    /// The ids the writes since `older` changed, if it is recent enough
+    /// for this snapshot to remember them all.
+    fn changed_since(&self, older: &Self) -> Option<impl Iterator<Item = ProcessId> + '_> {
+        let behind = self.version.checked_sub(older.version)?;
+        (behind <= LOGGED_WRITES as u64).then(|| {
+            (older.version + 1..=self.version).map(|v| self.changed[(v % LOGGED_WRITES as u64) as usize])
+        })
+    }
+}
 
 /// Every process's own store `S` in an immutable map behind arc-swap,
 /// replaced whole when a process is added or removed (a transition writes
 /// only its store).
 ///
 /// Each reader keeps, per process, its own reader of the store (an arc-swap
-/// `Cache`, a hazard pointer), indexed by id and rebuilt when the map
-/// changes. A steady-state read allocates and registers nothing; after an
-/// add or remove, each reader's next read rebuilds its index, O(processes),
-/// as the write itself copied the map.
+/// `Cache`, a hazard pointer), indexed by id. A steady-state read allocates
+/// and registers nothing. After an add or remove, each reader's next read
+/// updates the entries of the ids changed since its last read: O(1) per
+/// write, until a reader falls more than 32 writes behind; then it rebuilds
+/// its index, O(processes), as each write itself copied the map.
 pub struct CowHandles<S, H = FastHash> {
     map: Shared<S, H>,
 }
@@ -77,36 +118,49 @@ where
     type Reader = CowHandlesReader<S, H>;
 
     fn new() -> Self {
-        CowHandles { map: Arc::new(ArcSwap::from_pointee(Snapshot::with_hasher(H::default()))) }
+        let empty = Snapshot {
+            tenants: Tenants::with_hasher(H::default()),
+            version: 0,
+            // Placeholders: no reader asks for writes before the first.
+            changed: [ProcessId(0); LOGGED_WRITES],
+        };
+        CowHandles { map: Arc::new(ArcSwap::from_pointee(empty)) }
     }
 
     fn reader(&self) -> Self::Reader {
         let mut map = Cache::new(Arc::clone(&self.map));
         let indexed = Arc::clone(map.load());
-        let stores = index(&indexed, HashMap::with_hasher(H::default()));
+        let stores = index(&indexed.tenants, HashMap::with_hasher(H::default()));
         CowHandlesReader { map, indexed, stores }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
         let id = state.id();
         let tenant = Arc::new(Tenant::new(state));
-        rcu(&self.map, |map| match map.contains_key(&id) {
-            true => Err(InsertError { id }),
-            false => Ok(map.insert(id, Arc::clone(&tenant))),
+        rcu(&self.map, |map| {
+            if map.tenants.contains_key(&id) {
+                return Err(InsertError { id });
+            }
+            map.tenants.insert(id, Arc::clone(&tenant));
+            map.log(id);
+            Ok(())
         })
-        .map(|_| ())
     }
 
     fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
-        let tenant = self.map.load().get(&id).cloned().ok_or(RegistryUpdateError::NotFound(id))?;
+        let tenant = self.map.load().tenants.get(&id).cloned().ok_or(RegistryUpdateError::NotFound(id))?;
         tenant.update(id, f)
     }
 
     fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
-        let tenant = rcu(&self.map, |map| map.remove(&id).ok_or(RemoveError { id }))?;
+        let tenant = rcu(&self.map, |map| {
+            let tenant = map.tenants.remove(&id).ok_or(RemoveError { id })?;
+            map.log(id);
+            Ok(tenant)
+        })?;
         Ok(tenant.close())
     }
 }
@@ -115,18 +169,24 @@ where
 /// tenant is still there and dropping the rest (so a removed process's
 /// state is not kept alive).
 fn index<S: StateStore, H: BuildHasher + Default>(
-    snapshot: &Snapshot<S, H>,
+    tenants: &Tenants<S, H>,
     mut old: HashMap<ProcessId, Indexed<S>, H>,
 ) -> HashMap<ProcessId, Indexed<S>, H> {
-    let mut stores = HashMap::with_capacity_and_hasher(snapshot.len(), H::default());
-    for (&id, tenant) in snapshot {
+    let mut stores = HashMap::with_capacity_and_hasher(tenants.len(), H::default());
+    for (&id, tenant) in tenants {
         let indexed = match old.remove(&id) {
             Some(kept) if Arc::ptr_eq(&kept.tenant, tenant) => kept,
-            _ => Indexed { tenant: Arc::clone(tenant), reader: tenant.store().reader() },
+            _ => Indexed::new(tenant),
         };
         stores.insert(id, indexed);
     }
     stores
+}
+
+impl<S: StateStore> Indexed<S> {
+    fn new(tenant: &Arc<Tenant<S>>) -> Self {
+        Indexed { tenant: Arc::clone(tenant), reader: tenant.store().reader() }
+    }
 }
 
 impl<S, H> CowHandlesReader<S, H>
@@ -140,9 +200,35 @@ where
     fn refresh(&mut self) {
         let current = self.map.load();
         if !Arc::ptr_eq(current, &self.indexed) {
-            self.indexed = Arc::clone(current);
-            self.stores = index(&self.indexed, std::mem::take(&mut self.stores));
+            let current = Arc::clone(current);
+            self.catch_up(current);
         }
+    }
+
+    /// Updates the entries of the ids changed since the indexed snapshot
+    /// (the others have the same tenant in both), or, that many writes
+    /// behind, rebuilds the whole table.
+    #[cold]
+    fn catch_up(&mut self, current: Arc<Snapshot<S, H>>) {
+        match current.changed_since(&self.indexed) {
+            Some(changed) => {
+                for id in changed {
+                    match current.tenants.get(&id) {
+                        None => {
+                            self.stores.remove(&id);
+                        }
+                        Some(tenant) => match self.stores.get(&id) {
+                            Some(kept) if Arc::ptr_eq(&kept.tenant, tenant) => {}
+                            _ => {
+                                self.stores.insert(id, Indexed::new(tenant));
+                            }
+                        },
+                    }
+                }
+            }
+            None => self.stores = index(&current.tenants, std::mem::take(&mut self.stores)),
+        }
+        self.indexed = current;
     }
 }
 
@@ -176,6 +262,52 @@ where
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {
-        Ok(self.map.load().len())
+        Ok(self.map.load().tenants.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ArcSwapCacheStore;
+
+    type Handles = CowHandles<ArcSwapCacheStore>;
+
+    /// What `reader` indexes: each id and the tenant its reader reads.
+    fn indexed(reader: &CowHandlesReader<ArcSwapCacheStore>) -> Vec<(ProcessId, usize)> {
+        let mut all: Vec<_> =
+            reader.stores.iter().map(|(&id, indexed)| (id, Arc::as_ptr(&indexed.tenant) as usize)).collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// A reader that fell behind by any number of writes (within the log,
+    /// at its edge, past it) indexes exactly what a new reader does: adds,
+    /// removes, and ids removed and added back as a new tenant.
+    #[test]
+    fn a_reader_behind_by_any_number_of_writes_catches_up_to_a_new_readers_index() {
+        let counts = [1, 2, 3, LOGGED_WRITES - 1, LOGGED_WRITES, LOGGED_WRITES + 1, 3 * LOGGED_WRITES];
+        for behind in counts {
+            let registry = Handles::new();
+            for id in 0..8 {
+                registry.insert(ProcessState::new(ProcessId(id), "first")).expect("insert");
+            }
+            let mut reader = registry.reader();
+            assert!(reader.status(ProcessId(0)).is_ok());
+            // Exactly `behind` writes: a new id every fourth, else one of
+            // the first eight removed, or added back if it was.
+            for write in 0..behind as u64 {
+                let id = ProcessId(write * 5 % 8);
+                if write % 4 == 3 {
+                    registry.insert(ProcessState::new(ProcessId(100 + write), "new")).expect("insert");
+                } else if registry.remove(id).is_err() {
+                    registry.insert(ProcessState::new(id, "again")).expect("insert");
+                }
+            }
+            assert!(reader.status(ProcessId(0)).is_ok());
+            assert_eq!(indexed(&reader), indexed(&registry.reader()), "{behind} writes behind");
+            let fresh = registry.reader().list().expect("list");
+            assert_eq!(reader.list().expect("list"), fresh, "{behind} writes behind");
+        }
     }
 }
