@@ -71,7 +71,7 @@ pub type DefaultStore = procstore_atomic::ArcSwapCacheStore;
 ///
 /// A lock, with the atomic store: the supervisor workload, not the
 /// micro-benchmark, picks the default registry (the report's
-/// Recommendation section), and a status poller's tails came out best on it.
+/// Recommendation section, which flags a run that would pick another).
 #[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
 pub type DefaultRegistry = procstore_mutex::StdRwLockRegistry;
 
