@@ -18,8 +18,9 @@
 //! with its own [`TableReader`](crate::TableReader).
 //!
 //! The server trusts no client: a request is at most
-//! [`Limits::max_request`] bytes, a connection that sends nothing for
-//! [`Limits::idle_timeout`] is closed, at most [`Limits::max_clients`] are
+//! [`Limits::max_request`] bytes, a connection that has not sent a whole
+//! request [`Limits::idle_timeout`] after its last answer (or its connect) is
+//! closed, however it trickles bytes, at most [`Limits::max_clients`] are
 //! served at once, and only the supervisor's own user (or root) is served.
 
 use std::ffi::OsString;
@@ -32,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use procstore_core::{ProcessState, Registry, Status};
 use serde::{Deserialize, Serialize};
@@ -203,7 +204,8 @@ impl Response {
 pub struct Limits {
     /// Clients served at once; one more is told the server is busy.
     pub max_clients: usize,
-    /// How long a connection may stay silent before it is closed.
+    /// How long a connection may take to send its next whole request
+    /// (from its connect, then from each answer) before it is closed.
     pub idle_timeout: Duration,
     /// The longest request line, in bytes.
     pub max_request: usize,
@@ -565,18 +567,16 @@ impl<R: Registry> Server<R> {
         })
     }
 
-    /// Answers `stream`'s requests until it closes, falls silent or sends
-    /// something unreadable.
+    /// Answers `stream`'s requests until it closes, takes too long to send
+    /// one or sends something unreadable.
     fn serve(&self, stream: &UnixStream) {
-        if stream.set_read_timeout(Some(self.limits.idle_timeout)).is_err() {
-            return;
-        }
         let Ok(reading) = stream.try_clone() else { return };
-        let mut lines = BufReader::new(reading);
+        let mut lines = BufReader::new(ByDeadline { stream: reading, deadline: Instant::now() });
         let mut reader = self.control.reader();
         let mut line = Vec::new();
         while !self.stop.load(Ordering::Acquire) {
             line.clear();
+            lines.get_mut().deadline = Instant::now() + self.limits.idle_timeout;
             let limit = (self.limits.max_request as u64).saturating_add(1);
             let read = (&mut lines).take(limit).read_until(b'\n', &mut line);
             // A request cut short (too long, or timed out) ends the
@@ -598,7 +598,7 @@ impl<R: Registry> Server<R> {
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => (
                     Response::error(
                         ErrorKind::Timeout,
-                        format!("no request in {:?}; closing", self.limits.idle_timeout),
+                        format!("no whole request in {:?}; closing", self.limits.idle_timeout),
                     ),
                     true,
                 ),
@@ -677,6 +677,25 @@ fn control_error(error: &ControlError) -> Response {
     Response::error(kind, error.to_string())
 }
 
+/// A stream whose reads fail with `TimedOut` once `deadline` has passed,
+/// however little each read waits: a client trickling a byte at a time
+/// cannot hold its connection past it.
+struct ByDeadline {
+    stream: UnixStream,
+    deadline: Instant,
+}
+
+impl Read for ByDeadline {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
+}
+
 fn write_response(mut stream: &UnixStream, response: &Response) -> io::Result<()> {
     let mut line = serde_json::to_vec(response).map_err(io::Error::other)?;
     line.push(b'\n');
@@ -725,8 +744,8 @@ impl fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 /// A connection to a supervisor's control socket, for any number of
-/// requests. The server closes a connection that stays silent for its
-/// [`Limits::idle_timeout`]; connect again after a pause that long.
+/// requests. The server closes a connection that sends no whole request
+/// for its [`Limits::idle_timeout`]; connect again after a pause that long.
 #[derive(Debug)]
 pub struct ControlClient {
     stream: BufReader<UnixStream>,

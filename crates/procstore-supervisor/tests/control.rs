@@ -157,6 +157,32 @@ fn a_client_that_sends_nothing_is_timed_out() {
 }
 
 #[test]
+fn a_client_that_trickles_a_request_is_timed_out_all_the_same() {
+    let limits = Limits { idle_timeout: Duration::from_secs(1), ..Limits::default() };
+    let running = Running::start(1, limits);
+    let stream = running.connect();
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    let start = Instant::now();
+    // A byte every 100 ms, for up to 10 s, and never a newline: the
+    // connection is never silent for a second, nor sends a whole request.
+    let trickle = std::thread::spawn(move || {
+        for &byte in b"{\"command\":\"status\"".iter().cycle().take(100) {
+            if writer.write_all(&[byte]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let response = answer(&mut reader);
+    assert_eq!(kind(&response), Some(ErrorKind::Timeout), "{response:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "timed out only after {:?}", start.elapsed());
+    assert_closed(&mut reader);
+    trickle.join().expect("the trickling client");
+    status_works(&running);
+}
+
+#[test]
 fn clients_that_leave_mid_reply_do_not_hurt_the_server() {
     let running = Running::start(64, Limits::default());
     // 200 answers of 64 children each, megabytes: more than the socket
