@@ -723,14 +723,28 @@ impl Binary {
     }
 
     /// The function `name` is, by its name in the listing or its address.
+    /// The function whose code runs when `name` is called: its own, an
+    /// alias's, or, where its whole body is one jump to another function (a
+    /// probe the compiler made a tail call), that function's.
     fn find(&self, name: &str) -> Option<usize> {
-        let index = match self.functions.iter().position(|f| f.name == name) {
+        let mut index = match self.functions.iter().position(|f| f.name == name) {
             Some(index) => index,
-            None => return self.starts.get(self.symbols.get(name)?).copied(),
+            None => *self.starts.get(self.symbols.get(name)?)?,
         };
         // An alias listed before the symbol that holds the code.
         if self.functions[index].instructions.is_empty() {
-            return self.starts.get(&self.functions[index].address).copied();
+            index = *self.starts.get(&self.functions[index].address)?;
+        }
+        // Lone tail calls, a few deep (bounded: a cycle would never end).
+        for _ in 0..4 {
+            let [only] = self.functions[index].instructions.as_slice() else { break };
+            let Flow::Jump { target: Target::Direct(address, _), conditional: false } = &only.flow else {
+                break;
+            };
+            match self.starts.get(address) {
+                Some(&next) if next != index => index = next,
+                _ => break,
+            }
         }
         Some(index)
     }
@@ -1459,6 +1473,20 @@ SYMBOL TABLE:
         let c = binary.counts("procstore_probe_read_an_alias").unwrap();
         assert_eq!(c.symbol, "procstore_probe_read_an_alias");
         assert_eq!(c.fast.unwrap().instructions, 4);
+    }
+
+    #[test]
+    fn a_probe_that_is_one_tail_call_counts_the_function_it_jumps_to() {
+        let listing = "\
+0000000000121740 <procstore_probe_update_tail>:
+  121740:\tjmp    121750 <procstore_probe_read_leaky_atomic_ptr>
+  121745:\tint3
+"
+        .to_owned()
+            + X86_LOAD;
+        let c = counts(Isa::X86_64, &listing, "procstore_probe_update_tail");
+        assert_eq!(c.symbol, "procstore_probe_update_tail");
+        assert_eq!((c.fast.unwrap().instructions, c.all.instructions), (4, 4));
     }
 
     const A64_LOAD: &str = "\

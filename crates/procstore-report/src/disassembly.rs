@@ -272,7 +272,8 @@ fn slow_paths(doc: &mut Document, rows: &[Row<'_>], configurations: &[Configurat
         Style::Note,
         format!(
             "Functions with code off their fast path (a miss, contention, a retry, a first entry, a \
-             panic), counted over the whole function body, callees not followed; figures per \
+             panic), counted over the whole function body, callees not followed (a probe whose \
+             whole body is one tail call is counted as the function it jumps to); figures per \
              configuration, {}. Panics and unwinding are counted as calls, not named; outline-atomic \
              helpers are left out of the names (their calls are the RMWs).",
             labels.join(" / ")

@@ -61,7 +61,8 @@ pub struct StrategyInstructions {
 /// What one function's code holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionCounts {
-    /// The probe function's symbol.
+    /// The probe function's symbol. Where its whole body is one tail call,
+    /// the counts below are of the function it jumps to.
     pub symbol: String,
     /// The fast path: the shortest path in instructions from the entry to a
     /// return (or a tail call), a call into the same binary weighing its
