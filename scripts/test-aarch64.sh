@@ -28,6 +28,8 @@ qemu="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 # Any other hang in qemu ends that test binary after 15 minutes (every one
 # takes well under 5 here), failing the step instead of the whole CI run.
+# (timeout gives it a process group of its own, so Ctrl-C in a terminal
+# stops cargo but leaves a running test binary to finish or time out.)
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="timeout --kill-after=10 900 $qemu"
 # Tests that run one of our binaries themselves (procstore-supervisor's CLI
 # tests) need qemu too: this machine cannot exec aarch64 code directly. They

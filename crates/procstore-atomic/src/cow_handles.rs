@@ -295,9 +295,10 @@ mod tests {
             let mut reader = registry.reader();
             assert!(reader.status(ProcessId(0)).is_ok());
             // Exactly `behind` writes: a new id every fourth, else one of
-            // the first eight removed, or added back if it was.
+            // the first seven removed, or added back if it was. (The log's
+            // window itself is the next test's.)
             for write in 0..behind as u64 {
-                let id = ProcessId(write * 5 % 8);
+                let id = ProcessId(write * 5 % 7);
                 if write % 4 == 3 {
                     registry.insert(ProcessState::new(ProcessId(100 + write), "new")).expect("insert");
                 } else if registry.remove(id).is_err() {
@@ -308,6 +309,25 @@ mod tests {
             assert_eq!(indexed(&reader), indexed(&registry.reader()), "{behind} writes behind");
             let fresh = registry.reader().list().expect("list");
             assert_eq!(reader.list().expect("list"), fresh, "{behind} writes behind");
+        }
+    }
+
+    /// The log names the ids of exactly the writes since a snapshot up to
+    /// `LOGGED_WRITES` back, and nothing for one further back.
+    #[test]
+    fn the_log_gives_the_writes_since_a_snapshot_within_its_length() {
+        let mut snapshot = Snapshot::clone(&Handles::new().map.load_full());
+        let mut versions = vec![snapshot.clone()];
+        for id in 1..=80 {
+            snapshot.log(ProcessId(id));
+            versions.push(snapshot.clone());
+        }
+        for older in &versions {
+            let behind = snapshot.version - older.version;
+            let changed: Option<Vec<u64>> =
+                snapshot.changed_since(older).map(|ids| ids.map(|id| id.0).collect());
+            let expected = (behind <= LOGGED_WRITES as u64).then(|| (older.version + 1..=80).collect());
+            assert_eq!(changed, expected, "{behind} writes behind");
         }
     }
 }

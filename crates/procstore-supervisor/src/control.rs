@@ -205,7 +205,8 @@ pub struct Limits {
     /// Clients served at once; one more is told the server is busy.
     pub max_clients: usize,
     /// How long a connection may take to send its next whole request
-    /// (from its connect, then from each answer) before it is closed.
+    /// (from its connect, then from each answer) before it is closed;
+    /// `Duration::MAX` for no limit.
     pub idle_timeout: Duration,
     /// The longest request line, in bytes.
     pub max_request: usize,
@@ -571,12 +572,13 @@ impl<R: Registry> Server<R> {
     /// one or sends something unreadable.
     fn serve(&self, stream: &UnixStream) {
         let Ok(reading) = stream.try_clone() else { return };
-        let mut lines = BufReader::new(ByDeadline { stream: reading, deadline: Instant::now() });
+        let mut lines = BufReader::new(ByDeadline { stream: reading, deadline: None });
         let mut reader = self.control.reader();
         let mut line = Vec::new();
         while !self.stop.load(Ordering::Acquire) {
             line.clear();
-            lines.get_mut().deadline = Instant::now() + self.limits.idle_timeout;
+            // A timeout too long to add to now (Duration::MAX) is none.
+            lines.get_mut().deadline = Instant::now().checked_add(self.limits.idle_timeout);
             let limit = (self.limits.max_request as u64).saturating_add(1);
             let read = (&mut lines).take(limit).read_until(b'\n', &mut line);
             // A request cut short (too long, or timed out) ends the
@@ -679,19 +681,19 @@ fn control_error(error: &ControlError) -> Response {
 
 /// A stream whose reads fail with `TimedOut` once `deadline` has passed,
 /// however little each read waits: a client trickling a byte at a time
-/// cannot hold its connection past it.
+/// cannot hold its connection past it. Without a deadline, reads wait.
 struct ByDeadline {
     stream: UnixStream,
-    deadline: Instant,
+    deadline: Option<Instant>,
 }
 
 impl Read for ByDeadline {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        let left = self.deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|left| left.is_zero()) {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        self.stream.set_read_timeout(Some(left))?;
+        self.stream.set_read_timeout(left)?;
         self.stream.read(buf)
     }
 }
