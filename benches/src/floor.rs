@@ -145,7 +145,7 @@ macro_rules! echo_flavor {
 echo_flavor!(CrossbeamEcho, CrossbeamEchoClient, crossbeam_channel);
 echo_flavor!(FlumeEcho, FlumeEchoClient, flume);
 
-/// An immutable `HashMap` (foldhash) read through a plain shared reference:
+/// An immutable `HashMap` (foldhash, with a fixed seed) read through a plain shared reference:
 /// a get is one hash and probe with no synchronization, the registry's
 /// equivalent of the leaky pointer. Each reader sees the map as it was when
 /// the reader was made, so the harness only times reads of a map populated
@@ -154,7 +154,11 @@ pub struct ImmutableMapFloor {
     map: Mutex<Arc<FloorMap>>,
 }
 
-type FloorMap = HashMap<ProcessId, ProcessState, foldhash::fast::RandomState>;
+/// A fixed seed costs a lookup what a random one does, and keeps the
+/// floor's instruction counts the same from run to run: with a seed drawn
+/// per run, its get miss counted 33 to 79 instructions (the instruction
+/// gate's baseline is one run's).
+type FloorMap = HashMap<ProcessId, ProcessState, foldhash::fast::FixedState>;
 
 /// A reader of an [`ImmutableMapFloor`]: the map as it was when made.
 pub struct ImmutableMapFloorReader {
