@@ -145,11 +145,11 @@ macro_rules! echo_flavor {
 echo_flavor!(CrossbeamEcho, CrossbeamEchoClient, crossbeam_channel);
 echo_flavor!(FlumeEcho, FlumeEchoClient, flume);
 
-/// An immutable `HashMap` (foldhash, with a fixed seed) read through a plain shared reference:
-/// a get is one hash and probe with no synchronization, the registry's
-/// equivalent of the leaky pointer. Each reader sees the map as it was when
-/// the reader was made, so the harness only times reads of a map populated
-/// beforehand; never a registry.
+/// An immutable `HashMap` (foldhash, with a fixed seed) read through a
+/// plain shared reference: a get is one hash and probe with no
+/// synchronization, the registry's equivalent of the leaky pointer. Each
+/// reader sees the map as it was when the reader was made, so the harness
+/// only times reads of a map populated beforehand; never a registry.
 pub struct ImmutableMapFloor {
     map: Mutex<Arc<FloorMap>>,
 }

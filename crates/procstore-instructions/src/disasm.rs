@@ -722,10 +722,10 @@ impl Binary {
         self
     }
 
-    /// The function `name` is, by its name in the listing or its address.
     /// The function whose code runs when `name` is called: its own, an
     /// alias's, or, where its whole body is one jump to another function (a
-    /// probe the compiler made a tail call), that function's.
+    /// probe the compiler made a tail call), that function's. `name` is
+    /// found by its name in the listing or by its symbol's address.
     fn find(&self, name: &str) -> Option<usize> {
         let mut index = match self.functions.iter().position(|f| f.name == name) {
             Some(index) => index,

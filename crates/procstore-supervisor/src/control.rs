@@ -213,7 +213,7 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 128 clients, 10 s of silence, 64 KiB per request.
+    /// 128 clients, 10 s for each whole request, 64 KiB per request.
     fn default() -> Self {
         Limits { max_clients: 128, idle_timeout: Duration::from_secs(10), max_request: 64 * 1024 }
     }
