@@ -19,9 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use procstore_catalog::{
-    Entry, RegistryPicker, RegistryVisitor, each_registry, facade_default, floors, with_registry,
-};
+use procstore_catalog::{Entry, REGISTRIES, RegistryPicker, facade_default, floors, with_registry};
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
 use procstore_report::{Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
@@ -50,7 +48,7 @@ const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Co
 /// Queries/s each reader of the remote setting is offered: a fleet of
 /// status pollers on the control socket, each far below what one
 /// connection's round trip allows, so every row is offered the same work.
-const REMOTE_QUERY_RATE: u64 = 1_000;
+pub const REMOTE_QUERY_RATE: u64 = 1_000;
 
 /// The workload's shape, from the profile.
 #[derive(Clone, Debug)]
@@ -105,11 +103,12 @@ fn reader_counts(threads: usize, cores: usize) -> Vec<usize> {
 /// Runs the workload for every registry in every mode, load and reader
 /// count, plus the timer floor.
 pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
+    let rows: Vec<&'static Entry> = REGISTRIES.iter().chain([&floors::TIMER]).collect();
     let mut records = Vec::new();
     for mode in [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn] {
         for &load in &settings.loads {
             for &readers in &settings.readers {
-                records.extend(run_setting(settings, Setting { mode, readers: readers as u32, load }));
+                records.extend(run_setting(settings, Setting { mode, readers: readers as u32, load }, &rows));
             }
         }
     }
@@ -117,67 +116,69 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
     // since a round trip costs microseconds whatever the registry).
     let remote = ReaderLoad::Paced { queries_per_sec: REMOTE_QUERY_RATE };
     let readers = settings.readers[0] as u32;
-    records.extend(run_setting(settings, Setting { mode: WorkloadMode::Remote, readers, load: remote }));
+    records.extend(run_setting(
+        settings,
+        Setting { mode: WorkloadMode::Remote, readers, load: remote },
+        &rows,
+    ));
     records
 }
 
-/// Every registry and the floor in one setting, over the rounds.
-fn run_setting(settings: &Settings, setting: Setting) -> Vec<WorkloadRecord> {
-    let mut rows: Vec<Row> = Vec::new();
+/// `rows` (registries of the catalogue, or [`floors::TIMER`]) in one
+/// setting, over the rounds, each round visiting every row in turn.
+///
+/// # Panics
+///
+/// If a row is neither a listed registry nor the timer floor.
+pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry]) -> Vec<WorkloadRecord> {
+    let mut measured: Vec<Option<Measured>> = vec![None; rows.len()];
     for round in 0..settings.rounds {
-        let mut measure = Measure { settings, setting, rows: Vec::new() };
-        each_registry(&mut measure);
-        let measured = measure.rows;
-        // The floor's readers only read the clock, beside a supervisor on the default registry.
-        let floor = with_registry(facade_default().id, TimerFloor { settings, setting })
-            .expect("the facade's default is a listed registry");
-        for (index, (row, measured)) in measured.into_iter().chain([(&floors::TIMER, floor)]).enumerate() {
+        for (row, total) in rows.iter().zip(&mut measured) {
+            let this = if row.id == floors::TIMER.id {
+                // The floor's readers only read the clock, beside a supervisor on the default registry.
+                with_registry(facade_default().id, Measure { settings, setting, what: Readers::ClockOnly })
+            } else {
+                with_registry(row.id, Measure { settings, setting, what: Readers::Query })
+            }
+            .unwrap_or_else(|| panic!("{} is neither a listed registry nor the timer floor", row.id));
             eprintln!(
                 "procstore-benches: workload {}, round {}/{}: {} p50 {} ns, {:.2}M queries/s, {:.0} events/s",
                 setting.label(),
                 round + 1,
                 settings.rounds,
                 row.label,
-                measured.latency().value_at_quantile(0.5),
-                measured.queries as f64 / measured.seconds / 1e6,
-                measured.events as f64 / measured.seconds,
+                this.latency().value_at_quantile(0.5),
+                this.queries as f64 / this.seconds / 1e6,
+                this.events as f64 / this.seconds,
             );
-            match rows.get_mut(index) {
-                Some(existing) => existing.1.merge(&measured),
-                None => rows.push((row, measured)),
+            match total {
+                Some(total) => total.merge(&this),
+                None => *total = Some(this),
             }
         }
     }
-    rows.into_iter().map(|(row, measured)| measured.into_record(row, setting, settings)).collect()
+    rows.iter()
+        .zip(measured)
+        .filter_map(|(row, measured)| Some(measured?.into_record(row, setting, settings)))
+        .collect()
 }
 
 /// A row's identity: a catalogue registry, or the timer floor.
 type RowLabel = &'static Entry;
 
-type Row = (RowLabel, Measured);
-
+/// One row's measurement: a supervisor on the registry visited, its readers
+/// doing `what`.
 struct Measure<'s> {
     settings: &'s Settings,
     setting: Setting,
-    rows: Vec<Row>,
+    what: Readers,
 }
 
-impl RegistryVisitor for Measure<'_> {
-    fn visit<R: Registry>(&mut self, entry: &'static Entry) {
-        self.rows.push((entry, measure::<R>(self.settings, self.setting, Readers::Query)));
-    }
-}
-
-struct TimerFloor<'s> {
-    settings: &'s Settings,
-    setting: Setting,
-}
-
-impl RegistryPicker for TimerFloor<'_> {
+impl RegistryPicker for Measure<'_> {
     type Output = Measured;
 
     fn visit<R: Registry>(self, _: &'static Entry) -> Measured {
-        measure::<R>(self.settings, self.setting, Readers::ClockOnly)
+        measure::<R>(self.settings, self.setting, self.what)
     }
 }
 

@@ -22,11 +22,10 @@ use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache};
 use procstore_core::{
-    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
-    StateReader, StateStore, Tenant,
+    FastHash, InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError,
+    RemoveError, StateReader, StateStore, Tenant,
 };
 
-use crate::FastHash;
 use crate::cow_registry::rcu;
 
 type Tenants<S, H> = HashMap<ProcessId, Arc<Tenant<S>>, H>;

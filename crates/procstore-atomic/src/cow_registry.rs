@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache, Guard};
 use procstore_core::{
-    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+    FastHash, InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError,
+    RemoveError,
 };
 
-type Map = HashMap<ProcessId, Arc<ProcessState>>;
+type Map = HashMap<ProcessId, Arc<ProcessState>, FastHash>;
 
 /// Every process's state in an immutable map that each write copies.
 ///
@@ -59,7 +60,7 @@ impl Registry for CowRegistry {
     type Reader = CowRegistryReader;
 
     fn new() -> Self {
-        CowRegistry { map: Arc::new(ArcSwap::from_pointee(Map::new())) }
+        CowRegistry { map: Arc::new(ArcSwap::from_pointee(Map::default())) }
     }
 
     fn reader(&self) -> Self::Reader {

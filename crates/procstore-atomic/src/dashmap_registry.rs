@@ -6,7 +6,8 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use procstore_core::{
-    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+    FastHash, InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError,
+    RemoveError,
 };
 
 /// Every process's state in a DashMap.
@@ -16,20 +17,20 @@ use procstore_core::{
 /// another call and deadlock the shard.
 #[derive(Debug)]
 pub struct DashMapRegistry {
-    map: Arc<DashMap<ProcessId, ProcessState>>,
+    map: Arc<DashMap<ProcessId, ProcessState, FastHash>>,
 }
 
 /// A reader of a [`DashMapRegistry`]: a second handle on the same map.
 #[derive(Debug)]
 pub struct DashMapRegistryReader {
-    map: Arc<DashMap<ProcessId, ProcessState>>,
+    map: Arc<DashMap<ProcessId, ProcessState, FastHash>>,
 }
 
 impl Registry for DashMapRegistry {
     type Reader = DashMapRegistryReader;
 
     fn new() -> Self {
-        DashMapRegistry { map: Arc::new(DashMap::new()) }
+        DashMapRegistry { map: Arc::new(DashMap::default()) }
     }
 
     fn reader(&self) -> Self::Reader {

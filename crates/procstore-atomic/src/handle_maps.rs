@@ -8,15 +8,7 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use procstore_core::{Handle, HandleMap, HandleMapReader, HandleRegistry, ProcessId};
-
-/// The fast hasher the handle maps use by default: foldhash, seeded per
-/// map. Process ids are not attacker-chosen, so SipHash's DoS resistance
-/// buys nothing here; [`papaya`] rows measure both.
-pub type FastHash = foldhash::fast::RandomState;
-
-/// std's default hasher (SipHash-1-3, randomly seeded), for comparison.
-pub type SipHash = std::hash::RandomState;
+use procstore_core::{FastHash, Handle, HandleMap, HandleMapReader, HandleRegistry, ProcessId};
 
 /// papaya's lock-free map: readers and writers never block each other;
 /// memory is reclaimed by seize (each read enters and leaves a guard).

@@ -85,8 +85,7 @@ pub use cow_registry::{CowRegistry, CowRegistryReader};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
 pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{
-    DashMapHandleRegistry, DashMapHandles, FastHash, PapayaHandles, PapayaMap, SccIndexHandles, SccIndexMap,
-    SipHash,
+    DashMapHandleRegistry, DashMapHandles, PapayaHandles, PapayaMap, SccIndexHandles, SccIndexMap,
 };
 pub use hazard_store::{HazardReader, HazardStore};
 pub use left_right_store::{LeftRightReader, LeftRightStore};

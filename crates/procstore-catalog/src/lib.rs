@@ -29,12 +29,12 @@ pub mod strategies {
     pub use procstore_atomic::{
         ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
         DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, SccIndexHandles, SeizeStore,
-        SipHash,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
         FlumeFreshReplyStore, FlumeReusedReplyStore,
     };
+    pub use procstore_core::SipHash;
     pub use procstore_mutex::{
         ParkingLotMutexRegistry, ParkingLotMutexStore, ParkingLotRwLockRegistry, ParkingLotRwLockStore,
         StdMutexRegistry, StdMutexStore, StdRwLockRegistry, StdRwLockStore,
@@ -43,9 +43,7 @@ pub mod strategies {
     /// Process stores `S` in a `HashMap` under a parking_lot `RwLock`.
     pub type ParkingLotRwLockHandles<S> = procstore_core::HandleRegistry<
         S,
-        procstore_mutex::LockMap<
-            parking_lot::RwLock<std::collections::HashMap<procstore_core::ProcessId, HandleOf<S>>>,
-        >,
+        procstore_mutex::LockMap<parking_lot::RwLock<procstore_mutex::IdMap<HandleOf<S>>>>,
     >;
     type HandleOf<S> = std::sync::Arc<procstore_core::Handle<S>>;
 }

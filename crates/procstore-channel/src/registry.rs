@@ -5,7 +5,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use procstore_core::{
-    InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Stopped,
+    FastHash, InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError,
+    RemoveError, Stopped,
 };
 
 use crate::actor::{Actor, ActorHandle, Queue, owner_answer};
@@ -28,7 +29,7 @@ pub struct ActorRegistryReader<F: Flavor> {
 }
 
 pub(crate) struct RegistryActor<F: Flavor> {
-    map: HashMap<ProcessId, Arc<ProcessState>>,
+    map: HashMap<ProcessId, Arc<ProcessState>, FastHash>,
     _flavor: PhantomData<F>,
 }
 
@@ -111,7 +112,7 @@ impl<F: Flavor> Registry for ActorRegistry<F> {
     type Reader = ActorRegistryReader<F>;
 
     fn new() -> Self {
-        let actor = RegistryActor { map: HashMap::new(), _flavor: PhantomData };
+        let actor = RegistryActor { map: HashMap::default(), _flavor: PhantomData };
         ActorRegistry { actor: ActorHandle::spawn(actor) }
     }
 

@@ -1,17 +1,16 @@
-//! A `HashMap` under one lock, as the map of a [`HandleRegistry`].
+//! An [`IdMap`] under one lock, as the map of a [`HandleRegistry`].
 //!
 //! [`HandleRegistry`]: procstore_core::HandleRegistry
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 
 use procstore_core::{HandleMap, HandleMapReader, ProcessId};
 
-use crate::Lock;
+use crate::{IdMap, Lock};
 
-/// Process handles in a `HashMap` under one lock `L`. Transitions never
+/// Process handles in an [`IdMap`] under one lock `L`. Transitions never
 /// take it: only adding or removing a process writes it.
 pub struct LockMap<L> {
     map: Arc<L>,
@@ -26,12 +25,12 @@ impl<L> fmt::Debug for LockMap<L> {
 impl<V, L> HandleMap<V> for LockMap<L>
 where
     V: Clone + Send + Sync + 'static,
-    L: Lock<HashMap<ProcessId, V>>,
+    L: Lock<IdMap<V>>,
 {
     type Reader = LockMap<L>;
 
     fn new() -> Self {
-        LockMap { map: Arc::new(L::new(HashMap::new())) }
+        LockMap { map: Arc::new(L::new(IdMap::default())) }
     }
 
     fn reader(&self) -> Self::Reader {
@@ -60,7 +59,7 @@ where
 impl<V, L> HandleMapReader<V> for LockMap<L>
 where
     V: Clone + Send + Sync + 'static,
-    L: Lock<HashMap<ProcessId, V>>,
+    L: Lock<IdMap<V>>,
 {
     #[inline]
     fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&V) -> R) -> Option<R> {
@@ -72,6 +71,6 @@ where
     }
 
     fn len(&mut self) -> usize {
-        self.map.read(HashMap::len)
+        self.map.read(|map| map.len())
     }
 }

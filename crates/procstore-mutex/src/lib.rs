@@ -30,10 +30,14 @@ pub use store::{LockStore, LockStoreReader};
 
 use std::collections::HashMap;
 
-use procstore_core::{ProcessId, ProcessState};
+use procstore_core::{FastHash, ProcessId, ProcessState};
+
+/// A map keyed by process id, hashed with [`FastHash`]: what the lock
+/// registries and lock handle maps keep under their lock.
+pub type IdMap<V> = HashMap<ProcessId, V, FastHash>;
 
 /// What a lock registry keeps under its lock.
-pub type ProcessMap = HashMap<ProcessId, ProcessState>;
+pub type ProcessMap = IdMap<ProcessState>;
 
 /// The state under a `std::sync::Mutex`.
 pub type StdMutexStore = LockStore<std::sync::Mutex<ProcessState>>;

@@ -24,7 +24,7 @@ impl<L: Lock<ProcessMap>> Registry for LockRegistry<L> {
     type Reader = LockRegistryReader<L>;
 
     fn new() -> Self {
-        LockRegistry { map: Arc::new(L::new(ProcessMap::new())) }
+        LockRegistry { map: Arc::new(L::new(ProcessMap::default())) }
     }
 
     fn reader(&self) -> Self::Reader {

@@ -79,8 +79,7 @@ type Handles = procstore_core::HandleRegistry<
     LockStore<loom::sync::Mutex<ProcessState>>,
     procstore_mutex::LockMap<
         loom::sync::RwLock<
-            std::collections::HashMap<
-                ProcessId,
+            procstore_mutex::IdMap<
                 std::sync::Arc<procstore_core::Handle<LockStore<loom::sync::Mutex<ProcessState>>>>,
             >,
         >,
