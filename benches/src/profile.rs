@@ -103,8 +103,12 @@ fn setting<T>(name: &str, default: T, parse: impl Fn(&str, &str) -> Result<T, St
 
 /// A whole number from 1 to `max`, in ASCII digits only: an integer's
 /// parser would take a sign (`+4`), and a float's would round away a
-/// fraction.
-fn whole<T: FromStr + PartialOrd + From<u8> + Display>(name: &str, raw: &str, max: T) -> Result<T, String> {
+/// fraction. `name` (a variable, a flag) heads the error.
+pub fn whole<T: FromStr + PartialOrd + From<u8> + Display>(
+    name: &str,
+    raw: &str,
+    max: T,
+) -> Result<T, String> {
     let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
     match raw.parse::<T>() {
         Ok(value) if digits && value >= T::from(1) && value <= max => Ok(value),

@@ -22,7 +22,7 @@ use hdrhistogram::Histogram;
 use procstore_catalog::{Entry, REGISTRIES, RegistryPicker, facade_default, floors, with_registry};
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
-use procstore_report::{Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
+use procstore_report::{Percentiles, Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
 use procstore_supervisor::control::{ControlClient, ControlServer, Limits, Request};
 use procstore_supervisor::{
     ChildOutput, ChildSpec, Config, Policy, PublishHook, Restart, Spawn, Supervisor, Table, TableReader,
@@ -48,7 +48,7 @@ const QUERIES: [Query; 4] = [Query::ByName, Query::ByPid, Query::List, Query::Co
 /// Queries/s each reader of the remote setting is offered: a fleet of
 /// status pollers on the control socket, each far below what one
 /// connection's round trip allows, so every row is offered the same work.
-pub const REMOTE_QUERY_RATE: u64 = 1_000;
+const REMOTE_QUERY_RATE: u64 = 1_000;
 
 /// The workload's shape, from the profile.
 #[derive(Clone, Debug)]
@@ -100,10 +100,27 @@ fn reader_counts(threads: usize, cores: usize) -> Vec<usize> {
     if threads == cores { vec![threads] } else { vec![threads, cores] }
 }
 
+/// Every row of the workload: each registry of the catalogue, then the
+/// timer floor.
+pub fn every_row() -> Vec<&'static Entry> {
+    REGISTRIES.iter().chain([&floors::TIMER]).collect()
+}
+
+/// Over the socket: `readers` status pollers, each paced at 1,000
+/// queries/s (one load only, since a round trip costs microseconds
+/// whatever the registry).
+pub fn remote_setting(readers: u32) -> Setting {
+    Setting {
+        mode: WorkloadMode::Remote,
+        readers,
+        load: ReaderLoad::Paced { queries_per_sec: REMOTE_QUERY_RATE },
+    }
+}
+
 /// Runs the workload for every registry in every mode, load and reader
 /// count, plus the timer floor.
 pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
-    let rows: Vec<&'static Entry> = REGISTRIES.iter().chain([&floors::TIMER]).collect();
+    let rows = every_row();
     let mut records = Vec::new();
     for mode in [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn] {
         for &load in &settings.loads {
@@ -112,15 +129,8 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
             }
         }
     }
-    // Over the socket: the Go record's reader count, paced (one setting,
-    // since a round trip costs microseconds whatever the registry).
-    let remote = ReaderLoad::Paced { queries_per_sec: REMOTE_QUERY_RATE };
-    let readers = settings.readers[0] as u32;
-    records.extend(run_setting(
-        settings,
-        Setting { mode: WorkloadMode::Remote, readers, load: remote },
-        &rows,
-    ));
+    // Over the socket: the Go record's reader count.
+    records.extend(run_setting(settings, remote_setting(settings.readers[0] as u32), &rows));
     records
 }
 
@@ -129,18 +139,24 @@ pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
 ///
 /// # Panics
 ///
-/// If a row is neither a listed registry nor the timer floor.
+/// Before measuring anything, if a row is neither a listed registry nor
+/// the timer floor.
 pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry]) -> Vec<WorkloadRecord> {
+    let plan: Vec<(&str, Readers)> = rows
+        .iter()
+        .map(|row| match row.id {
+            // The floor's readers only read the clock, beside a supervisor on the default registry.
+            id if id == floors::TIMER.id => (facade_default().id, Readers::ClockOnly),
+            id if REGISTRIES.iter().any(|entry| entry.id == id) => (id, Readers::Query),
+            id => panic!("{id} is neither a listed registry nor the timer floor"),
+        })
+        .collect();
     let mut measured: Vec<Option<Measured>> = vec![None; rows.len()];
     for round in 0..settings.rounds {
-        for (row, total) in rows.iter().zip(&mut measured) {
-            let this = if row.id == floors::TIMER.id {
-                // The floor's readers only read the clock, beside a supervisor on the default registry.
-                with_registry(facade_default().id, Measure { settings, setting, what: Readers::ClockOnly })
-            } else {
-                with_registry(row.id, Measure { settings, setting, what: Readers::Query })
-            }
-            .unwrap_or_else(|| panic!("{} is neither a listed registry nor the timer floor", row.id));
+        for ((row, &(registry, what)), total) in rows.iter().zip(&plan).zip(&mut measured) {
+            let mut this =
+                with_registry(registry, Measure { settings, setting, what }).expect("checked above");
+            this.rounds = vec![percentiles(&this.latency())];
             eprintln!(
                 "procstore-benches: workload {}, round {}/{}: {} p50 {} ns, {:.2}M queries/s, {:.0} events/s",
                 setting.label(),
@@ -162,9 +178,6 @@ pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry
         .filter_map(|(row, measured)| Some(measured?.into_record(row, setting, settings)))
         .collect()
 }
-
-/// A row's identity: a catalogue registry, or the timer floor.
-type RowLabel = &'static Entry;
 
 /// One row's measurement: a supervisor on the registry visited, its readers
 /// doing `what`.
@@ -581,6 +594,8 @@ struct Measured {
     queries: u64,
     events: u64,
     seconds: f64,
+    /// Each whole round's latency, once merged into a row's total.
+    rounds: Vec<Percentiles>,
 }
 
 impl Measured {
@@ -591,6 +606,7 @@ impl Measured {
             queries: 0,
             events,
             seconds,
+            rounds: Vec::new(),
         }
     }
 
@@ -607,6 +623,7 @@ impl Measured {
         self.queries += other.queries;
         self.events += other.events;
         self.seconds += other.seconds;
+        self.rounds.extend_from_slice(&other.rounds);
     }
 
     fn latency(&self) -> Histogram<u64> {
@@ -617,7 +634,7 @@ impl Measured {
         all
     }
 
-    fn into_record(self, row: RowLabel, setting: Setting, settings: &Settings) -> WorkloadRecord {
+    fn into_record(self, row: &Entry, setting: Setting, settings: &Settings) -> WorkloadRecord {
         let Setting { mode, readers, load } = setting;
         WorkloadRecord {
             mode,
@@ -644,6 +661,7 @@ impl Measured {
                 .filter(|q| q.latency.count > 0)
                 .collect(),
             event_lag: (!self.lag.is_empty()).then(|| percentiles(&self.lag)),
+            rounds: self.rounds,
         }
     }
 }
@@ -651,7 +669,7 @@ impl Measured {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use procstore_catalog::{Family, REGISTRIES};
+    use procstore_catalog::Family;
 
     #[test]
     fn event_age_is_known_for_recent_versions_only() {
@@ -672,6 +690,45 @@ mod tests {
         assert_eq!(reader_counts(10, 2), vec![10, 2]);
         assert_eq!(reader_counts(10, 64), vec![10, 64]);
         assert_eq!(reader_counts(4, 4), vec![4]);
+    }
+
+    /// A short setting for the tests: one reader, rounds of 50 ms.
+    fn brief() -> Settings {
+        Settings {
+            children: 3,
+            readers: vec![1],
+            loads: vec![ReaderLoad::Paced { queries_per_sec: 50_000 }],
+            warm_up: Duration::from_millis(10),
+            measure: Duration::from_millis(50),
+            rounds: 2,
+            child_lifetime: Duration::from_millis(20),
+            simulated_rate: 20_000.0,
+        }
+    }
+
+    #[test]
+    fn a_setting_runs_the_rows_named_in_their_order_repeats_included() {
+        let settings = brief();
+        let setting = Setting { mode: WorkloadMode::Simulated, readers: 1, load: settings.loads[0] };
+        let std_rwlock = procstore_catalog::registry_named("std-rwlock-map").expect("listed");
+        let rows = [&floors::TIMER, std_rwlock, std_rwlock];
+        let records = run_setting(&settings, setting, &rows);
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["timer", "std-rwlock-map", "std-rwlock-map"]);
+        for r in &records {
+            assert!(r.queries > 0 && (0.05..1.0).contains(&r.seconds), "two rounds each: {r:?}");
+            assert_eq!(r.rounds.len(), 2, "each round's latency kept: {r:?}");
+            assert_eq!(r.rounds.iter().map(|round| round.count).sum::<u64>(), r.latency.count);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "nope is neither a listed registry nor the timer floor")]
+    fn an_unlisted_row_is_refused() {
+        static NOPE: Entry = Entry { id: "nope", label: "nope", family: Family::Lock };
+        let settings = brief();
+        let setting = Setting { mode: WorkloadMode::Simulated, readers: 1, load: settings.loads[0] };
+        run_setting(&settings, setting, &[&floors::TIMER, &NOPE]);
     }
 
     #[test]

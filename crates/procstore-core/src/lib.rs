@@ -21,10 +21,11 @@ pub use status::{Status, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};
 
 /// The hasher every registry's map uses for its [`ProcessId`] keys:
-/// foldhash, seeded per map. Ids are handed out by the supervisor, never
-/// chosen by a client, so SipHash's resistance to chosen collisions buys
-/// nothing here, and it costs a lookup more than the rest of a read; one
-/// registry row (papaya, [`SipHash`]) measures the difference.
+/// foldhash, seeded per map. Ids are assigned by the registry's owner (the
+/// supervisor numbers its children), not by remote clients, so SipHash's
+/// resistance to chosen collisions buys nothing here, and it costs a lookup
+/// more than the rest of a read; one registry row (papaya, [`SipHash`])
+/// measures the difference.
 pub type FastHash = foldhash::fast::RandomState;
 
 /// std's default hasher (SipHash-1-3, randomly seeded), for comparison.

@@ -54,8 +54,8 @@ pub(crate) fn per_sec(value: Option<f64>) -> String {
 }
 
 /// A time given in ns, in the unit that keeps it short: `512 ns`,
-/// `15.9 µs`, `1.23 ms`, `2.50 s`, or [`GAP`].
-pub(crate) fn duration(ns: Option<f64>) -> String {
+/// `15.9 µs`, `1.23 ms`, `2.50 s`, or `—` for none.
+pub fn duration(ns: Option<f64>) -> String {
     ns.map_or_else(|| GAP.to_owned(), |v| scaled(v, &[(1e9, " s"), (1e6, " ms"), (1e3, " µs"), (1.0, " ns")]))
 }
 

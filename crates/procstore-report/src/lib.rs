@@ -53,6 +53,7 @@ mod workload;
 
 pub use add::{AddError, add_results};
 pub use claims::{Claim, Verdict, check_claims};
+pub use format::duration as format_duration;
 pub use html::render_html;
 pub use load::{LoadError, load, load_callgrind_counts, load_instructions};
 pub use markdown::render_markdown;

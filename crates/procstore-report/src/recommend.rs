@@ -24,7 +24,7 @@ use crate::format;
 use crate::schema::{ReaderLoad, Setting, WorkloadRecord};
 use crate::table::Table;
 use crate::thresholds::{EVENTS_SHARE, P50_FACTOR, P999_FACTOR};
-use crate::workload::{row_label, settings};
+use crate::workload::{round_spread, row_label, settings};
 use procstore_catalog::Family;
 
 /// One row's standing in one setting, against that setting's best rows.
@@ -164,6 +164,15 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     } else {
         text += &format!(" Where it falls short: {}.", misses.join("; "));
     }
+    let judged_rows = workload.iter().filter(|r| judged.contains(&r.setting()));
+    if let Some(spread) = round_spread(judged_rows, |p| p.p999_ns) {
+        text += &format!(
+            " How much of a p99.9 difference this run can tell: between its own rounds, a row's p99.9 \
+             moved by {} at the median row of these settings (the bar allows {} between rows).",
+            format::ratio(Some(spread.median)),
+            format::ratio(Some(P999_FACTOR)),
+        );
+    }
     doc.text(Style::Finding, text);
     doc.text(Style::Finding, default_verdict(&candidates));
     doc.table(3, standings_table("Every registry against the bar", &candidates));
@@ -297,6 +306,7 @@ mod tests {
             latency,
             by_query: Vec::new(),
             event_lag: None,
+            rounds: Vec::new(),
         }
     }
 

@@ -427,6 +427,11 @@ pub struct WorkloadRecord {
     /// until a reader first saw its version, ns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_lag: Option<Percentiles>,
+    /// Each round's latency of every query, in the order run (`latency`
+    /// merges them): how far one row moves from one round to the next is
+    /// the run's own noise. Empty in runs from before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<Percentiles>,
 }
 
 impl WorkloadRecord {
@@ -452,5 +457,16 @@ impl WorkloadRecord {
     /// Lifecycle events published per second.
     pub fn events_per_sec(&self) -> f64 {
         self.events as f64 / self.seconds
+    }
+
+    /// How far apart the rounds were in one percentile (`of`): the highest
+    /// round's over the lowest's; `None` with fewer than two rounds.
+    pub fn round_spread(&self, of: fn(&Percentiles) -> f64) -> Option<f64> {
+        let (low, high) = self
+            .rounds
+            .iter()
+            .map(of)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
+        (self.rounds.len() >= 2 && low > 0.0).then(|| high / low)
     }
 }

@@ -145,6 +145,9 @@ fn workload(record: &WorkloadRecord) -> Result<(), String> {
     for (i, query) in record.by_query.iter().enumerate() {
         percentiles(&format!("by_query[{i}].latency"), &query.latency)?;
     }
+    for (i, round) in record.rounds.iter().enumerate() {
+        percentiles(&format!("rounds[{i}]"), round)?;
+    }
     Ok(())
 }
 

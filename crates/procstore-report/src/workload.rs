@@ -7,7 +7,7 @@ use crate::figures::Figures;
 use crate::format;
 use crate::ranking::{self, Ranked};
 use crate::rows::label;
-use crate::schema::{Query, ReaderLoad, Results, Setting, WorkloadMode, WorkloadRecord, groups};
+use crate::schema::{Percentiles, Query, ReaderLoad, Results, Setting, WorkloadMode, WorkloadRecord, groups};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
 use crate::thresholds::{self, CHURN_SPREAD, PACED_SHARE};
@@ -163,6 +163,9 @@ fn main_table(setting: &str, records: &[&WorkloadRecord], stores: &[&WorkloadRec
     if let Some(note) = churn_note(stores) {
         table.note(note);
     }
+    if let Some(note) = round_note(stores) {
+        table.note(note);
+    }
     if records.iter().any(|r| r.kind == Family::Floor) {
         table.note(
             "Rows labelled 'floor:' time the clock reads alone, no query, beside the same \
@@ -241,6 +244,57 @@ fn churn_note(stores: &[&WorkloadRecord]) -> Option<String> {
             most.strategy,
         )
     })
+}
+
+/// How far the same rows moved between their own rounds, in one
+/// percentile: over rows measured in at least two rounds (floors aside).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RoundSpread<'r> {
+    /// The median row's highest round over its lowest.
+    pub(crate) median: f64,
+    /// The largest of any row.
+    pub(crate) largest: f64,
+    /// The row that moved the most.
+    pub(crate) row: &'r WorkloadRecord,
+}
+
+/// The [`RoundSpread`] of `rows` in `of`; `None` when no row has two rounds.
+pub(crate) fn round_spread<'r>(
+    rows: impl IntoIterator<Item = &'r WorkloadRecord>,
+    of: fn(&Percentiles) -> f64,
+) -> Option<RoundSpread<'r>> {
+    let mut spreads: Vec<(f64, &WorkloadRecord)> = rows
+        .into_iter()
+        .filter(|r| r.kind != Family::Floor)
+        .filter_map(|r| Some((r.round_spread(of)?, r)))
+        .collect();
+    spreads.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let &(largest, row) = spreads.last()?;
+    let middle = spreads.len() / 2;
+    let median = if spreads.len() % 2 == 1 {
+        spreads[middle].0
+    } else {
+        (spreads[middle - 1].0 + spreads[middle].0) / 2.0
+    };
+    Some(RoundSpread { median, largest, row })
+}
+
+/// How far each row moved between its own rounds: the noise a difference
+/// between rows must clear.
+fn round_note(stores: &[&WorkloadRecord]) -> Option<String> {
+    let tail = round_spread(stores.iter().copied(), |p| p.p999_ns)?;
+    let p50 = round_spread(stores.iter().copied(), |p| p.p50_ns)?;
+    let rounds =
+        span(stores.iter().filter(|r| r.rounds.len() >= 2).map(|r| r.rounds.len() as f64), |v| v.to_string());
+    Some(format!(
+        "Round to round: each row ran {rounds} rounds, interleaved with the other rows. Between its \
+         own rounds a row's p99.9 moved by {} at the median row and by up to {} ({}), its p50 by up \
+         to {}: a difference between two rows smaller than that is within this run's own noise.",
+        format::ratio(Some(tail.median)),
+        format::ratio(Some(tail.largest)),
+        tail.row.strategy,
+        format::ratio(Some(p50.largest)),
+    ))
 }
 
 /// `values` as one figure when they agree, else as `min–max`.

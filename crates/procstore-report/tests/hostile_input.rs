@@ -161,14 +161,17 @@ fn workload_record(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Workload
         (modes, strategy(), any::<bool>(), any::<u32>(), threads(), load),
         (figure.clone(), any::<u64>(), any::<u64>(), proptest::option::of(figure.clone())),
         (percentiles(figure.clone()), proptest::collection::vec(by_query, 0..5)),
-        proptest::option::of(percentiles(figure)),
+        (
+            proptest::option::of(percentiles(figure.clone())),
+            proptest::collection::vec(percentiles(figure), 0..3),
+        ),
     )
         .prop_map(
             |(
                 (mode, (id, strategy, kind), default, children, readers, load),
                 (seconds, queries, events, target_events_per_sec),
                 (latency, by_query),
-                event_lag,
+                (event_lag, rounds),
             )| WorkloadRecord {
                 mode,
                 id,
@@ -185,6 +188,7 @@ fn workload_record(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Workload
                 latency,
                 by_query,
                 event_lag,
+                rounds,
             },
         )
 }

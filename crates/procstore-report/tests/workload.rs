@@ -356,6 +356,45 @@ fn very_different_churn_is_called_out() {
 }
 
 #[test]
+fn the_spread_between_a_rows_own_rounds_is_given_as_the_runs_noise() {
+    let mut results = results("x86_64", false);
+    // The fixture's rounds: every row's p99.9 1.21x apart, its p50 equal.
+    let md = render_markdown(&results);
+    let processes = between(&md, "### Real child processes", "#### p99 by query");
+    assert!(
+        processes.contains(
+            "Round to round: each row ran 2 rounds, interleaved with the other rows. Between its own \
+             rounds a row's p99.9 moved by 1.21x at the median row and by up to 1.21x"
+        ),
+        "{processes}"
+    );
+    assert!(processes.contains("its p50 by up to 1.00x"), "{processes}");
+    let recommendation = between(&md, "## Recommendation", "###");
+    assert!(recommendation.contains("a row's p99.9 moved by 1.21x at the median row"), "{recommendation}");
+
+    // One row far noisier: named as the largest, the median unmoved.
+    let noisy = results
+        .workload
+        .iter_mut()
+        .find(|r| r.mode == WorkloadMode::Processes && r.strategy == "std Mutex<HashMap>")
+        .expect("the fixture has it");
+    noisy.rounds[1].p999_ns = noisy.rounds[0].p999_ns * 3.0;
+    noisy.rounds[1].max_ns = noisy.rounds[1].p999_ns;
+    let md = render_markdown(&results);
+    let processes = between(&md, "### Real child processes", "#### p99 by query");
+    assert!(
+        processes.contains(r"by 1.21x at the median row and by up to 3.00x (std Mutex\<HashMap\>)"),
+        "{processes}"
+    );
+
+    // Runs from before rounds were kept have no note.
+    for r in &mut results.workload {
+        r.rounds.clear();
+    }
+    assert!(!render_markdown(&results).contains("Round to round"));
+}
+
+#[test]
 fn each_reader_count_gets_its_own_part() {
     let mut results = results("x86_64", false);
     let more: Vec<_> =

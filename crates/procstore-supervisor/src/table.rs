@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use procstore_core::{
-    ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status, Stopped,
-    TransitionError,
+    FastHash, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status,
+    Stopped, TransitionError,
 };
 
 /// Why a child could not be added to a table.
@@ -56,17 +56,23 @@ pub trait PublishHook: fmt::Debug + Send + Sync + 'static {
 /// Every child's state, shared by the writer and all readers.
 pub struct Table<R> {
     registry: R,
-    /// Name to id, for writers; readers keep their own copy (see [`TableReader`]).
+    /// Name to id. Readers hold on to the index they last took (see
+    /// [`TableReader`]); a writer edits it in place when no reader holds
+    /// it, and a copy otherwise.
     names: Mutex<Names>,
-    /// Bumped after every change of `names`, so readers know to copy it again.
+    /// Bumped after every change of `names`, so readers know to take it again.
     names_version: AtomicU64,
     events: AtomicU64,
     hook: Option<Arc<dyn PublishHook>>,
 }
 
+/// Each child's id by name. foldhash: names come from the supervisor's own
+/// configuration and its owner's control socket, never from a stranger.
+type NameIndex = HashMap<Arc<str>, ProcessId, FastHash>;
+
 #[derive(Debug, Default)]
 struct Names {
-    ids: HashMap<Arc<str>, ProcessId>,
+    ids: Arc<NameIndex>,
     next_id: u64,
 }
 
@@ -110,7 +116,7 @@ impl<R: Registry> Table<R> {
         let id = ProcessId(names.next_id);
         self.registry.insert(ProcessState::new(id, Arc::clone(&name))).expect("ids are never reused");
         names.next_id += 1;
-        names.ids.insert(name, id);
+        Arc::make_mut(&mut names.ids).insert(name, id);
         self.names_version.fetch_add(1, Ordering::Release);
         Ok(id)
     }
@@ -119,7 +125,7 @@ impl<R: Registry> Table<R> {
     pub fn remove(&self, id: ProcessId) -> Result<ProcessState, RemoveError> {
         let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
         let last = self.registry.remove(id)?;
-        names.ids.remove(last.name());
+        Arc::make_mut(&mut names.ids).remove(last.name());
         self.names_version.fetch_add(1, Ordering::Release);
         Ok(last)
     }
@@ -214,13 +220,13 @@ impl fmt::Display for StatusCounts {
 }
 
 /// One thread's handle for status queries: a reader on the registry, and
-/// this thread's copy of the name index, refreshed only when a child was
-/// added or removed (one shared load per query otherwise). Make one per
-/// thread, once.
+/// the name index as of the last child added or removed, taken again only
+/// after the next (one shared load per query otherwise; then one lock and
+/// one reference count, not a copy). Make one per thread, once.
 pub struct TableReader<R: Registry> {
     table: Arc<Table<R>>,
     registry: R::Reader,
-    names: HashMap<Arc<str>, ProcessId>,
+    names: Arc<NameIndex>,
     names_version: u64,
 }
 
@@ -230,7 +236,7 @@ impl<R: Registry> TableReader<R> {
         let mut reader = TableReader {
             table: Arc::clone(table),
             registry: table.registry.reader(),
-            names: HashMap::new(),
+            names: Arc::default(),
             names_version: u64::MAX,
         };
         reader.refresh_names();
@@ -246,8 +252,8 @@ impl<R: Registry> TableReader<R> {
         let version = self.table.names_version.load(Ordering::Acquire);
         if version != self.names_version {
             let names = self.table.names.lock().unwrap_or_else(PoisonError::into_inner);
-            self.names.clone_from(&names.ids);
-            // Read under the lock: no change can slip between the copy and its version.
+            self.names = Arc::clone(&names.ids);
+            // Read under the lock: no change can slip between the index and its version.
             self.names_version = self.table.names_version.load(Ordering::Acquire);
         }
     }
