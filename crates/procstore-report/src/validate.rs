@@ -148,6 +148,15 @@ fn workload(record: &WorkloadRecord) -> Result<(), String> {
     for (i, round) in record.rounds.iter().enumerate() {
         percentiles(&format!("rounds[{i}]"), round)?;
     }
+    // Summed as f64: counts from a file may add up past u64.
+    let counted: f64 = record.rounds.iter().map(|round| round.count as f64).sum();
+    if !record.rounds.is_empty() && counted != record.latency.count as f64 {
+        return Err(format!(
+            "field rounds counts {counted} queries in all, but latency.count is {}: the rounds are the \
+             measurement's parts",
+            record.latency.count
+        ));
+    }
     Ok(())
 }
 
@@ -388,6 +397,18 @@ mod tests {
         assert!(
             rejected(|r| r.workload[0].target_events_per_sec = Some(f64::NEG_INFINITY))
                 .ends_with("field target_events_per_sec is -inf, a rate must be finite")
+        );
+        assert!(
+            rejected(|r| r.workload[0].rounds = vec![r.workload[0].latency; 2])
+                .ends_with("field rounds counts 20 queries in all, but latency.count is 10: the rounds are the measurement's parts")
+        );
+        assert!(
+            rejected(|r| {
+                let mut round = r.workload[0].latency;
+                round.p999_ns = -3.0;
+                r.workload[0].rounds = vec![round];
+            })
+            .ends_with("field rounds[0].p999_ns is -3, a time cannot be negative")
         );
         assert_eq!(
             rejected(|r| r.config.paced_rate = -1.0),

@@ -267,6 +267,7 @@ pub(crate) fn round_spread<'r>(
         .into_iter()
         .filter(|r| r.kind != Family::Floor)
         .filter_map(|r| Some((r.round_spread(of)?, r)))
+        .filter(|(spread, _)| spread.is_finite())
         .collect();
     spreads.sort_by(|a, b| a.0.total_cmp(&b.0));
     let &(largest, row) = spreads.last()?;
@@ -283,17 +284,20 @@ pub(crate) fn round_spread<'r>(
 /// between rows must clear.
 fn round_note(stores: &[&WorkloadRecord]) -> Option<String> {
     let tail = round_spread(stores.iter().copied(), |p| p.p999_ns)?;
-    let p50 = round_spread(stores.iter().copied(), |p| p.p50_ns)?;
-    let rounds =
-        span(stores.iter().filter(|r| r.rounds.len() >= 2).map(|r| r.rounds.len() as f64), |v| v.to_string());
+    let rounded: Vec<&&WorkloadRecord> = stores.iter().filter(|r| r.rounds.len() >= 2).collect();
+    let rounds = span(rounded.iter().map(|r| r.rounds.len() as f64), |v| v.to_string());
+    let p50 = round_spread(stores.iter().copied(), |p| p.p50_ns).map_or_else(String::new, |p50| {
+        format!(" (p50: {} at the median row)", format::ratio(Some(p50.median)))
+    });
     Some(format!(
-        "Round to round: each row ran {rounds} rounds, interleaved with the other rows. Between its \
-         own rounds a row's p99.9 moved by {} at the median row and by up to {} ({}), its p50 by up \
-         to {}: a difference between two rows smaller than that is within this run's own noise.",
+        "Round to round: {} of {} rows ran {rounds} rounds each, interleaved with the other rows. \
+         Between its own rounds the median row's p99.9 moved by {}{p50}; the most, {}, was under {}. \
+         Two rows closer than the median row's spread may differ by noise alone.",
+        rounded.len(),
+        stores.len(),
         format::ratio(Some(tail.median)),
         format::ratio(Some(tail.largest)),
         tail.row.strategy,
-        format::ratio(Some(p50.largest)),
     ))
 }
 
@@ -394,4 +398,57 @@ pub(crate) fn fastest_line(results: &Results) -> Option<String> {
         format::duration(Some(best.latency.p50_ns)),
         format::duration(Some(best.latency.p999_ns))
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record whose rounds' p99.9 are `p999s` (p50 100 ns throughout).
+    fn with_rounds(kind: Family, p999s: &[f64]) -> WorkloadRecord {
+        let round =
+            |p999_ns: f64| Percentiles { count: 1, p50_ns: 100.0, p99_ns: 100.0, p999_ns, max_ns: p999_ns };
+        WorkloadRecord {
+            mode: WorkloadMode::Simulated,
+            id: "row".to_owned(),
+            strategy: "row".to_owned(),
+            kind,
+            default: false,
+            children: 1,
+            readers: 1,
+            load: ReaderLoad::ClosedLoop,
+            seconds: 1.0,
+            queries: p999s.len() as u64,
+            events: 1,
+            target_events_per_sec: None,
+            latency: round(p999s.iter().copied().fold(0.0, f64::max)),
+            by_query: Vec::new(),
+            event_lag: None,
+            rounds: p999s.iter().copied().map(round).collect(),
+        }
+    }
+
+    #[test]
+    fn the_round_spread_is_the_median_rows_and_the_largest() {
+        let spread = |rows: &[WorkloadRecord]| {
+            let s = round_spread(rows, |p| p.p999_ns).expect("rounds");
+            (s.median, s.largest)
+        };
+        let rows = [[100.0, 110.0], [100.0, 120.0], [200.0, 100.0], [100.0, 300.0]]
+            .map(|p999s| with_rounds(Family::Lock, &p999s));
+        // Spreads 1.1, 1.2, 2.0, 3.0: an even count takes the middle two's mean.
+        let (median, largest) = spread(&rows);
+        assert!((median - 1.6).abs() < 1e-9 && largest == 3.0, "{median} {largest}");
+        // Odd: the middle one. A floor, a single round and a zero round are left out.
+        let (median, largest) = spread(&[
+            rows[0].clone(),
+            rows[1].clone(),
+            rows[3].clone(),
+            with_rounds(Family::Floor, &[1.0, 50.0]),
+            with_rounds(Family::Lock, &[100.0]),
+            with_rounds(Family::Lock, &[0.0, 100.0]),
+        ]);
+        assert!((median - 1.2).abs() < 1e-9 && largest == 3.0, "{median} {largest}");
+        assert!(round_spread(&[with_rounds(Family::Lock, &[100.0])], |p| p.p999_ns).is_none());
+    }
 }

@@ -252,9 +252,12 @@ impl<R: Registry> TableReader<R> {
         let version = self.table.names_version.load(Ordering::Acquire);
         if version != self.names_version {
             let names = self.table.names.lock().unwrap_or_else(PoisonError::into_inner);
-            self.names = Arc::clone(&names.ids);
+            let old = std::mem::replace(&mut self.names, Arc::clone(&names.ids));
             // Read under the lock: no change can slip between the index and its version.
             self.names_version = self.table.names_version.load(Ordering::Acquire);
+            drop(names);
+            // Freed, if this reader held the last reference, outside the lock.
+            drop(old);
         }
     }
 
