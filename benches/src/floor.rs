@@ -224,6 +224,11 @@ impl RegistryReader for ImmutableMapFloorReader {
         Ok(all)
     }
 
+    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Infallible> {
+        self.map.values().for_each(f);
+        Ok(())
+    }
+
     fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.map.len())
     }

@@ -260,6 +260,11 @@ where
         Ok(all)
     }
 
+    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
+        self.refresh();
+        self.stores.values_mut().try_for_each(|indexed| indexed.reader.read(&mut f))
+    }
+
     fn len(&mut self) -> Result<usize, Self::Error> {
         Ok(self.map.load().tenants.len())
     }

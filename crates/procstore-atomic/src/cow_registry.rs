@@ -111,6 +111,11 @@ impl RegistryReader for CowRegistryReader {
         Ok(all)
     }
 
+    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Infallible> {
+        self.cache.load().values().for_each(|state| f(state));
+        Ok(())
+    }
+
     fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.cache.load().len())
     }

@@ -78,6 +78,11 @@ impl RegistryReader for DashMapRegistryReader {
         Ok(all)
     }
 
+    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Infallible> {
+        self.map.iter().for_each(|entry| f(entry.value()));
+        Ok(())
+    }
+
     fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.map.len())
     }

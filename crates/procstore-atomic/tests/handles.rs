@@ -2,31 +2,46 @@
 
 use std::sync::Arc;
 
-use procstore_atomic::{ArcSwapCacheStore, CowHandles};
+use procstore_atomic::{ArcSwapCacheStore, CowHandles, DashMapHandleRegistry};
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader};
 
 /// A registry reader keeps its own reader of each store (an arc-swap
-/// `Cache` holds a state); its next list forgets those of removed
-/// processes, so a long-lived reader does not keep their states alive.
+/// `Cache` holds a state); its next pass over every store (`list` or
+/// `for_each`) forgets those of removed processes, so a long-lived reader
+/// does not keep their states alive. The copy-on-write handles and a
+/// `HandleRegistry` (on DashMap, which frees a removed entry at once;
+/// papaya and scc defer it), both passes.
 #[test]
-fn a_list_frees_what_the_reader_held_for_removed_processes() {
-    let name: Arc<str> = Arc::from("listed");
-    let registry = CowHandles::<ArcSwapCacheStore>::new();
-    let mut reader = registry.reader();
-    for id in 0..8 {
-        registry.insert(ProcessState::new(ProcessId(id), Arc::clone(&name))).expect("insert");
-        registry.update(ProcessId(id), restart_cycle).expect("update");
+fn a_pass_over_every_store_frees_what_the_reader_held_for_removed_processes() {
+    fn check<R: Registry>(pass: fn(&mut R::Reader) -> usize, what: &str) {
+        let name: Arc<str> = Arc::from("listed");
+        let registry = R::new();
+        let mut reader = registry.reader();
+        for id in 0..8 {
+            registry.insert(ProcessState::new(ProcessId(id), Arc::clone(&name))).expect("insert");
+            registry.update(ProcessId(id), restart_cycle).expect("update");
+        }
+        assert_eq!(pass(&mut reader), 8, "{what}");
+        for id in 0..4 {
+            drop(registry.remove(ProcessId(id)).expect("remove"));
+        }
+        assert_eq!(pass(&mut reader), 4, "{what}");
+        // The name itself and the four live processes' states, nothing more.
+        assert_eq!(Arc::strong_count(&name), 1 + 4, "{what}");
     }
-    assert_eq!(reader.list().expect("list").len(), 8);
-    for id in 0..4 {
-        drop(registry.remove(ProcessId(id)).expect("remove"));
+    fn list<R: RegistryReader>(reader: &mut R) -> usize {
+        reader.list().expect("list").len()
     }
-    let listed = reader.list().expect("list");
-    assert_eq!(listed.len(), 4);
-    drop(listed);
-    // The name itself and the four live processes' states, nothing more.
-    assert_eq!(Arc::strong_count(&name), 1 + 4);
+    fn for_each<R: RegistryReader>(reader: &mut R) -> usize {
+        let mut seen = 0;
+        reader.for_each(|_| seen += 1).expect("for_each");
+        seen
+    }
+    check::<CowHandles<ArcSwapCacheStore>>(list, "copy-on-write handles, list");
+    check::<CowHandles<ArcSwapCacheStore>>(for_each, "copy-on-write handles, for_each");
+    check::<DashMapHandleRegistry<ArcSwapCacheStore>>(list, "DashMap handles, list");
+    check::<DashMapHandleRegistry<ArcSwapCacheStore>>(for_each, "DashMap handles, for_each");
 }
 
 /// A reader that only gets (never lists) also lets go of a removed

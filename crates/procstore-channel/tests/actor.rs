@@ -45,6 +45,7 @@ fn registry_reads_after_drop_are_stopped<R: Registry<Reader: RegistryReader<Erro
     with_watchdog("registry reads after the actor stopped", move || {
         assert_eq!(reader.get(ProcessId(1), ProcessState::version), Err(Stopped));
         assert_eq!(reader.list(), Err(Stopped));
+        assert_eq!(reader.for_each(|_| panic!("a stopped actor has no states")), Err(Stopped));
         assert_eq!(reader.len(), Err(Stopped));
     });
 }

@@ -23,7 +23,7 @@ fn name_of<R: RegistryReader>(reader: &mut R, id: u64) -> Option<String> {
     reader.get(ProcessId(id), |s| s.name().to_owned()).expect("get")
 }
 
-/// Insert, get, update, remove, list and len behave like a map, and
+/// Insert, get, update, remove, list, for_each and len behave like a map, and
 /// every misuse is a typed error that changes nothing.
 fn sequential_semantics<R: Registry>() {
     let registry = R::new();
@@ -32,6 +32,7 @@ fn sequential_semantics<R: Registry>() {
     assert_eq!(reader.is_empty(), Ok(true));
     assert_eq!(reader.status(ProcessId(1)), Ok(None));
     assert_eq!(reader.list(), Ok(vec![]));
+    assert_eq!(visited(&mut reader), vec![]);
 
     registry.insert(process(2)).expect("insert 2");
     registry.insert(process(1)).expect("insert 1");
@@ -62,13 +63,23 @@ fn sequential_semantics<R: Registry>() {
     let listed = reader.list().expect("list");
     let ids: Vec<_> = listed.iter().map(|s| (s.id().0, s.version())).collect();
     assert_eq!(ids, vec![(1, 1), (2, 0)], "list is sorted by id and current");
+    assert_eq!(visited(&mut reader), listed, "for_each visits what list returns");
 
     assert_eq!(registry.remove(ProcessId(2)).map(|s| s.id()), Ok(ProcessId(2)));
     assert_eq!(registry.remove(ProcessId(2)), Err(RemoveError { id: ProcessId(2) }));
     assert_eq!(reader.status(ProcessId(2)), Ok(None));
     assert_eq!(reader.len(), Ok(1));
+    assert_eq!(visited(&mut reader), reader.list().expect("list"), "for_each after a remove");
     registry.insert(process(2)).expect("re-insert after remove");
     assert_eq!(reader.len(), Ok(2));
+}
+
+/// What `for_each` visits, sorted by id like `list`.
+fn visited<R: RegistryReader>(reader: &mut R) -> Vec<ProcessState> {
+    let mut all = Vec::new();
+    reader.for_each(|state| all.push(state.clone())).expect("for_each");
+    all.sort_unstable_by_key(ProcessState::id);
+    all
 }
 
 /// Of threads racing to insert one id, exactly one wins and its state is

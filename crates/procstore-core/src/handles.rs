@@ -129,8 +129,8 @@ impl<S> fmt::Debug for Handle<S> {
 /// Reads find the process in the map and read its store through the
 /// calling thread's own reader of that store (an arc-swap `Cache`, a hazard
 /// pointer), made on the thread's first read of the process and kept, so a
-/// steady-state read allocates and registers nothing. `list` reads every
-/// store. Updates write only the process's store.
+/// steady-state read allocates and registers nothing. `list` and
+/// `for_each` read every store. Updates write only the process's store.
 pub struct HandleRegistry<S, M> {
     map: Arc<M>,
     slots: Mutex<Slots>,
@@ -149,8 +149,9 @@ struct Slots {
 pub struct HandleRegistryReader<S: StateStore, M: HandleMap<Arc<Handle<S>>>> {
     map: M::Reader,
     stores: Vec<Option<CachedReader<S::Reader>>>,
-    /// How many lists this reader has run: a cached reader not stamped with
-    /// the latest one belongs to a removed process.
+    /// How many passes over every store (`for_each`, `list`) this reader
+    /// has made: a cached reader not stamped with the latest belongs to a
+    /// removed process.
     lists: u64,
     /// The last list's length, so the next allocates once.
     last_len: usize,
@@ -159,7 +160,7 @@ pub struct HandleRegistryReader<S: StateStore, M: HandleMap<Arc<Handle<S>>>> {
 /// This thread's reader of one handle's store.
 struct CachedReader<R> {
     generation: u64,
-    /// The number of the last list that saw the handle.
+    /// The number of the last pass that saw the handle.
     listed: u64,
     reader: R,
 }
@@ -240,10 +241,10 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S,
 
 impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
     /// This thread's reader of `handle`'s store, made on first use (stamped
-    /// with list number `listed`). `list` passes `stamp` to mark every
-    /// reader it saw; `get` does not, so a hit writes nothing: a reader made
-    /// since the last list carries that list's number, and the next list
-    /// stamps it before it drops the unstamped.
+    /// with pass number `listed`). A pass over every store sets `stamp` to
+    /// mark every reader it saw; `get` does not, so a hit writes nothing: a
+    /// reader made since the last pass carries that pass's number, and the
+    /// next pass stamps it before it drops the unstamped.
     fn store_reader<'r>(
         stores: &'r mut Vec<Option<CachedReader<S::Reader>>>,
         handle: &Handle<S>,
@@ -287,27 +288,30 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
     }
 
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error> {
+        let mut all = Vec::with_capacity(self.last_len);
+        self.for_each(|state| all.push(state.clone()))?;
+        self.last_len = all.len();
+        all.sort_unstable_by_key(ProcessState::id);
+        Ok(all)
+    }
+
+    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
         self.lists += 1;
         let (stores, listed) = (&mut self.stores, self.lists);
-        let mut all = Vec::with_capacity(self.last_len);
         let mut stopped = None;
-        self.map.for_each(|handle| match Self::store_reader(stores, handle, listed, true).snapshot() {
-            Ok(state) => all.push(state),
-            Err(e) => stopped = Some(e),
+        self.map.for_each(|handle| {
+            if let Err(e) = Self::store_reader(stores, handle, listed, true).read(&mut f) {
+                stopped = Some(e);
+            }
         });
-        // Forget the readers of removed processes (the list did not see
+        // Forget the readers of removed processes (this pass did not see
         // them), so they free what they hold.
         for cached in stores.iter_mut() {
             if cached.as_ref().is_some_and(|c| c.listed != listed) {
                 *cached = None;
             }
         }
-        self.last_len = all.len();
-        if let Some(e) = stopped {
-            return Err(e);
-        }
-        all.sort_unstable_by_key(ProcessState::id);
-        Ok(all)
+        stopped.map_or(Ok(()), Err)
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {

@@ -132,6 +132,15 @@ pub trait RegistryReader: Send + 'static {
     /// Every registered state, sorted by id.
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error>;
 
+    /// Runs `f` on every registered state, in no set order: what
+    /// [`list`](Self::list) would return, but nothing is copied or
+    /// allocated, except by registries whose states live on another thread
+    /// (the actors), which copy as `list` does. For counts and searches.
+    ///
+    /// A registry under a lock holds it while `f` runs, so keep `f` short
+    /// and do not use the registry from it.
+    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Self::Error>;
+
     /// How many processes are registered.
     fn len(&mut self) -> Result<usize, Self::Error>;
 

@@ -71,6 +71,11 @@ impl<L: Lock<ProcessMap>> RegistryReader for LockRegistryReader<L> {
         Ok(all)
     }
 
+    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Infallible> {
+        self.map.read(|map| map.values().for_each(f));
+        Ok(())
+    }
+
     fn len(&mut self) -> Result<usize, Infallible> {
         Ok(self.map.read(ProcessMap::len))
     }

@@ -217,7 +217,9 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting]) -> Option<S
 }
 
 /// The closed-loop settings, outside the bar: the same standings, where the
-/// default stands, and what readers that never block leave the writer.
+/// default stands, and what readers that never block leave the writer,
+/// beside what the default's readers leave it (below the floor, the
+/// registry itself holds its writer back).
 fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut Document) {
     let candidates = candidates(workload, settings);
     let mut text = "Outside the bar: with the readers in a closed loop, each row offers as much load as \
@@ -241,9 +243,20 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
                 .iter()
                 .filter(|r| r.setting() == setting && r.kind != Family::Floor)
                 .max_by(|a, b| a.events_per_sec().total_cmp(&b.events_per_sec()))?;
+            let default = workload
+                .iter()
+                .find(|r| r.setting() == setting && r.default)
+                .map(|r| {
+                    format!(
+                        "the default: {}, {} of it; ",
+                        format::per_sec(Some(r.events_per_sec())),
+                        format::percent(r.events_per_sec() / floor.events_per_sec())
+                    )
+                })
+                .unwrap_or_default();
             (floor.events > 0).then(|| {
                 format!(
-                    "{} in {} (best row: {} under {})",
+                    "{} in {} ({default}best row: {} under {})",
                     format::per_sec(Some(floor.events_per_sec())),
                     setting.label(),
                     format::per_sec(Some(best.events_per_sec())),
@@ -415,7 +428,7 @@ mod tests {
         assert!(
             text.contains(
                 "never blocking, left the writer 300/s in real child processes, 2 readers in a closed \
-                 loop (best row: 800/s under lock)."
+                 loop (the default: 100/s, 33% of it; best row: 800/s under lock)."
             ),
             "{text}"
         );

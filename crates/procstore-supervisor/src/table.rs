@@ -191,9 +191,13 @@ impl StatusCounts {
     pub fn of<'s>(states: impl IntoIterator<Item = &'s ProcessState>) -> Self {
         let mut counts = StatusCounts::default();
         for state in states {
-            counts.0[state.status() as usize] += 1;
+            counts.add(state.status());
         }
         counts
+    }
+
+    fn add(&mut self, status: Status) {
+        self.0[status as usize] += 1;
     }
 
     /// Children in `status`.
@@ -289,16 +293,18 @@ impl<R: Registry> TableReader<R> {
     }
 
     /// The child running as OS process `pid`, if any: a look at every
-    /// child, since pids change on each restart.
+    /// child, since pids change on each restart. One pass over the
+    /// registry, copying only the match.
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
-        self.refresh_names();
-        for &id in self.names.values() {
-            let found = self.registry.get(id, |s| (s.pid() == Some(pid)).then(|| s.clone()));
-            if let Some(Some(state)) = found.map_err(Into::into)? {
-                return Ok(Some(state));
-            }
-        }
-        Ok(None)
+        let mut found = None;
+        self.registry
+            .for_each(|state| {
+                if found.is_none() && state.pid() == Some(pid) {
+                    found = Some(state.clone());
+                }
+            })
+            .map_err(Into::into)?;
+        Ok(found)
     }
 
     /// Every child's state, by id.
@@ -306,9 +312,12 @@ impl<R: Registry> TableReader<R> {
         self.registry.list().map_err(Into::into)
     }
 
-    /// How many children are in each status.
+    /// How many children are in each status: one pass over the registry,
+    /// copying no state.
     pub fn counts(&mut self) -> Result<StatusCounts, Stopped> {
-        Ok(StatusCounts::of(&self.list()?))
+        let mut counts = StatusCounts::default();
+        self.registry.for_each(|state| counts.add(state.status())).map_err(Into::into)?;
+        Ok(counts)
     }
 }
 
