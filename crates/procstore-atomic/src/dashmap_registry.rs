@@ -14,7 +14,9 @@ use procstore_core::{
 ///
 /// DashMap's `Ref` guards hold a shard lock; none of them leaves this type
 /// (reads run a closure, `list` copies), so no caller can hold one across
-/// another call and deadlock the shard.
+/// another call and deadlock the shard. The closures of `get` and
+/// `for_each` run under a shard's read lock, so they must not call into
+/// the registry (as the trait says).
 #[derive(Debug)]
 pub struct DashMapRegistry {
     map: Arc<DashMap<ProcessId, ProcessState, FastHash>>,

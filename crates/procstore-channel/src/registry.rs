@@ -182,13 +182,6 @@ impl<F: Flavor> RegistryReader for ActorRegistryReader<F> {
         Ok(all)
     }
 
-    /// The actor's states are copied here, as for `list`, and visited on
-    /// this thread, so `f` never runs on the actor's turn.
-    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Stopped> {
-        self.lists.call(&self.queue, RegistryRequest::List)??.iter().for_each(f);
-        Ok(())
-    }
-
     fn len(&mut self) -> Result<usize, Stopped> {
         self.lens.call(&self.queue, RegistryRequest::Len)?
     }

@@ -133,13 +133,20 @@ pub trait RegistryReader: Send + 'static {
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error>;
 
     /// Runs `f` on every registered state, in no set order: what
-    /// [`list`](Self::list) would return, but nothing is copied or
-    /// allocated, except by registries whose states live on another thread
-    /// (the actors), which copy as `list` does. For counts and searches.
+    /// [`list`](Self::list) would return, without copying a state. For
+    /// counts and searches. This provided method copies through `list`;
+    /// every registry here overrides it except the actors, whose states
+    /// live on their own thread. A steady-state pass allocates nothing,
+    /// except DashMap's iterator (one `Arc` per shard) and a registry of
+    /// handles reading a process for the first time (it makes its reader).
     ///
-    /// A registry under a lock holds it while `f` runs, so keep `f` short
-    /// and do not use the registry from it.
-    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Self::Error>;
+    /// `f` must not call into the same registry: several hold a lock (on
+    /// the map, a shard or a store) while it runs, so keep it short too.
+    /// On `Err`, `f` may have run on some of the states.
+    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
+        self.list()?.iter().for_each(|state| f(state));
+        Ok(())
+    }
 
     /// How many processes are registered.
     fn len(&mut self) -> Result<usize, Self::Error>;

@@ -218,8 +218,8 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting]) -> Option<S
 
 /// The closed-loop settings, outside the bar: the same standings, where the
 /// default stands, and what readers that never block leave the writer,
-/// beside what the default's readers leave it (below the floor, the
-/// registry itself holds its writer back).
+/// beside what the default's readers leave it where the writer is not
+/// paced (well below the floor, the registry itself holds its writer back).
 fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut Document) {
     let candidates = candidates(workload, settings);
     let mut text = "Outside the bar: with the readers in a closed loop, each row offers as much load as \
@@ -243,18 +243,20 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
                 .iter()
                 .filter(|r| r.setting() == setting && r.kind != Family::Floor)
                 .max_by(|a, b| a.events_per_sec().total_cmp(&b.events_per_sec()))?;
-            let default = workload
-                .iter()
-                .find(|r| r.setting() == setting && r.default)
-                .map(|r| {
-                    format!(
-                        "the default: {}, {} of it; ",
-                        format::per_sec(Some(r.events_per_sec())),
-                        format::percent(r.events_per_sec() / floor.events_per_sec())
-                    )
-                })
-                .unwrap_or_default();
             (floor.events > 0).then(|| {
+                // Only where the writer runs flat out: one paced at a target
+                // reaches it under every row, so a share there is noise.
+                let default = workload
+                    .iter()
+                    .find(|r| r.setting() == setting && r.default && r.target_events_per_sec.is_none())
+                    .map(|r| {
+                        format!(
+                            "the default: {}, {} of it; ",
+                            format::per_sec(Some(r.events_per_sec())),
+                            format::percent(r.events_per_sec() / floor.events_per_sec())
+                        )
+                    })
+                    .unwrap_or_default();
                 format!(
                     "{} in {} ({default}best row: {} under {})",
                     format::per_sec(Some(floor.events_per_sec())),
@@ -436,5 +438,30 @@ mod tests {
             text.contains("### Every registry with readers in a closed loop (outside the bar)"),
             "{text}"
         );
+    }
+
+    /// The default's share of the floor's events/s is given only where the
+    /// writer runs flat out: a writer paced at a target reaches it under
+    /// every row. Without a default row, the floor is given alone.
+    #[test]
+    fn the_defaults_share_of_the_floor_only_where_the_writer_is_not_paced() {
+        let mut floor = record("timer", WorkloadMode::Simulated, 1000, 30.0, 70.0, false);
+        floor.kind = Family::Floor;
+        floor.target_events_per_sec = Some(1000.0);
+        let mut default = record("atomic", WorkloadMode::Simulated, 990, 100.0, 1000.0, true);
+        default.target_events_per_sec = Some(1000.0);
+        let other = record("lock", WorkloadMode::Simulated, 1000, 150.0, 1000.0, false);
+        for workload in [vec![floor.clone(), default, other.clone()], vec![floor, other]] {
+            let mut doc = Document::new("t", None);
+            section(&workload, &mut doc);
+            let text = crate::markdown::encode(&doc);
+            assert!(
+                text.contains(
+                    "left the writer 1.00k/s in simulated event stream, 2 readers in a closed loop (best \
+                     row: 1.00k/s under lock)."
+                ),
+                "{text}"
+            );
+        }
     }
 }

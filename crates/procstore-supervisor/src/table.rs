@@ -294,7 +294,8 @@ impl<R: Registry> TableReader<R> {
 
     /// The child running as OS process `pid`, if any: a look at every
     /// child, since pids change on each restart. One pass over the
-    /// registry, copying only the match.
+    /// registry ([`RegistryReader::for_each`]), copying only the match
+    /// (the actors' pass copies every state).
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
         let mut found = None;
         self.registry
@@ -313,7 +314,7 @@ impl<R: Registry> TableReader<R> {
     }
 
     /// How many children are in each status: one pass over the registry,
-    /// copying no state.
+    /// copying no state (but on the actors, as for `by_pid`).
     pub fn counts(&mut self) -> Result<StatusCounts, Stopped> {
         let mut counts = StatusCounts::default();
         self.registry.for_each(|state| counts.add(state.status())).map_err(Into::into)?;
