@@ -143,8 +143,8 @@ pub trait RegistryReader: Send + 'static {
     /// `f` must not call into the same registry: several hold a lock (on
     /// the map, a shard or a store) while it runs, so keep it short too.
     /// On `Err`, `f` may have run on some of the states.
-    fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
-        self.list()?.iter().for_each(|state| f(state));
+    fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
+        self.list()?.iter().for_each(f);
         Ok(())
     }
 
