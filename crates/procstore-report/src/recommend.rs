@@ -6,7 +6,7 @@
 //! A row meets the bar in a workload setting when it records at least
 //! [`EVENTS_SHARE`] of the best row's events/s, and its query p50 and
 //! p99.9 are within [`P50_FACTOR`] and [`P999_FACTOR`] of the best non-floor
-//! row's. The recommendation is the row nearest the bar across the
+//! row's. Rows are ranked by their distance to the bar across the
 //! settings: per setting, its worst criterion as a factor of the bar (1 or
 //! less meets it), geometric mean over settings. Counting the settings met
 //! instead would let one noisy pass decide between rows that all miss.
@@ -14,9 +14,11 @@
 //! The facade's default stays the recommendation unless the run resolves
 //! a row ahead of it: where the run kept two or more rounds apart, a row
 //! nearer the bar in the merged figures must also be nearer in each
-//! round's own (latency per round; events/s merged). The recommendation is
-//! the nearest row so resolved, else the default, and the report names the
-//! round in which the nearer row did not stay ahead. It is a consistency
+//! round's own (latency per round; events/s merged; a round in which the
+//! two are level does not resolve them). The recommendation is the nearest
+//! row so resolved, else the default; the report names each nearer row
+//! passed over, and for the nearest of them the round in which it did not
+//! stay ahead, with every round's figures. It is a consistency
 //! screen, not a significance test: of two equal rows, the one ahead in
 //! the merged figures still stays ahead in both of two rounds about half
 //! the time. A run with one round (the quick profile) is ranked on its
@@ -168,60 +170,74 @@ struct Split {
     round: usize,
 }
 
-impl Split {
+/// Each row's distance to the bar in each round, by id: one map per round,
+/// none unless every judged row kept at least two rounds.
+struct Rounds(Vec<HashMap<String, f64>>);
+
+impl Rounds {
+    fn of(workload: &[WorkloadRecord], settings: &[Setting]) -> Self {
+        let rounds = workload
+            .iter()
+            .filter(|r| r.kind != Family::Floor && settings.contains(&r.setting()))
+            .map(|r| r.rounds.len())
+            .min()
+            .filter(|&rounds| rounds >= 2)
+            .unwrap_or(0);
+        Rounds(
+            (0..rounds)
+                .map(|round| {
+                    candidates(workload, settings, Figures::Round(round))
+                        .iter()
+                        .map(|c| (c.record.id.clone(), c.distance()))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The first round in which `ahead` (nearer the bar in the merged
+    /// figures) was not nearer than `behind`, or lacks a figure; `None` if
+    /// it stayed ahead in every round (and so with no rounds).
+    fn split(&self, ahead: &Candidate<'_>, behind: &Candidate<'_>) -> Option<Split> {
+        self.0.iter().enumerate().find_map(|(round, distances)| {
+            match (distances.get(&ahead.record.id), distances.get(&behind.record.id)) {
+                (Some(a), Some(b)) if a < b => None,
+                _ => Some(Split { round }),
+            }
+        })
+    }
+
+    /// `1.04x, 0.938x`: `row`'s distance in each round.
+    fn of_row(&self, row: &Candidate<'_>) -> String {
+        let each = self.0.iter().map(|distances| format::ratio(distances.get(&row.record.id).copied()));
+        each.collect::<Vec<_>>().join(", ")
+    }
+
     /// `in round 2 of the 2 this run kept apart, B came as near or nearer
     /// (round by round: 1.04x, 0.938x, against 0.991x, 1.01x for A)`, for
     /// the rows `ahead` (A) and `behind` (B) of the merged ranking.
-    fn describe(
-        &self,
-        rounds: &[HashMap<String, f64>],
-        ahead: &Candidate<'_>,
-        behind: &Candidate<'_>,
-    ) -> String {
-        let each = |row: &Candidate<'_>| {
-            let distances = rounds.iter().map(|d| format::ratio(d.get(&row.record.id).copied()));
-            distances.collect::<Vec<_>>().join(", ")
-        };
+    fn describe(&self, split: Split, ahead: &Candidate<'_>, behind: &Candidate<'_>) -> String {
         format!(
             "in round {} of the {} this run kept apart, {} came as near or nearer (round by round: {}, \
              against {} for {})",
-            self.round + 1,
-            rounds.len(),
+            split.round + 1,
+            self.0.len(),
             behind.record.strategy,
-            each(behind),
-            each(ahead),
+            self.of_row(behind),
+            self.of_row(ahead),
             ahead.record.strategy,
         )
     }
 }
 
-/// Each row's distance to the bar in each round, by id: one map per round,
-/// none unless every judged row kept at least two rounds.
-fn round_distances(workload: &[WorkloadRecord], settings: &[Setting]) -> Vec<HashMap<String, f64>> {
-    let rounds = workload
-        .iter()
-        .filter(|r| r.kind != Family::Floor && settings.contains(&r.setting()))
-        .map(|r| r.rounds.len())
-        .min()
-        .filter(|&rounds| rounds >= 2)
-        .unwrap_or(0);
-    (0..rounds)
-        .map(|round| {
-            candidates(workload, settings, Figures::Round(round))
-                .iter()
-                .map(|c| (c.record.id.clone(), c.distance()))
-                .collect()
-        })
-        .collect()
-}
-
-/// The first round in which `ahead` (nearer the bar in the merged figures)
-/// was not nearer than `behind`; `None` if it stayed ahead in every round.
-fn split(rounds: &[HashMap<String, f64>], ahead: &Candidate<'_>, behind: &Candidate<'_>) -> Option<Split> {
-    rounds.iter().enumerate().find_map(|(round, distances)| {
-        let (a, b) = (distances.get(&ahead.record.id)?, distances.get(&behind.record.id)?);
-        (a >= b).then_some(Split { round })
-    })
+/// `A`, `A and B`, `A, B and C`.
+fn names<'c>(rows: impl IntoIterator<Item = &'c Candidate<'c>>) -> String {
+    let names: Vec<&str> = rows.into_iter().map(|c| c.record.strategy.as_str()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Adds the Recommendation section to `doc`; nothing without a workload.
@@ -230,16 +246,21 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
         settings(workload).into_iter().partition(|s| matches!(s.load, ReaderLoad::Paced { .. }));
     let (judged, outside) = if paced.is_empty() { (closed, Vec::new()) } else { (paced, closed) };
     let candidates = candidates(workload, &judged, Figures::Merged);
-    let Some(nearest) = candidates.first() else { return };
-    let rounds = round_distances(workload, &judged);
+    if candidates.is_empty() {
+        return;
+    }
+    let rounds = Rounds::of(workload, &judged);
     let default = candidates.iter().position(|c| c.record.default);
-    // The nearest row the run resolves ahead of the default, else the default.
-    let recommended = default.map_or(0, |default| {
-        (0..default)
-            .find(|&row| split(&rounds, &candidates[row], &candidates[default]).is_none())
-            .unwrap_or(default)
+    // Each row nearer than the default, with the round it fell behind it in, if any.
+    let ahead: Vec<(&Candidate<'_>, Option<Split>)> = default.map_or_else(Vec::new, |default| {
+        candidates[..default].iter().map(|c| (c, rounds.split(c, &candidates[default]))).collect()
     });
+    // The nearest row the run resolves ahead of the default, else the default.
+    let recommended = ahead.iter().position(|(_, split)| split.is_none()).or(default).unwrap_or(0);
     let best = &candidates[recommended];
+    // The rows nearer than the recommendation, each with the round it fell behind the default in.
+    let passed_over: Vec<(&Candidate<'_>, Split)> =
+        ahead[..recommended.min(ahead.len())].iter().filter_map(|&(c, split)| Some((c, split?))).collect();
     let settings = judged.len();
     let which = if outside.is_empty() { "settings" } else { "settings with paced readers" };
     doc.heading(2, "Recommendation");
@@ -252,58 +273,99 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     );
     let distance = |c: &Candidate<'_>| format::ratio(Some(c.distance()));
     let mut text = "Computed from the supervisor workload above. ".to_owned();
-    if recommended == 0 {
-        text += &format!(
-            "Use {}: of every row it comes nearest the bar ({bar}) across the {settings} {which} ({} \
-             from it), and meets it in {} of them.",
-            best.record.strategy,
-            distance(best),
-            best.met(),
-        );
-        // The default nearest, but not ahead of every row in every round.
-        if best.record.default
-            && let Some((row, split)) =
-                candidates.iter().skip(1).find_map(|c| Some((c, split(&rounds, best, c)?)))
-        {
+    match (recommended, default) {
+        (0, _) => {
             text += &format!(
-                " This run does not resolve it from {} ({} from the bar): {}.",
-                row.record.strategy,
-                distance(row),
-                split.describe(&rounds, best, row)
-            );
-        }
-    } else {
-        let default = &candidates[default.expect("only a default is passed over")];
-        let split = split(&rounds, nearest, default).expect("the nearest row was not resolved");
-        if best.record.default {
-            text += &format!(
-                "Use {}, the facade's default: no row nearer the bar ({bar}) across the {settings} \
-                 {which} stayed nearer in every round this run kept apart. The nearest, {}, is {} \
-                 from it (meeting it in {} of them) against the default's {}, but {}. The default \
-                 meets the bar in {} of the {settings}.",
-                best.record.strategy,
-                nearest.record.strategy,
-                distance(nearest),
-                nearest.met(),
-                distance(best),
-                split.describe(&rounds, nearest, default),
-                best.met(),
-            );
-        } else {
-            text += &format!(
-                "Use {}: it comes nearer the bar ({bar}) across the {settings} {which} than the \
-                 facade's default, in the merged figures ({} against {}) and in every round this \
-                 run kept apart, and meets it in {} of them. {} comes nearer still ({}), but not \
-                 in every round against the default: {}.",
+                "Use {}: of every row it comes nearest the bar ({bar}) across the {settings} {which} \
+                 ({} from it), and meets it in {} of them.",
                 best.record.strategy,
                 distance(best),
-                distance(default),
                 best.met(),
-                nearest.record.strategy,
-                distance(nearest),
-                split.describe(&rounds, nearest, default),
             );
+            if let Some(default) = default.filter(|&d| d > 0).map(|d| &candidates[d]) {
+                text += &if rounds.0.is_empty() {
+                    " This run kept no rounds apart, so that rests on its merged figures alone.".to_owned()
+                } else {
+                    format!(
+                        " It was nearer than the facade's default in each of the {} rounds this run kept \
+                         apart too (round by round: {}, against {} for {}).",
+                        rounds.0.len(),
+                        rounds.of_row(best),
+                        rounds.of_row(default),
+                        default.record.strategy
+                    )
+                };
+            }
+            // The default nearest, but a round put another row level with or ahead of it.
+            let level: Vec<(&Candidate<'_>, Split)> = match default {
+                Some(0) => candidates[1..].iter().filter_map(|c| Some((c, rounds.split(best, c)?))).collect(),
+                _ => Vec::new(),
+            };
+            if let Some(&(row, split)) = level.first() {
+                text += &format!(
+                    " This run does not resolve it from {} ({} from the bar): {}.",
+                    row.record.strategy,
+                    distance(row),
+                    rounds.describe(split, best, row)
+                );
+                if level.len() > 1 {
+                    text += &format!(
+                        " Nor from {}, each level with or ahead of it in a round.",
+                        names(level[1..].iter().map(|&(c, _)| c))
+                    );
+                }
+            }
         }
+        (_, Some(default)) => {
+            let default = &candidates[default];
+            let (first, split) = passed_over[0];
+            let others = if passed_over.len() > 1 {
+                format!(
+                    " {}, also nearer than the default in the merged figures, fell behind it in a \
+                     round too.",
+                    names(passed_over[1..].iter().map(|&(c, _)| c))
+                )
+            } else {
+                String::new()
+            };
+            if best.record.default {
+                text += &format!(
+                    "Use {}, the facade's default: {} nearer the bar ({bar}) across the {settings} \
+                     {which} in the merged figures, but none in every round this run kept apart. The \
+                     nearest, {}, is {} from it (meeting it in {} of them) against the default's {}, \
+                     but {}.{others} The default meets the bar in {} of the {settings}.",
+                    best.record.strategy,
+                    if passed_over.len() == 1 {
+                        "1 row came".to_owned()
+                    } else {
+                        format!("{} rows came", passed_over.len())
+                    },
+                    first.record.strategy,
+                    distance(first),
+                    first.met(),
+                    distance(best),
+                    rounds.describe(split, first, default),
+                    best.met(),
+                );
+            } else {
+                text += &format!(
+                    "Use {}: it comes nearer the bar ({bar}) across the {settings} {which} than the \
+                     facade's default, in the merged figures ({} against {}) and in every round this \
+                     run kept apart (round by round: {}, against {}), and meets it in {} of them. {} \
+                     comes nearer still ({}), but not in every round against the default: {}.{others}",
+                    best.record.strategy,
+                    distance(best),
+                    distance(default),
+                    rounds.of_row(best),
+                    rounds.of_row(default),
+                    best.met(),
+                    first.record.strategy,
+                    distance(first),
+                    rounds.describe(split, first, default),
+                );
+            }
+        }
+        (_, None) => unreachable!("only a default is passed over"),
     }
     let most = candidates.iter().map(Candidate::met).max().unwrap_or(0);
     if most * 2 <= settings {
@@ -622,8 +684,9 @@ mod tests {
                        within 1.50x of the best row's)";
 
     /// The default stays the recommendation where one of the run's rounds
-    /// does not put the nearer row ahead of it, and is flagged where every
-    /// round does, or where the run kept no rounds to judge by.
+    /// puts the nearer row level with or behind it, and is flagged where
+    /// every round puts it behind, or where the run kept fewer than two
+    /// rounds of some row to judge by. The table stays in merged order.
     #[test]
     fn the_default_stays_unless_every_round_puts_another_row_nearer() {
         let rows = |default_second_round| {
@@ -634,11 +697,11 @@ mod tests {
         };
         let tied = recommendation(&rows(1000.0));
         let expected = format!(
-            "Use atomic, the facade's default: no row nearer the bar {BAR} across the 1 settings stayed \
-             nearer in every round this run kept apart. The nearest, lock, is 0.900x from it (meeting it \
-             in 1 of them) against the default's 1.07x, but in round 2 of the 2 this run kept apart, \
-             atomic came as near or nearer (round by round: 1.20x, 0.900x, against 0.900x, 1.33x for \
-             lock). The default meets the bar in 0 of the 1."
+            "Use atomic, the facade's default: 1 row came nearer the bar {BAR} across the 1 settings in \
+             the merged figures, but none in every round this run kept apart. The nearest, lock, is \
+             0.900x from it (meeting it in 1 of them) against the default's 1.07x, but in round 2 of the \
+             2 this run kept apart, atomic came as near or nearer (round by round: 1.20x, 0.900x, against \
+             0.900x, 1.33x for lock). The default meets the bar in 0 of the 1."
         );
         assert!(tied.contains(&expected), "{tied}");
         assert!(
@@ -648,27 +711,47 @@ mod tests {
             ),
             "{tied}"
         );
+        let row = |label: &str| tied.find(&format!("| {label} |")).expect(label);
+        assert!(row("lock") < row("atomic (default)"), "the table is in merged order: {tied}");
+
+        // Level in the second round (both 0.900x): not resolved either.
+        let mut level = rows(1000.0);
+        level[0].rounds[1].p999_ns = 1000.0;
+        assert!(recommendation(&level).contains("Use atomic, the facade's default"));
 
         // The lock is nearer in both rounds (2000 ns against 3000 ns in the second).
         let resolved = recommendation(&rows(3000.0));
-        assert!(resolved.contains("Use lock: of every row it comes nearest the bar"), "{resolved}");
+        assert!(
+            resolved.contains(
+                "Use lock: of every row it comes nearest the bar {BAR} across the 1 settings (0.900x from \
+                 it), and meets it in 1 of them. It was nearer than the facade's default in each of the 2 \
+                 rounds this run kept apart too (round by round: 0.900x, 0.900x, against 1.20x, 1.00x for \
+                 atomic)."
+                    .replace("{BAR}", BAR)
+                    .as_str()
+            ),
+            "{resolved}"
+        );
         assert!(
             resolved.contains("⚠ The procstore facade's default (atomic) is not the recommended"),
             "{resolved}"
         );
 
-        // Without rounds there is nothing to resolve with: the nearest row is recommended.
-        let merged: Vec<_> =
-            rows(1000.0).into_iter().map(|r| WorkloadRecord { rounds: Vec::new(), ..r }).collect();
+        // A row with one round: nothing to resolve with, the nearest row is recommended.
+        let mut short = rows(1000.0);
+        short[0].rounds.truncate(1);
+        let short = recommendation(&short);
+        assert!(short.contains("This run kept no rounds apart, so that rests on its merged figures alone."));
         assert!(
-            recommendation(&merged)
-                .contains("⚠ The procstore facade's default (atomic) is not the recommended")
+            short.contains("⚠ The procstore facade's default (atomic) is not the recommended"),
+            "{short}"
         );
     }
 
     /// Of the rows ahead of the default, the nearest one that stays ahead
-    /// of it in every round is recommended, not the nearest overall; a
-    /// floor row without rounds does not stop the rounds being used.
+    /// of it in every round is recommended, not the nearest overall and not
+    /// a farther one; a floor row without rounds does not stop the rounds
+    /// being used.
     #[test]
     fn the_nearest_row_resolved_ahead_of_the_default_is_recommended() {
         let mut floor = record("timer", WorkloadMode::Simulated, 1000, 20.0, 40.0, false);
@@ -676,32 +759,35 @@ mod tests {
         let workload = [
             tail("a", false, 1000.0, &[1000.0, 3000.0]),
             tail("b", false, 1560.0, &[1560.0, 1560.0]),
+            tail("c", false, 1700.0, &[1700.0, 1700.0]),
             tail("d", true, 1800.0, &[1800.0, 2400.0]),
             floor,
         ];
         let text = recommendation(&workload);
         let expected = format!(
             "Use b: it comes nearer the bar {BAR} across the 1 settings than the facade's default, in the \
-             merged figures (1.04x against 1.20x) and in every round this run kept apart, and meets it \
-             in 0 of them. a comes nearer still (0.900x), but not in every round against the default: \
-             in round 2 of the 2 this run kept apart, d came as near or nearer (round by round: 1.20x, \
-             1.03x, against 0.900x, 1.28x for a)."
+             merged figures (1.04x against 1.20x) and in every round this run kept apart (round by round: \
+             1.04x, 0.900x, against 1.20x, 1.03x), and meets it in 0 of them. a comes nearer still \
+             (0.900x), but not in every round against the default: in round 2 of the 2 this run kept \
+             apart, d came as near or nearer (round by round: 1.20x, 1.03x, against 0.900x, 1.28x for a)."
         );
         assert!(text.contains(&expected), "{text}");
         assert!(
             text.contains("⚠ The procstore facade's default (d) is not the recommended registry"),
             "{text}"
         );
-        assert!(text.contains("(rank 3 of 3)"), "{text}");
+        assert!(text.contains("(rank 4 of 4)"), "{text}");
     }
 
     /// A default nearest the bar is recommended, and the report says which
-    /// row this run does not resolve it from, in whichever round.
+    /// rows this run does not resolve it from, in whichever round; nothing
+    /// where every round keeps it ahead.
     #[test]
-    fn a_nearest_default_names_the_row_a_round_put_ahead_of_it() {
+    fn a_nearest_default_names_the_rows_a_round_put_level_with_it() {
         let workload = [
             tail("d", true, 1000.0, &[2000.0, 1000.0, 1000.0]),
             tail("x", false, 1600.0, &[1000.0, 1800.0, 1800.0]),
+            tail("y", false, 1700.0, &[1900.0, 1000.0, 1900.0]),
         ];
         let text = recommendation(&workload);
         assert!(text.contains("Use d: of every row it comes nearest the bar"), "{text}");
@@ -709,11 +795,14 @@ mod tests {
             text.contains(
                 "This run does not resolve it from x (1.07x from the bar): in round 1 of the 3 this run \
                  kept apart, x came as near or nearer (round by round: 0.900x, 1.20x, 1.20x, against \
-                 1.33x, 0.900x, 0.900x for d)."
+                 1.33x, 0.900x, 0.900x for d). Nor from y, each level with or ahead of it in a round."
             ),
             "{text}"
         );
         assert!(text.contains("The procstore facade's default (d) is the recommended registry."), "{text}");
+
+        let ahead = [tail("d", true, 1000.0, &[1000.0, 1000.0]), tail("x", false, 1600.0, &[1600.0, 1800.0])];
+        assert!(!recommendation(&ahead).contains("does not resolve"));
     }
 
     /// The default's share of the floor's events/s is given only where the
