@@ -251,14 +251,14 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     }
     let rounds = Rounds::of(workload, &judged);
     let default = candidates.iter().position(|c| c.record.default);
-    // Each row nearer than the default, with the round it fell behind it in, if any.
+    // Each row nearer than the default, with the round it did not stay ahead in, if any.
     let ahead: Vec<(&Candidate<'_>, Option<Split>)> = default.map_or_else(Vec::new, |default| {
         candidates[..default].iter().map(|c| (c, rounds.split(c, &candidates[default]))).collect()
     });
     // The nearest row the run resolves ahead of the default, else the default.
     let recommended = ahead.iter().position(|(_, split)| split.is_none()).or(default).unwrap_or(0);
     let best = &candidates[recommended];
-    // The rows nearer than the recommendation, each with the round it fell behind the default in.
+    // The rows nearer than the recommendation, each with the round it did not stay ahead of the default in.
     let passed_over: Vec<(&Candidate<'_>, Split)> =
         ahead[..recommended.min(ahead.len())].iter().filter_map(|&(c, split)| Some((c, split?))).collect();
     let settings = judged.len();
@@ -284,7 +284,9 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             );
             if let Some(default) = default.filter(|&d| d > 0).map(|d| &candidates[d]) {
                 text += &if rounds.0.is_empty() {
-                    " This run kept no rounds apart, so that rests on its merged figures alone.".to_owned()
+                    " This run did not keep two rounds of every row apart, so that rests on its merged figures \
+                     alone."
+                        .to_owned()
                 } else {
                     format!(
                         " It was nearer than the facade's default in each of the {} rounds this run kept \
@@ -310,8 +312,9 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
                 );
                 if level.len() > 1 {
                     text += &format!(
-                        " Nor from {}, each level with or ahead of it in a round.",
-                        names(level[1..].iter().map(|&(c, _)| c))
+                        " Nor from {}, {}level with or ahead of it in a round.",
+                        names(level[1..].iter().map(|&(c, _)| c)),
+                        if level.len() > 2 { "each " } else { "" }
                     );
                 }
             }
@@ -321,8 +324,8 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             let (first, split) = passed_over[0];
             let others = if passed_over.len() > 1 {
                 format!(
-                    " {}, also nearer than the default in the merged figures, fell behind it in a \
-                     round too.",
+                    " {}, also nearer than the default in the merged figures, did not stay ahead of \
+                     the default in every round either.",
                     names(passed_over[1..].iter().map(|&(c, _)| c))
                 )
             } else {
@@ -331,15 +334,15 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             if best.record.default {
                 text += &format!(
                     "Use {}, the facade's default: {} nearer the bar ({bar}) across the {settings} \
-                     {which} in the merged figures, but none in every round this run kept apart. The \
+                     {which} in the merged figures, but {} in every round this run kept apart. The \
                      nearest, {}, is {} from it (meeting it in {} of them) against the default's {}, \
                      but {}.{others} The default meets the bar in {} of the {settings}.",
                     best.record.strategy,
-                    if passed_over.len() == 1 {
-                        "1 row came".to_owned()
-                    } else {
-                        format!("{} rows came", passed_over.len())
+                    match passed_over.len() {
+                        1 => "one row came".to_owned(),
+                        rows => format!("{rows} rows came"),
                     },
+                    if passed_over.len() == 1 { "not" } else { "none" },
                     first.record.strategy,
                     distance(first),
                     first.met(),
@@ -697,8 +700,8 @@ mod tests {
         };
         let tied = recommendation(&rows(1000.0));
         let expected = format!(
-            "Use atomic, the facade's default: 1 row came nearer the bar {BAR} across the 1 settings in \
-             the merged figures, but none in every round this run kept apart. The nearest, lock, is \
+            "Use atomic, the facade's default: one row came nearer the bar {BAR} across the 1 settings \
+             in the merged figures, but not in every round this run kept apart. The nearest, lock, is \
              0.900x from it (meeting it in 1 of them) against the default's 1.07x, but in round 2 of the \
              2 this run kept apart, atomic came as near or nearer (round by round: 1.20x, 0.900x, against \
              0.900x, 1.33x for lock). The default meets the bar in 0 of the 1."
@@ -741,7 +744,13 @@ mod tests {
         let mut short = rows(1000.0);
         short[0].rounds.truncate(1);
         let short = recommendation(&short);
-        assert!(short.contains("This run kept no rounds apart, so that rests on its merged figures alone."));
+        assert!(
+            short.contains(
+                "This run did not keep two rounds of every row apart, so that rests on its merged figures \
+                 alone."
+            ),
+            "{short}"
+        );
         assert!(
             short.contains("⚠ The procstore facade's default (atomic) is not the recommended"),
             "{short}"
@@ -758,6 +767,7 @@ mod tests {
         floor.kind = Family::Floor;
         let workload = [
             tail("a", false, 1000.0, &[1000.0, 3000.0]),
+            tail("a2", false, 1100.0, &[1100.0, 3000.0]),
             tail("b", false, 1560.0, &[1560.0, 1560.0]),
             tail("c", false, 1700.0, &[1700.0, 1700.0]),
             tail("d", true, 1800.0, &[1800.0, 2400.0]),
@@ -769,14 +779,32 @@ mod tests {
              merged figures (1.04x against 1.20x) and in every round this run kept apart (round by round: \
              1.04x, 0.900x, against 1.20x, 1.03x), and meets it in 0 of them. a comes nearer still \
              (0.900x), but not in every round against the default: in round 2 of the 2 this run kept \
-             apart, d came as near or nearer (round by round: 1.20x, 1.03x, against 0.900x, 1.28x for a)."
+             apart, d came as near or nearer (round by round: 1.20x, 1.03x, against 0.900x, 1.28x for a). \
+             a2, also nearer than the default in the merged figures, did not stay ahead of the default \
+             in every round either."
         );
         assert!(text.contains(&expected), "{text}");
         assert!(
             text.contains("⚠ The procstore facade's default (d) is not the recommended registry"),
             "{text}"
         );
-        assert!(text.contains("(rank 4 of 4)"), "{text}");
+        assert!(text.contains("(rank 5 of 5)"), "{text}");
+
+        // The default kept over two rows nearer in the merged figures.
+        let kept = recommendation(&[
+            tail("a", false, 1000.0, &[1000.0, 3000.0]),
+            tail("a2", false, 1100.0, &[1100.0, 3000.0]),
+            tail("d", true, 1600.0, &[1800.0, 1000.0]),
+        ]);
+        let expected = format!(
+            "Use d, the facade's default: 2 rows came nearer the bar {BAR} across the 1 settings in the \
+             merged figures, but none in every round this run kept apart. The nearest, a, is 0.900x from \
+             it (meeting it in 1 of them) against the default's 1.07x, but in round 2 of the 2 this run \
+             kept apart, d came as near or nearer (round by round: 1.20x, 0.900x, against 0.900x, 2.00x \
+             for a). a2, also nearer than the default in the merged figures, did not stay ahead of the \
+             default in every round either. The default meets the bar in 0 of the 1."
+        );
+        assert!(kept.contains(&expected), "{kept}");
     }
 
     /// A default nearest the bar is recommended, and the report says which
@@ -795,14 +823,16 @@ mod tests {
             text.contains(
                 "This run does not resolve it from x (1.07x from the bar): in round 1 of the 3 this run \
                  kept apart, x came as near or nearer (round by round: 0.900x, 1.20x, 1.20x, against \
-                 1.33x, 0.900x, 0.900x for d). Nor from y, each level with or ahead of it in a round."
+                 1.33x, 0.900x, 0.900x for d). Nor from y, level with or ahead of it in a round."
             ),
             "{text}"
         );
         assert!(text.contains("The procstore facade's default (d) is the recommended registry."), "{text}");
 
         let ahead = [tail("d", true, 1000.0, &[1000.0, 1000.0]), tail("x", false, 1600.0, &[1600.0, 1800.0])];
-        assert!(!recommendation(&ahead).contains("does not resolve"));
+        let ahead = recommendation(&ahead);
+        assert!(ahead.contains("Use d: of every row it comes nearest the bar"), "{ahead}");
+        assert!(!ahead.contains("does not resolve"), "{ahead}");
     }
 
     /// The default's share of the floor's events/s is given only where the
