@@ -137,11 +137,7 @@ fn candidates<'r>(
     for &setting in settings {
         let rows: Vec<&WorkloadRecord> =
             workload.iter().filter(|r| r.setting() == setting && r.kind != Family::Floor).collect();
-        let best = |of: fn(&WorkloadRecord) -> f64, highest: bool| {
-            let values = rows.iter().map(|r| of(r));
-            if highest { values.fold(0.0, f64::max) } else { values.fold(f64::INFINITY, f64::min) }
-        };
-        let events = best(WorkloadRecord::events_per_sec, true);
+        let events = rows.iter().map(|r| r.events_per_sec()).fold(0.0, f64::max);
         let latencies: Vec<Percentiles> = rows.iter().map(|r| figures.latency(r)).collect();
         let p50 = latencies.iter().map(|p| p.p50_ns).fold(f64::INFINITY, f64::min);
         let p999 = latencies.iter().map(|p| p.p999_ns).fold(f64::INFINITY, f64::min);
