@@ -11,18 +11,26 @@
 //! less meets it), geometric mean over settings. Counting the settings met
 //! instead would let one noisy pass decide between rows that all miss.
 //!
+//! Where every judged row kept at least [`MEDIAN_ROUNDS`] rounds apart (the
+//! full profile runs five), the bar reads each row's median round (per
+//! percentile, the median of its rounds' own) and events/s over all of
+//! them. A shared machine has slow stretches, seconds long, in which every
+//! query's tail doubles; a merged p99.9 is decided by whether a row drew
+//! one, a median round is not. The report also gives where the default
+//! stands on the merged figures, which the tables show.
+//!
 //! The facade's default stays the recommendation unless the run resolves
 //! a row ahead of it: where the run kept two or more rounds apart, a row
-//! nearer the bar in the merged figures must also be nearer in each
-//! round's own (latency per round; events/s merged; a round in which the
-//! two are level does not resolve them). The recommendation is the nearest
-//! row so resolved, else the default; the report names each nearer row
-//! passed over, and for the nearest of them the round in which it did not
-//! stay ahead, with every round's figures. It is a consistency
-//! screen, not a significance test: of two equal rows, the one ahead in
-//! the merged figures still stays ahead in both of two rounds about half
-//! the time. A run with one round (the quick profile) is ranked on its
-//! merged figures alone.
+//! nearer the bar must also be nearer in each round's own figures (latency
+//! per round; events/s merged; a round in which the two are level does not
+//! resolve them). The recommendation is the nearest row so resolved, else
+//! the default; the report names each nearer row passed over, and for the
+//! nearest of them the round in which it did not stay ahead, with every
+//! round's figures. It is a consistency screen, not a significance test:
+//! of two equal rows, the one ahead overall stays ahead in every one of n
+//! rounds about once in 2^(n-1) runs (half the time with two rounds, one in
+//! sixteen with five). A run with one round (the quick profile) is ranked
+//! on its merged figures alone.
 //!
 //! The bar is taken where the readers are paced, so that every row is
 //! offered the same queries: in a closed loop each row's readers make as
@@ -110,20 +118,51 @@ fn geometric_mean(values: impl Iterator<Item = f64>) -> f64 {
     if count == 0 { f64::INFINITY } else { (sum / f64::from(count)).exp() }
 }
 
-/// Which latency a ranking reads: the merged rounds, or one round's own.
-#[derive(Clone, Copy, Debug)]
+/// Which latency a ranking reads: the merged rounds, each row's median
+/// round, or one round's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Figures {
     Merged,
+    Median,
     Round(usize),
 }
 
+/// Rounds every judged row must have kept for the bar to read its median
+/// round: the fewest with a middle that one round cannot decide.
+const MEDIAN_ROUNDS: usize = 3;
+
 impl Figures {
+    /// What the bar reads in `settings`: each row's median round where
+    /// every judged row kept [`MEDIAN_ROUNDS`], else the merged rounds.
+    fn for_bar(workload: &[WorkloadRecord], settings: &[Setting]) -> Figures {
+        if fewest_rounds(workload, settings) >= MEDIAN_ROUNDS { Figures::Median } else { Figures::Merged }
+    }
+
     fn latency(self, record: &WorkloadRecord) -> Percentiles {
         match self {
             Figures::Merged => record.latency,
+            Figures::Median => record.median_round().unwrap_or(record.latency),
             Figures::Round(round) => record.rounds.get(round).copied().unwrap_or(record.latency),
         }
     }
+
+    /// `in the merged figures`, for the ranking's figures in a sentence.
+    fn phrase(self) -> &'static str {
+        match self {
+            Figures::Median => "on their median rounds",
+            Figures::Merged | Figures::Round(_) => "in the merged figures",
+        }
+    }
+}
+
+/// The fewest rounds any non-floor row in `settings` kept apart.
+fn fewest_rounds(workload: &[WorkloadRecord], settings: &[Setting]) -> usize {
+    workload
+        .iter()
+        .filter(|r| r.kind != Family::Floor && settings.contains(&r.setting()))
+        .map(|r| r.rounds.len())
+        .min()
+        .unwrap_or(0)
 }
 
 /// Every non-floor row's standings in `settings`, nearest the bar first,
@@ -172,13 +211,7 @@ struct Rounds(Vec<HashMap<String, f64>>);
 
 impl Rounds {
     fn of(workload: &[WorkloadRecord], settings: &[Setting]) -> Self {
-        let rounds = workload
-            .iter()
-            .filter(|r| r.kind != Family::Floor && settings.contains(&r.setting()))
-            .map(|r| r.rounds.len())
-            .min()
-            .filter(|&rounds| rounds >= 2)
-            .unwrap_or(0);
+        let rounds = Some(fewest_rounds(workload, settings)).filter(|&rounds| rounds >= 2).unwrap_or(0);
         Rounds(
             (0..rounds)
                 .map(|round| {
@@ -241,7 +274,8 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     let (paced, closed): (Vec<Setting>, Vec<Setting>) =
         settings(workload).into_iter().partition(|s| matches!(s.load, ReaderLoad::Paced { .. }));
     let (judged, outside) = if paced.is_empty() { (closed, Vec::new()) } else { (paced, closed) };
-    let candidates = candidates(workload, &judged, Figures::Merged);
+    let figures = Figures::for_bar(workload, &judged);
+    let candidates = candidates(workload, &judged, figures);
     if candidates.is_empty() {
         return;
     }
@@ -320,9 +354,10 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             let (first, split) = passed_over[0];
             let others = if passed_over.len() > 1 {
                 format!(
-                    " {}, also nearer than the default in the merged figures, did not stay ahead of \
-                     the default in every round either.",
-                    names(passed_over[1..].iter().map(|&(c, _)| c))
+                    " {}, also nearer than the default {}, did not stay ahead of the default in every \
+                     round either.",
+                    names(passed_over[1..].iter().map(|&(c, _)| c)),
+                    figures.phrase(),
                 )
             } else {
                 String::new()
@@ -330,7 +365,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             if best.record.default {
                 text += &format!(
                     "Use {}, the facade's default: {} nearer the bar ({bar}) across the {settings} \
-                     {which} in the merged figures, but {} in every round this run kept apart. The \
+                     {which} {}, but {} in every round this run kept apart. The \
                      nearest, {}, is {} from it (meeting it in {} of them) against the default's {}, \
                      but {}.{others} The default meets the bar in {} of the {settings}.",
                     best.record.strategy,
@@ -338,6 +373,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
                         1 => "one row came".to_owned(),
                         rows => format!("{rows} rows came"),
                     },
+                    figures.phrase(),
                     if passed_over.len() == 1 { "not" } else { "none" },
                     first.record.strategy,
                     distance(first),
@@ -349,10 +385,11 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             } else {
                 text += &format!(
                     "Use {}: it comes nearer the bar ({bar}) across the {settings} {which} than the \
-                     facade's default, in the merged figures ({} against {}) and in every round this \
-                     run kept apart (round by round: {}, against {}), and meets it in {} of them. {} \
-                     comes nearer still ({}), but not in every round against the default: {}.{others}",
+                     facade's default, {} ({} against {}) and in every round this run kept apart \
+                     (round by round: {}, against {}), and meets it in {} of them. {} comes nearer \
+                     still ({}), but not in every round against the default: {}.{others}",
                     best.record.strategy,
+                    figures.phrase(),
                     distance(best),
                     distance(default),
                     rounds.of_row(best),
@@ -381,11 +418,15 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     } else {
         text += &format!(" Where it falls short: {}.", misses.join("; "));
     }
-    if let Some(noise) = noise_sentence(workload, &judged) {
+    if let Some(noise) = noise_sentence(workload, &judged, figures) {
         text += &noise;
     }
     doc.text(Style::Finding, text);
-    doc.text(Style::Finding, default_verdict(&candidates, recommended));
+    let mut verdict = default_verdict(&candidates, recommended);
+    if figures == Figures::Median {
+        verdict += &merged_standing(workload, &judged);
+    }
+    doc.text(Style::Finding, verdict);
     doc.table(3, standings_table("Every registry against the bar", &candidates));
     if !outside.is_empty() {
         closed_loop_part(workload, &outside, doc);
@@ -394,8 +435,10 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
 
 /// How much of the bar this run can resolve: the largest, over `settings`,
 /// of the median row's spread between its own rounds, in p99.9 and in p50,
-/// beside the bar's factors; `None` without rounds.
-fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting]) -> Option<String> {
+/// beside the bar's factors; `None` without rounds. The bar reads
+/// `figures`: a spread that reaches a factor can decide a merged figure, but
+/// only a single round where the bar reads the median one.
+fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Figures) -> Option<String> {
     let noisiest = |of: fn(&Percentiles) -> f64| {
         settings
             .iter()
@@ -419,16 +462,27 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting]) -> Option<S
     );
     // Compared as shown, to two decimals: "1.50x against the bar's 1.50x" reaches it.
     let reaches = |spread: f64, factor: f64| (spread * 100.0).round() >= (factor * 100.0).round();
+    let (what_moves, median) = match figures {
+        Figures::Median => {
+            ("a single round", " The bar reads each row's median round, which no single round decides.")
+        }
+        Figures::Merged | Figures::Round(_) => ("a row", ""),
+    };
+    let mut reached = false;
     for (spread, factor, setting, what) in
         [(tail, P999_FACTOR, tail_setting, "p99.9"), (p50, P50_FACTOR, p50_setting, "p50")]
     {
         if reaches(spread, factor) {
+            reached = true;
             text += &format!(
-                " The {what} spread reaches the bar's factor: in {}, a row can meet or miss the bar on \
-                 {what} by noise alone.",
+                " The {what} spread reaches the bar's factor: in {}, {what_moves} can meet or miss the bar \
+                 on {what} by noise alone.",
                 setting.label()
             );
         }
+    }
+    if reached {
+        text += median;
     }
     Some(text)
 }
@@ -438,7 +492,7 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting]) -> Option<S
 /// beside what the default's readers leave it where the writer is not
 /// paced (well below the floor, the registry itself holds its writer back).
 fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut Document) {
-    let candidates = candidates(workload, settings, Figures::Merged);
+    let candidates = candidates(workload, settings, Figures::for_bar(workload, settings));
     let mut text = "Outside the bar: with the readers in a closed loop, each row offers as much load as \
                     its readers can make, so a row whose readers block leaves its writer the cores \
                     they wait on."
@@ -495,6 +549,25 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
         3,
         standings_table("Every registry with readers in a closed loop (outside the bar)", &candidates),
     );
+}
+
+/// Where the facade's default stands on the merged figures (every query of
+/// every round), beside a bar that reads median rounds; empty without a
+/// default.
+fn merged_standing(workload: &[WorkloadRecord], settings: &[Setting]) -> String {
+    let merged = candidates(workload, settings, Figures::Merged);
+    merged.iter().position(|c| c.record.default).map_or_else(String::new, |rank| {
+        let default = &merged[rank];
+        format!(
+            " On the merged figures instead (every query of every round, as in the tables above), it \
+             meets the bar in {} of {} settings, {} from it (rank {} of {}).",
+            default.met(),
+            default.standings.len(),
+            format::ratio(Some(default.distance())),
+            rank + 1,
+            merged.len()
+        )
+    })
 }
 
 /// Whether the facade's default is the recommended row, in words.
@@ -803,6 +876,48 @@ mod tests {
         assert!(kept.contains(&expected), "{kept}");
     }
 
+    /// With three or more rounds of every row, the bar reads each row's
+    /// median round: one slow round of the default's decides its merged
+    /// p99.9 but not its standing, and the report gives both. With two, it
+    /// reads the merged figures.
+    #[test]
+    fn a_slow_round_does_not_decide_the_bar_where_every_row_kept_three() {
+        let three = recommendation(&[
+            tail("d", true, 2500.0, &[1000.0, 4000.0, 1000.0]),
+            tail("x", false, 1800.0, &[1800.0, 1800.0, 1800.0]),
+        ]);
+        assert!(
+            three.contains(&format!(
+                "Use d: of every row it comes nearest the bar {BAR} across the 1 settings (0.900x from it)"
+            )),
+            "{three}"
+        );
+        assert!(
+            three.contains(
+                "The procstore facade's default (d) is the recommended registry. On the merged figures \
+                 instead (every query of every round, as in the tables above), it meets the bar in 1 of \
+                 1 settings, 0.926x from it (rank 2 of 2)."
+            ),
+            "{three}"
+        );
+        assert!(
+            three.contains(
+                "a single round can meet or miss the bar on p99.9 by noise alone. The bar reads each \
+                 row's median round, which no single round decides."
+            ),
+            "{three}"
+        );
+        assert!(three.contains("| d (default) | 1 of 1 | 0.900x | 100% | 1.00x | 1.00x |"), "{three}");
+
+        let two = recommendation(&[
+            tail("d", true, 2500.0, &[1000.0, 4000.0]),
+            tail("x", false, 1800.0, &[1800.0, 1800.0]),
+        ]);
+        assert!(two.contains("1 settings in the merged figures, but not in every round"), "{two}");
+        assert!(two.contains("a row can meet or miss the bar on p99.9 by noise alone."), "{two}");
+        assert!(!two.contains("On the merged figures instead"), "{two}");
+    }
+
     /// A default nearest the bar is recommended, and the report says which
     /// rows this run does not resolve it from, in whichever round; nothing
     /// where every round keeps it ahead.
@@ -817,7 +932,7 @@ mod tests {
         assert!(text.contains("Use d: of every row it comes nearest the bar"), "{text}");
         assert!(
             text.contains(
-                "This run does not resolve it from x (1.07x from the bar): in round 1 of the 3 this run \
+                "This run does not resolve it from x (1.20x from the bar): in round 1 of the 3 this run \
                  kept apart, x came as near or nearer (round by round: 0.900x, 1.20x, 1.20x, against \
                  1.33x, 0.900x, 0.900x for d). Nor from y, level with or ahead of it in a round."
             ),

@@ -469,4 +469,30 @@ impl WorkloadRecord {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
         (self.rounds.len() >= 2 && low > 0.0).then(|| high / low)
     }
+
+    /// Its median round: each percentile the median of the rounds' own
+    /// (so not one round's figures), `count` every round's together;
+    /// `None` without rounds. Unlike the merged `latency`, one slow round
+    /// of several cannot decide its tail.
+    pub fn median_round(&self) -> Option<Percentiles> {
+        let of = |percentile: fn(&Percentiles) -> f64| median(self.rounds.iter().map(percentile).collect());
+        Some(Percentiles {
+            count: self.rounds.iter().map(|round| round.count).sum(),
+            p50_ns: of(|p| p.p50_ns)?,
+            p99_ns: of(|p| p.p99_ns)?,
+            p999_ns: of(|p| p.p999_ns)?,
+            max_ns: of(|p| p.max_ns)?,
+        })
+    }
+}
+
+/// The middle value, or the mean of the middle two; `None` if empty.
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
 }

@@ -7,7 +7,9 @@ use crate::figures::Figures;
 use crate::format;
 use crate::ranking::{self, Ranked};
 use crate::rows::label;
-use crate::schema::{Percentiles, Query, ReaderLoad, Results, Setting, WorkloadMode, WorkloadRecord, groups};
+use crate::schema::{
+    Percentiles, Query, ReaderLoad, Results, Setting, WorkloadMode, WorkloadRecord, groups, median,
+};
 use crate::svg::{Bar, BarChart};
 use crate::table::Table;
 use crate::thresholds::{self, CHURN_SPREAD, PACED_SHARE};
@@ -263,20 +265,14 @@ pub(crate) fn round_spread<'r>(
     rows: impl IntoIterator<Item = &'r WorkloadRecord>,
     of: fn(&Percentiles) -> f64,
 ) -> Option<RoundSpread<'r>> {
-    let mut spreads: Vec<(f64, &WorkloadRecord)> = rows
+    let spreads: Vec<(f64, &WorkloadRecord)> = rows
         .into_iter()
         .filter(|r| r.kind != Family::Floor)
         .filter_map(|r| Some((r.round_spread(of)?, r)))
         .filter(|(spread, _)| spread.is_finite())
         .collect();
-    spreads.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let &(largest, row) = spreads.last()?;
-    let middle = spreads.len() / 2;
-    let median = if spreads.len() % 2 == 1 {
-        spreads[middle].0
-    } else {
-        (spreads[middle - 1].0 + spreads[middle].0) / 2.0
-    };
+    let &(largest, row) = spreads.iter().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let median = median(spreads.iter().map(|&(spread, _)| spread).collect())?;
     Some(RoundSpread { median, largest, row })
 }
 
