@@ -197,8 +197,8 @@ fn candidates<'r>(
     candidates
 }
 
-/// A round in which a row nearer the bar in the merged figures was not
-/// nearer than another: the run does not resolve the two.
+/// A round in which a row nearer the bar overall was not nearer than
+/// another: the run does not resolve the two.
 #[derive(Clone, Copy, Debug)]
 struct Split {
     /// Which round (from 0).
@@ -224,9 +224,9 @@ impl Rounds {
         )
     }
 
-    /// The first round in which `ahead` (nearer the bar in the merged
-    /// figures) was not nearer than `behind`, or lacks a figure; `None` if
-    /// it stayed ahead in every round (and so with no rounds).
+    /// The first round in which `ahead` (nearer the bar overall) was not
+    /// nearer than `behind`, or lacks a figure; `None` if it stayed ahead in
+    /// every round (and so with no rounds).
     fn split(&self, ahead: &Candidate<'_>, behind: &Candidate<'_>) -> Option<Split> {
         self.0.iter().enumerate().find_map(|(round, distances)| {
             match (distances.get(&ahead.record.id), distances.get(&behind.record.id)) {
@@ -244,7 +244,7 @@ impl Rounds {
 
     /// `in round 2 of the 2 this run kept apart, B came as near or nearer
     /// (round by round: 1.04x, 0.938x, against 0.991x, 1.01x for A)`, for
-    /// the rows `ahead` (A) and `behind` (B) of the merged ranking.
+    /// the rows `ahead` (A) and `behind` (B) of the overall ranking.
     fn describe(&self, split: Split, ahead: &Candidate<'_>, behind: &Candidate<'_>) -> String {
         format!(
             "in round {} of the {} this run kept apart, {} came as near or nearer (round by round: {}, \
@@ -306,9 +306,10 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
     match (recommended, default) {
         (0, _) => {
             text += &format!(
-                "Use {}: of every row it comes nearest the bar ({bar}) across the {settings} {which} \
+                "Use {}: of every row it comes nearest the bar ({bar}) across the {settings} {which}{} \
                  ({} from it), and meets it in {} of them.",
                 best.record.strategy,
+                if figures == Figures::Median { ", on their median rounds" } else { "" },
                 distance(best),
                 best.met(),
             );
@@ -427,7 +428,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
         verdict += &merged_standing(workload, &judged);
     }
     doc.text(Style::Finding, verdict);
-    doc.table(3, standings_table("Every registry against the bar", &candidates));
+    doc.table(3, standings_table("Every registry against the bar", &candidates, figures));
     if !outside.is_empty() {
         closed_loop_part(workload, &outside, doc);
     }
@@ -451,8 +452,9 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Fi
     let (tail, tail_setting) = noisiest(|p| p.p999_ns)?;
     let (p50, p50_setting) = noisiest(|p| p.p50_ns)?;
     let mut text = format!(
-        " How finely this run can judge: between its own rounds, the median row's p99.9 moved by up \
-         to {} (in {}) and its p50 by up to {} (in {}), against the bar's {} and {} between rows.",
+        " How finely this run can judge: between its own rounds (its highest over its lowest), the \
+         median row's p99.9 moved by up to {} (in {}) and its p50 by up to {} (in {}), against the \
+         bar's {} and {} between rows.",
         format::ratio(Some(tail)),
         tail_setting.label(),
         format::ratio(Some(p50)),
@@ -463,9 +465,11 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Fi
     // Compared as shown, to two decimals: "1.50x against the bar's 1.50x" reaches it.
     let reaches = |spread: f64, factor: f64| (spread * 100.0).round() >= (factor * 100.0).round();
     let (what_moves, median) = match figures {
-        Figures::Median => {
-            ("a single round", " The bar reads each row's median round, which no single round decides.")
-        }
+        Figures::Median => (
+            "a single round",
+            " The distances read each row's median round, which one slow round cannot decide; \
+             replacing the default still takes every round.",
+        ),
         Figures::Merged | Figures::Round(_) => ("a row", ""),
     };
     let mut reached = false;
@@ -492,7 +496,8 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Fi
 /// beside what the default's readers leave it where the writer is not
 /// paced (well below the floor, the registry itself holds its writer back).
 fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut Document) {
-    let candidates = candidates(workload, settings, Figures::for_bar(workload, settings));
+    let figures = Figures::for_bar(workload, settings);
+    let candidates = candidates(workload, settings, figures);
     let mut text = "Outside the bar: with the readers in a closed loop, each row offers as much load as \
                     its readers can make, so a row whose readers block leaves its writer the cores \
                     they wait on."
@@ -547,7 +552,11 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
     doc.text(Style::Finding, text);
     doc.table(
         3,
-        standings_table("Every registry with readers in a closed loop (outside the bar)", &candidates),
+        standings_table(
+            "Every registry with readers in a closed loop (outside the bar)",
+            &candidates,
+            figures,
+        ),
     );
 }
 
@@ -559,8 +568,9 @@ fn merged_standing(workload: &[WorkloadRecord], settings: &[Setting]) -> String 
     merged.iter().position(|c| c.record.default).map_or_else(String::new, |rank| {
         let default = &merged[rank];
         format!(
-            " On the merged figures instead (every query of every round, as in the tables above), it \
-             meets the bar in {} of {} settings, {} from it (rank {} of {}).",
+            " Judged on the merged figures instead of median rounds (every query of every round, as \
+             the tables of each setting show), it meets the bar in {} of {} settings, {} from it (rank \
+             {} of {}).",
             default.met(),
             default.standings.len(),
             format::ratio(Some(default.distance())),
@@ -600,7 +610,7 @@ fn default_verdict(candidates: &[Candidate<'_>], recommended: usize) -> String {
     }
 }
 
-fn standings_table(title: &str, candidates: &[Candidate<'_>]) -> Table {
+fn standings_table(title: &str, candidates: &[Candidate<'_>], figures: Figures) -> Table {
     let header =
         ["Registry", "Settings met", "Distance to the bar", "Fewest events/s", "Worst p50", "Worst p99.9"];
     let mut table = Table::new(title, header.map(str::to_owned).to_vec());
@@ -608,7 +618,15 @@ fn standings_table(title: &str, candidates: &[Candidate<'_>]) -> Table {
         "Per row, across the workload settings: how many settings it meets the bar in; its \
          distance to the bar (per setting, its worst criterion as a factor of the bar, 1.00x or \
          less meeting it; geometric mean over settings); its lowest share of the best row's \
-         events/s; and its highest p50 and p99.9 over the best row's.",
+         events/s; and its highest p50 and p99.9 over the best row's."
+            .to_owned()
+            + match figures {
+                Figures::Median => {
+                    " Latency here is each row's median round (per percentile, the median of its \
+                     rounds'), not the merged figures of the tables above."
+                }
+                Figures::Merged | Figures::Round(_) => "",
+            },
     );
     for candidate in candidates {
         table.row(vec![
@@ -888,26 +906,29 @@ mod tests {
         ]);
         assert!(
             three.contains(&format!(
-                "Use d: of every row it comes nearest the bar {BAR} across the 1 settings (0.900x from it)"
+                "Use d: of every row it comes nearest the bar {BAR} across the 1 settings, on their median \
+                 rounds (0.900x from it)"
             )),
             "{three}"
         );
         assert!(
             three.contains(
-                "The procstore facade's default (d) is the recommended registry. On the merged figures \
-                 instead (every query of every round, as in the tables above), it meets the bar in 1 of \
-                 1 settings, 0.926x from it (rank 2 of 2)."
+                "The procstore facade's default (d) is the recommended registry. Judged on the merged \
+                 figures instead of median rounds (every query of every round, as the tables of each \
+                 setting show), it meets the bar in 1 of 1 settings, 0.926x from it (rank 2 of 2)."
             ),
             "{three}"
         );
         assert!(
             three.contains(
-                "a single round can meet or miss the bar on p99.9 by noise alone. The bar reads each \
-                 row's median round, which no single round decides."
+                "a single round can meet or miss the bar on p99.9 by noise alone. The distances read \
+                 each row's median round, which one slow round cannot decide; replacing the default \
+                 still takes every round."
             ),
             "{three}"
         );
         assert!(three.contains("| d (default) | 1 of 1 | 0.900x | 100% | 1.00x | 1.00x |"), "{three}");
+        assert!(three.contains("Latency here is each row's median round"), "{three}");
 
         let two = recommendation(&[
             tail("d", true, 2500.0, &[1000.0, 4000.0]),
@@ -915,7 +936,8 @@ mod tests {
         ]);
         assert!(two.contains("1 settings in the merged figures, but not in every round"), "{two}");
         assert!(two.contains("a row can meet or miss the bar on p99.9 by noise alone."), "{two}");
-        assert!(!two.contains("On the merged figures instead"), "{two}");
+        assert!(!two.contains("instead of median rounds"), "{two}");
+        assert!(!two.contains("Latency here is each row's median round"), "{two}");
     }
 
     /// A default nearest the bar is recommended, and the report says which

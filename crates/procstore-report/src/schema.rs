@@ -472,12 +472,14 @@ impl WorkloadRecord {
 
     /// Its median round: each percentile the median of the rounds' own
     /// (so not one round's figures), `count` every round's together;
-    /// `None` without rounds. Unlike the merged `latency`, one slow round
-    /// of several cannot decide its tail.
+    /// rounds that recorded nothing are left out, and `None` if that is
+    /// all of them. Unlike the merged `latency`, one slow round of several
+    /// cannot decide its tail.
     pub fn median_round(&self) -> Option<Percentiles> {
-        let of = |percentile: fn(&Percentiles) -> f64| median(self.rounds.iter().map(percentile).collect());
+        let recorded = || self.rounds.iter().filter(|round| round.count > 0);
+        let of = |percentile: fn(&Percentiles) -> f64| median(recorded().map(percentile).collect());
         Some(Percentiles {
-            count: self.rounds.iter().map(|round| round.count).sum(),
+            count: recorded().map(|round| round.count).sum(),
             p50_ns: of(|p| p.p50_ns)?,
             p99_ns: of(|p| p.p99_ns)?,
             p999_ns: of(|p| p.p999_ns)?,
@@ -494,5 +496,48 @@ pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
         0 => None,
         n if n % 2 == 1 => Some(values[middle]),
         _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(count: u64, ns: f64) -> Percentiles {
+        Percentiles { count, p50_ns: ns, p99_ns: ns, p999_ns: ns, max_ns: ns }
+    }
+
+    #[test]
+    fn the_median_round_takes_each_percentile_from_the_rounds_that_recorded_something() {
+        assert_eq!(median(Vec::new()), None);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        let mut record = WorkloadRecord {
+            mode: WorkloadMode::Simulated,
+            id: "r".to_owned(),
+            strategy: "r".to_owned(),
+            kind: Family::Atomic,
+            default: false,
+            children: 16,
+            readers: 2,
+            load: ReaderLoad::ClosedLoop,
+            seconds: 1.0,
+            queries: 15,
+            events: 10,
+            target_events_per_sec: None,
+            latency: at(15, 1.0),
+            by_query: Vec::new(),
+            event_lag: None,
+            rounds: Vec::new(),
+        };
+        assert_eq!(record.median_round(), None, "no rounds");
+        record.rounds = vec![at(0, 0.0), at(0, 0.0)];
+        assert_eq!(record.median_round(), None, "no round recorded anything");
+        record.rounds = vec![at(5, 100.0), at(0, 0.0), at(5, 400.0), at(5, 200.0)];
+        let median = record.median_round().expect("three rounds recorded");
+        assert_eq!((median.count, median.p50_ns, median.p999_ns), (15, 200.0, 200.0));
+        // A round that is slow in one percentile only moves that one.
+        record.rounds[3].p999_ns = 900.0;
+        assert_eq!(record.median_round().map(|m| (m.p50_ns, m.p999_ns)), Some((200.0, 400.0)));
     }
 }

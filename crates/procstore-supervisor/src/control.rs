@@ -83,6 +83,17 @@ pub enum Request {
     Shutdown,
 }
 
+impl Request {
+    /// Whether its answer waits for a child to exit (stop, restart,
+    /// remove). The supervisor bounds that wait itself, killing the child
+    /// at the end of its stop grace, however long that is configured, so a
+    /// [`ControlClient`] waits for such an answer without a timeout of its
+    /// own unless given one ([`ControlClient::child_timeout`]).
+    pub fn waits_for_a_child(&self) -> bool {
+        matches!(self, Request::Stop { .. } | Request::Restart { .. } | Request::Remove { .. })
+    }
+}
+
 /// The answer to a [`Request`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Response {
@@ -724,11 +735,18 @@ fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
 
 /// Why a [`ControlClient`] got no answer.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ClientError {
     /// No supervisor listens on the path.
     NotRunning(PathBuf, io::Error),
     /// The connection failed mid-request, or the answer was not JSON.
     Io(io::Error),
+    /// No answer within the client's timeout for the request. The
+    /// supervisor may still carry the request out.
+    Timeout(Duration),
+    /// An earlier request on this connection got no whole answer, so the
+    /// next line could be its late answer: connect again.
+    Broken,
 }
 
 impl fmt::Display for ClientError {
@@ -738,6 +756,12 @@ impl fmt::Display for ClientError {
                 write!(f, "no supervisor is listening on {} ({e})", path.display())
             }
             ClientError::Io(e) => write!(f, "the supervisor did not answer: {e}"),
+            ClientError::Timeout(waited) => {
+                write!(f, "the supervisor did not answer in {waited:?} (it may still carry the request out)")
+            }
+            ClientError::Broken => {
+                f.write_str("an earlier request on this connection got no answer; connect again")
+            }
         }
     }
 }
@@ -751,29 +775,91 @@ impl std::error::Error for ClientError {}
 #[derive(Debug)]
 pub struct ControlClient {
     stream: BufReader<UnixStream>,
+    answer_timeout: Duration,
+    child_timeout: Option<Duration>,
+    /// The socket's read timeout as last set, so a request sets it only
+    /// when it changes.
+    read_timeout: Option<Duration>,
+    /// A request failed mid-way: the stream may hold its late answer.
+    broken: bool,
 }
 
-/// How long a client waits for an answer: a stop waits for its child,
-/// which may take the stop grace period and then some.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a client waits for an answer that does not wait for a child
+/// ([`Request::waits_for_a_child`]), unless told otherwise.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl ControlClient {
     /// Connects to the supervisor listening on `path`.
     pub fn connect(path: &Path) -> Result<Self, ClientError> {
         let stream = UnixStream::connect(path).map_err(|e| ClientError::NotRunning(path.to_owned(), e))?;
-        stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(ClientError::Io)?;
-        Ok(ControlClient { stream: BufReader::new(stream) })
+        Ok(ControlClient {
+            stream: BufReader::new(stream),
+            answer_timeout: ANSWER_TIMEOUT,
+            child_timeout: None,
+            read_timeout: None,
+            broken: false,
+        })
     }
 
-    /// Sends `request` and waits for its answer.
+    /// Waits at most `timeout` (not zero) for an answer that does not wait
+    /// for a child, instead of [`ANSWER_TIMEOUT`].
+    ///
+    /// # Panics
+    ///
+    /// If `timeout` is zero, which a socket cannot wait.
+    #[must_use]
+    pub fn answer_timeout(mut self, timeout: Duration) -> Self {
+        assert!(!timeout.is_zero(), "an answer timeout of zero");
+        self.answer_timeout = timeout;
+        self
+    }
+
+    /// Waits at most `timeout` (not zero) for an answer that waits for a
+    /// child. Without one, a client waits as long as the supervisor takes:
+    /// it kills the child at the end of its stop grace and answers, and one
+    /// that exits closes the connection, but one that is stopped (SIGSTOP)
+    /// or wedged keeps the client waiting.
+    ///
+    /// # Panics
+    ///
+    /// If `timeout` is zero, which a socket cannot wait.
+    #[must_use]
+    pub fn child_timeout(mut self, timeout: Duration) -> Self {
+        assert!(!timeout.is_zero(), "a child timeout of zero");
+        self.child_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends `request` and waits for its answer: at most the answer
+    /// timeout, or, for a request that waits for a child, the child
+    /// timeout if it has one. After an error the connection answers
+    /// [`ClientError::Broken`].
     pub fn request(&mut self, request: &Request) -> Result<Response, ClientError> {
+        if self.broken {
+            return Err(ClientError::Broken);
+        }
         let mut line = serde_json::to_vec(request).map_err(|e| ClientError::Io(io::Error::other(e)))?;
         line.push(b'\n');
+        let timeout =
+            if request.waits_for_a_child() { self.child_timeout } else { Some(self.answer_timeout) };
+        // Broken until a whole answer is read: whatever fails on the way
+        // leaves the stream mid-exchange.
+        self.broken = true;
+        if timeout != self.read_timeout {
+            self.stream.get_ref().set_read_timeout(timeout).map_err(ClientError::Io)?;
+            self.read_timeout = timeout;
+        }
         self.stream.get_mut().write_all(&line).map_err(ClientError::Io)?;
         let mut answer = String::new();
         match self.stream.read_line(&mut answer) {
             Ok(0) => Err(ClientError::Io(io::ErrorKind::UnexpectedEof.into())),
-            Ok(_) => serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e))),
+            Ok(_) => {
+                self.broken = false;
+                serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e)))
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(ClientError::Timeout(timeout.unwrap_or_default()))
+            }
             Err(e) => Err(ClientError::Io(e)),
         }
     }

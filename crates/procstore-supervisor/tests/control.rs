@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use procstore_atomic::{ArcSwapCacheStore, CowHandles};
 use procstore_supervisor::control::{
-    ControlClient, ControlServer, ControlSocket, ErrorKind, Limits, Request, Response,
+    ClientError, ControlClient, ControlServer, ControlSocket, ErrorKind, Limits, Request, Response,
 };
 use procstore_supervisor::{ChildSpec, Config, Supervisor};
 
@@ -32,15 +32,13 @@ struct Running {
 
 impl Running {
     fn start(children: usize, limits: Limits) -> Running {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ctl-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("make a dir");
-        let socket = dir.join("s.sock");
         let specs = (0..children).map(|i| ChildSpec::new(format!("sleeper-{i}"), "sleep", ["30"])).collect();
         // A long grace period, which a `sleep` (it dies at SIGTERM) never waits out.
-        let config = Config { stop_grace: Duration::from_secs(30), ..Config::new(specs) };
+        Running::with(Config { stop_grace: Duration::from_secs(30), ..Config::new(specs) }, limits)
+    }
+
+    fn with(config: Config, limits: Limits) -> Running {
+        let socket = fresh_dir("ctl").join("s.sock");
         let (supervisor, _events) = Supervisor::<Registry>::start(config).expect("start");
         let shutdown = Arc::new(AtomicBool::new(false));
         let raised = Arc::clone(&shutdown);
@@ -76,6 +74,16 @@ impl Drop for Running {
         }
         let _ = std::fs::remove_dir(self.socket.parent().expect("a dir"));
     }
+}
+
+/// A new empty directory for this test.
+fn fresh_dir(what: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("make a dir");
+    dir
 }
 
 /// One answer line from `stream`, parsed.
@@ -286,4 +294,76 @@ fn stopping_or_removing_a_child_already_down_answers_with_its_state() {
     assert_eq!(removed.children[0].state, "stopped");
     let gone = client.request(&Request::Status { names: vec![name()] }).expect("status");
     assert_eq!(kind(&gone), Some(ErrorKind::UnknownChild));
+}
+
+/// A stop waits for its child as long as the stop grace takes, past the
+/// client's answer timeout (the supervisor bounds that wait itself), unless
+/// the client has a child timeout of its own.
+#[test]
+fn a_stop_waits_out_the_grace_past_the_answer_timeout_but_not_a_child_timeout() {
+    let dir = fresh_dir("stubborn");
+    let ready = |i: usize| dir.join(format!("ready-{i}"));
+    let stubborn = (0..2)
+        .map(|i| {
+            // Ignored signals stay ignored across exec: only the grace's SIGKILL ends it.
+            let script = format!("trap '' TERM; touch '{}'; exec sleep 30", ready(i).display());
+            ChildSpec::new(format!("stubborn-{i}"), "sh", [String::from("-c"), script])
+        })
+        .collect();
+    let config = Config { stop_grace: Duration::from_secs(1), ..Config::new(stubborn) };
+    let running = Running::with(config, Limits::default());
+    let waiting = Instant::now();
+    while !(ready(0).exists() && ready(1).exists()) {
+        assert!(waiting.elapsed() < PATIENCE, "the children never set their traps");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let stop = |i: usize| Request::Stop { name: format!("stubborn-{i}") };
+
+    let mut impatient = running.client().child_timeout(Duration::from_millis(200));
+    match impatient.request(&stop(0)) {
+        Err(ClientError::Timeout(waited)) => assert_eq!(waited, Duration::from_millis(200)),
+        other => panic!("not a timeout: {other:?}"),
+    }
+
+    let client = running.client().answer_timeout(Duration::from_millis(100));
+    let asked = Instant::now();
+    // This stop has no timeout: a supervisor that never answers fails the test, not hangs it.
+    let (answer, answered) = std::sync::mpsc::channel();
+    let stopping = std::thread::spawn(move || {
+        let mut client = client;
+        let stopped = client.request(&stop(1));
+        let _ = answer.send(());
+        (client, stopped)
+    });
+    answered.recv_timeout(PATIENCE).expect("the stop is answered");
+    let (client, stopped) = stopping.join().expect("the asking thread");
+    let stopped = stopped.expect("a stop waits for its child");
+    assert_eq!(stopped.children[0].state, "stopped", "{stopped:?}");
+    assert!(asked.elapsed() >= Duration::from_secs(1), "answered before the grace ran out: {stopped:?}");
+    let mut client = client.answer_timeout(PATIENCE);
+    assert!(client.request(&Request::Status { names: Vec::new() }).expect("status").ok);
+    drop(running);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A request that gets no answer in the answer timeout fails as a timeout,
+/// and the connection, whose next line could be that late answer, refuses
+/// the next request.
+#[test]
+fn a_request_without_an_answer_times_out_and_breaks_the_connection() {
+    let dir = fresh_dir("mute");
+    let socket = dir.join("s.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let mut client =
+        ControlClient::connect(&socket).expect("connect").answer_timeout(Duration::from_millis(50));
+    let (_mute, _) = listener.accept().expect("accept");
+    match client.request(&Request::Status { names: Vec::new() }) {
+        Err(e @ ClientError::Timeout(waited)) => {
+            assert_eq!(waited, Duration::from_millis(50));
+            assert!(e.to_string().contains("did not answer in 50ms"), "{e}");
+        }
+        other => panic!("not a timeout: {other:?}"),
+    }
+    assert!(matches!(client.request(&Request::Status { names: Vec::new() }), Err(ClientError::Broken)));
+    let _ = std::fs::remove_dir_all(dir);
 }
