@@ -149,8 +149,9 @@ impl Figures {
     /// `in the merged figures`, for the ranking's figures in a sentence.
     fn phrase(self) -> &'static str {
         match self {
-            Figures::Median => "on their median rounds",
-            Figures::Merged | Figures::Round(_) => "in the merged figures",
+            Figures::Median => "judged on each row's median round",
+            Figures::Merged => "in the merged figures",
+            Figures::Round(_) => "in one round's figures",
         }
     }
 }
@@ -309,7 +310,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
                 "Use {}: of every row it comes nearest the bar ({bar}) across the {settings} {which}{} \
                  ({} from it), and meets it in {} of them.",
                 best.record.strategy,
-                if figures == Figures::Median { ", on their median rounds" } else { "" },
+                if figures == Figures::Median { format!(", {}", figures.phrase()) } else { String::new() },
                 distance(best),
                 best.met(),
             );
@@ -366,7 +367,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], doc: &mut Document) {
             if best.record.default {
                 text += &format!(
                     "Use {}, the facade's default: {} nearer the bar ({bar}) across the {settings} \
-                     {which} {}, but {} in every round this run kept apart. The \
+                     {which}, {}, but {} in every round this run kept apart. The \
                      nearest, {}, is {} from it (meeting it in {} of them) against the default's {}, \
                      but {}.{others} The default meets the bar in {} of the {settings}.",
                     best.record.strategy,
@@ -467,8 +468,8 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Fi
     let (what_moves, median) = match figures {
         Figures::Median => (
             "a single round",
-            " The distances read each row's median round, which one slow round cannot decide; \
-             replacing the default still takes every round.",
+            " The distances read each row's median round, which one slow round cannot decide; a \
+             row still replaces the default only if it is nearer in every round.",
         ),
         Figures::Merged | Figures::Round(_) => ("a row", ""),
     };
@@ -569,8 +570,8 @@ fn merged_standing(workload: &[WorkloadRecord], settings: &[Setting]) -> String 
         let default = &merged[rank];
         format!(
             " Judged on the merged figures instead of median rounds (every query of every round, as \
-             the tables of each setting show), it meets the bar in {} of {} settings, {} from it (rank \
-             {} of {}).",
+             the tables of each setting show), it meets the bar in {} of {} settings, {} from the bar \
+             (rank {} of {}).",
             default.met(),
             default.standings.len(),
             format::ratio(Some(default.distance())),
@@ -787,7 +788,7 @@ mod tests {
         };
         let tied = recommendation(&rows(1000.0));
         let expected = format!(
-            "Use atomic, the facade's default: one row came nearer the bar {BAR} across the 1 settings \
+            "Use atomic, the facade's default: one row came nearer the bar {BAR} across the 1 settings, \
              in the merged figures, but not in every round this run kept apart. The nearest, lock, is \
              0.900x from it (meeting it in 1 of them) against the default's 1.07x, but in round 2 of the \
              2 this run kept apart, atomic came as near or nearer (round by round: 1.20x, 0.900x, against \
@@ -884,7 +885,7 @@ mod tests {
             tail("d", true, 1600.0, &[1800.0, 1000.0]),
         ]);
         let expected = format!(
-            "Use d, the facade's default: 2 rows came nearer the bar {BAR} across the 1 settings in the \
+            "Use d, the facade's default: 2 rows came nearer the bar {BAR} across the 1 settings, in the \
              merged figures, but none in every round this run kept apart. The nearest, a, is 0.900x from \
              it (meeting it in 1 of them) against the default's 1.07x, but in round 2 of the 2 this run \
              kept apart, d came as near or nearer (round by round: 1.20x, 0.900x, against 0.900x, 2.00x \
@@ -906,8 +907,8 @@ mod tests {
         ]);
         assert!(
             three.contains(&format!(
-                "Use d: of every row it comes nearest the bar {BAR} across the 1 settings, on their median \
-                 rounds (0.900x from it)"
+                "Use d: of every row it comes nearest the bar {BAR} across the 1 settings, judged on each \
+                 row's median round (0.900x from it)"
             )),
             "{three}"
         );
@@ -915,15 +916,15 @@ mod tests {
             three.contains(
                 "The procstore facade's default (d) is the recommended registry. Judged on the merged \
                  figures instead of median rounds (every query of every round, as the tables of each \
-                 setting show), it meets the bar in 1 of 1 settings, 0.926x from it (rank 2 of 2)."
+                 setting show), it meets the bar in 1 of 1 settings, 0.926x from the bar (rank 2 of 2)."
             ),
             "{three}"
         );
         assert!(
             three.contains(
                 "a single round can meet or miss the bar on p99.9 by noise alone. The distances read \
-                 each row's median round, which one slow round cannot decide; replacing the default \
-                 still takes every round."
+                 each row's median round, which one slow round cannot decide; a row still replaces the \
+                 default only if it is nearer in every round."
             ),
             "{three}"
         );
@@ -934,7 +935,7 @@ mod tests {
             tail("d", true, 2500.0, &[1000.0, 4000.0]),
             tail("x", false, 1800.0, &[1800.0, 1800.0]),
         ]);
-        assert!(two.contains("1 settings in the merged figures, but not in every round"), "{two}");
+        assert!(two.contains("1 settings, in the merged figures, but not in every round"), "{two}");
         assert!(two.contains("a row can meet or miss the bar on p99.9 by noise alone."), "{two}");
         assert!(!two.contains("instead of median rounds"), "{two}");
         assert!(!two.contains("Latency here is each row's median round"), "{two}");

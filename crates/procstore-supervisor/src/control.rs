@@ -85,10 +85,11 @@ pub enum Request {
 
 impl Request {
     /// Whether its answer waits for a child to exit (stop, restart,
-    /// remove). The supervisor bounds that wait itself, killing the child
-    /// at the end of its stop grace, however long that is configured, so a
-    /// [`ControlClient`] waits for such an answer without a timeout of its
-    /// own unless given one ([`ControlClient::child_timeout`]).
+    /// remove). The supervisor bounds that wait itself: it answers by the
+    /// end of the stop grace, however long that is configured, plus 10 s
+    /// (SIGKILL at the end of the grace; a child that survives it is given
+    /// up on). So a [`ControlClient`] waits for such an answer without a
+    /// timeout of its own unless given one ([`ControlClient::child_timeout`]).
     pub fn waits_for_a_child(&self) -> bool {
         matches!(self, Request::Stop { .. } | Request::Restart { .. } | Request::Remove { .. })
     }
@@ -816,9 +817,10 @@ impl ControlClient {
 
     /// Waits at most `timeout` (not zero) for an answer that waits for a
     /// child. Without one, a client waits as long as the supervisor takes:
-    /// it kills the child at the end of its stop grace and answers, and one
-    /// that exits closes the connection, but one that is stopped (SIGSTOP)
-    /// or wedged keeps the client waiting.
+    /// a running supervisor answers by the end of the stop grace plus 10 s
+    /// ([`Request::waits_for_a_child`]), and a supervisor that exits closes
+    /// the connection, but a supervisor that is stopped (SIGSTOP) or wedged
+    /// keeps the client waiting.
     ///
     /// # Panics
     ///
@@ -832,8 +834,9 @@ impl ControlClient {
 
     /// Sends `request` and waits for its answer: at most the answer
     /// timeout, or, for a request that waits for a child, the child
-    /// timeout if it has one. After an error the connection answers
-    /// [`ClientError::Broken`].
+    /// timeout if it has one (each read of the socket, so an answer that
+    /// arrives in pieces may take longer). After a timeout or a failed
+    /// read or write the connection answers [`ClientError::Broken`].
     pub fn request(&mut self, request: &Request) -> Result<Response, ClientError> {
         if self.broken {
             return Err(ClientError::Broken);
