@@ -772,9 +772,11 @@ impl std::error::Error for ClientError {}
 
 /// A connection to a supervisor's control socket, for any number of
 /// requests. The server closes a connection that sends no whole request
-/// for its [`Limits::idle_timeout`]; connect again after a pause that long.
+/// for its [`Limits::idle_timeout`]; a request after a pause that long
+/// connects again by itself.
 #[derive(Debug)]
 pub struct ControlClient {
+    path: PathBuf,
     stream: BufReader<UnixStream>,
     answer_timeout: Duration,
     child_timeout: Option<Duration>,
@@ -794,6 +796,7 @@ impl ControlClient {
     pub fn connect(path: &Path) -> Result<Self, ClientError> {
         let stream = UnixStream::connect(path).map_err(|e| ClientError::NotRunning(path.to_owned(), e))?;
         Ok(ControlClient {
+            path: path.to_owned(),
             stream: BufReader::new(stream),
             answer_timeout: ANSWER_TIMEOUT,
             child_timeout: None,
@@ -837,9 +840,28 @@ impl ControlClient {
     /// timeout if it has one (each read of the socket, so an answer that
     /// arrives in pieces may take longer). After a timeout or a failed
     /// read or write the connection answers [`ClientError::Broken`].
+    ///
+    /// A connection the server closed for idling, which reads nothing
+    /// more, did not carry the request out: it goes once more, on a new
+    /// connection.
     pub fn request(&mut self, request: &Request) -> Result<Response, ClientError> {
+        match self.exchange(request) {
+            Ok(response) if response.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Timeout) => {}
+            Err(Failure { unread: true, .. }) => {}
+            Ok(response) => return Ok(response),
+            Err(failure) => return Err(failure.error),
+        }
+        let stream =
+            UnixStream::connect(&self.path).map_err(|e| ClientError::NotRunning(self.path.clone(), e))?;
+        self.stream = BufReader::new(stream);
+        (self.read_timeout, self.broken) = (None, false);
+        self.exchange(request).map_err(|failure| failure.error)
+    }
+
+    /// One request and its answer on this connection.
+    fn exchange(&mut self, request: &Request) -> Result<Response, Failure> {
         if self.broken {
-            return Err(ClientError::Broken);
+            return Err(ClientError::Broken.into());
         }
         let mut line = serde_json::to_vec(request).map_err(|e| ClientError::Io(io::Error::other(e)))?;
         line.push(b'\n');
@@ -852,18 +874,35 @@ impl ControlClient {
             self.stream.get_ref().set_read_timeout(timeout).map_err(ClientError::Io)?;
             self.read_timeout = timeout;
         }
-        self.stream.get_mut().write_all(&line).map_err(ClientError::Io)?;
+        self.stream.get_mut().write_all(&line).map_err(|e| Failure {
+            // A peer that closed before the line reached it read none of it.
+            unread: matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset),
+            error: ClientError::Io(e),
+        })?;
         let mut answer = String::new();
         match self.stream.read_line(&mut answer) {
-            Ok(0) => Err(ClientError::Io(io::ErrorKind::UnexpectedEof.into())),
+            Ok(0) => Err(ClientError::Io(io::ErrorKind::UnexpectedEof.into()).into()),
             Ok(_) => {
                 self.broken = false;
-                serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e)))
+                Ok(serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e)))?)
             }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Err(ClientError::Timeout(timeout.unwrap_or_default()))
+                Err(ClientError::Timeout(timeout.unwrap_or_default()).into())
             }
-            Err(e) => Err(ClientError::Io(e)),
+            Err(e) => Err(ClientError::Io(e).into()),
         }
+    }
+}
+
+/// Why an exchange got no answer, and whether the server read none of the
+/// request.
+struct Failure {
+    error: ClientError,
+    unread: bool,
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        Failure { error, unread: false }
     }
 }

@@ -367,3 +367,57 @@ fn a_request_without_an_answer_times_out_and_breaks_the_connection() {
     assert!(matches!(client.request(&Request::Status { names: Vec::new() }), Err(ClientError::Broken)));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A client left idle past the server's idle timeout finds its connection
+/// closed with its request unread: it connects again and sends the request
+/// once (a start sent twice would answer that the child already runs).
+#[test]
+fn a_client_idle_past_the_idle_timeout_connects_again_and_asks_once() {
+    let running = Running::start(1, Limits { idle_timeout: Duration::from_millis(200), ..Limits::default() });
+    let mut client = running.client();
+    let name = || "sleeper-0".to_owned();
+    assert_eq!(client.request(&Request::Stop { name: name() }).expect("stop").children[0].state, "stopped");
+    for idle in [Duration::from_millis(600), Duration::from_millis(1500)] {
+        std::thread::sleep(idle);
+        let started = client.request(&Request::Start { name: name() }).expect("asked on a new connection");
+        assert_eq!(started.children[0].state, "running", "{started:?}");
+        std::thread::sleep(idle);
+        let stopped = client.request(&Request::Stop { name: name() }).expect("asked on a new connection");
+        assert_eq!(stopped.children[0].state, "stopped", "{stopped:?}");
+    }
+}
+
+/// The server's idle-timeout answer means it read none of the request
+/// (it may come after the request was written): the client sends the
+/// request again on a new connection, once, and a second timeout answer
+/// is the answer.
+#[test]
+fn a_timeout_answer_sends_the_request_once_more_on_a_new_connection() {
+    let dir = fresh_dir("idle");
+    let socket = dir.join("s.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let server = std::thread::spawn(move || {
+        let timed_out = b"{\"ok\":false,\"error\":{\"kind\":\"timeout\",\"message\":\"no whole request\"}}\n";
+        let answers: [&[u8]; 4] = [timed_out, b"{\"ok\":true,\"children\":[]}\n", timed_out, timed_out];
+        let mut requests = Vec::new();
+        for answer in answers {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut stream = BufReader::new(stream);
+            let mut line = String::new();
+            stream.read_line(&mut line).expect("a request");
+            stream.get_mut().write_all(answer).expect("answer");
+            requests.push(line);
+        }
+        requests
+    });
+    let status = Request::Status { names: vec!["web".to_owned()] };
+    let mut client = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
+    assert!(client.request(&status).expect("answered on the second connection").ok);
+    let mut again = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
+    let timed_out = again.request(&status).expect("a second timeout is the answer");
+    assert_eq!(kind(&timed_out), Some(ErrorKind::Timeout), "{timed_out:?}");
+    let requests = server.join().expect("the server");
+    let sent = format!("{}\n", serde_json::to_string(&status).expect("json"));
+    assert_eq!(requests, vec![sent; 4]);
+    let _ = std::fs::remove_dir_all(dir);
+}
