@@ -841,27 +841,31 @@ impl ControlClient {
     /// arrives in pieces may take longer). After a timeout or a failed
     /// read or write the connection answers [`ClientError::Broken`].
     ///
-    /// A connection the server closed for idling, which reads nothing
-    /// more, did not carry the request out: it goes once more, on a new
-    /// connection.
+    /// A server that closed the connection before the request reached it
+    /// may have said why first (busy, another user, its idle timeout):
+    /// that is the answer. A `timeout` answer means the server closed the
+    /// connection for idling without reading the request, so it was not
+    /// carried out: it goes once more, on a new connection (a failed
+    /// connect is [`ClientError::NotRunning`]), and a second `timeout` is
+    /// the answer.
     pub fn request(&mut self, request: &Request) -> Result<Response, ClientError> {
-        match self.exchange(request) {
-            Ok(response) if response.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Timeout) => {}
-            Err(Failure { unread: true, .. }) => {}
-            Ok(response) => return Ok(response),
-            Err(failure) => return Err(failure.error),
+        let response = self.exchange(request)?;
+        if response.error.as_ref().is_none_or(|e| e.kind != ErrorKind::Timeout) {
+            return Ok(response);
         }
+        // Closed by the server: broken until a new connection replaces it.
+        self.broken = true;
         let stream =
             UnixStream::connect(&self.path).map_err(|e| ClientError::NotRunning(self.path.clone(), e))?;
         self.stream = BufReader::new(stream);
         (self.read_timeout, self.broken) = (None, false);
-        self.exchange(request).map_err(|failure| failure.error)
+        self.exchange(request)
     }
 
     /// One request and its answer on this connection.
-    fn exchange(&mut self, request: &Request) -> Result<Response, Failure> {
+    fn exchange(&mut self, request: &Request) -> Result<Response, ClientError> {
         if self.broken {
-            return Err(ClientError::Broken.into());
+            return Err(ClientError::Broken);
         }
         let mut line = serde_json::to_vec(request).map_err(|e| ClientError::Io(io::Error::other(e)))?;
         line.push(b'\n');
@@ -874,35 +878,25 @@ impl ControlClient {
             self.stream.get_ref().set_read_timeout(timeout).map_err(ClientError::Io)?;
             self.read_timeout = timeout;
         }
-        self.stream.get_mut().write_all(&line).map_err(|e| Failure {
-            // A peer that closed before the line reached it read none of it.
-            unread: matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset),
-            error: ClientError::Io(e),
-        })?;
+        // A peer that closed may have answered first: read that line.
+        let unsent = match self.stream.get_mut().write_all(&line) {
+            Ok(()) => None,
+            Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => {
+                Some(e)
+            }
+            Err(e) => return Err(ClientError::Io(e)),
+        };
         let mut answer = String::new();
         match self.stream.read_line(&mut answer) {
-            Ok(0) => Err(ClientError::Io(io::ErrorKind::UnexpectedEof.into()).into()),
+            Ok(0) => Err(ClientError::Io(unsent.unwrap_or_else(|| io::ErrorKind::UnexpectedEof.into()))),
             Ok(_) => {
                 self.broken = false;
-                Ok(serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e)))?)
+                serde_json::from_str(&answer).map_err(|e| ClientError::Io(io::Error::other(e)))
             }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Err(ClientError::Timeout(timeout.unwrap_or_default()).into())
+                Err(ClientError::Timeout(timeout.unwrap_or_default()))
             }
-            Err(e) => Err(ClientError::Io(e).into()),
+            Err(e) => Err(ClientError::Io(unsent.unwrap_or(e))),
         }
-    }
-}
-
-/// Why an exchange got no answer, and whether the server read none of the
-/// request.
-struct Failure {
-    error: ClientError,
-    unread: bool,
-}
-
-impl From<ClientError> for Failure {
-    fn from(error: ClientError) -> Self {
-        Failure { error, unread: false }
     }
 }

@@ -373,18 +373,57 @@ fn a_request_without_an_answer_times_out_and_breaks_the_connection() {
 /// once (a start sent twice would answer that the child already runs).
 #[test]
 fn a_client_idle_past_the_idle_timeout_connects_again_and_asks_once() {
-    let running = Running::start(1, Limits { idle_timeout: Duration::from_millis(200), ..Limits::default() });
+    let running = Running::start(1, Limits { idle_timeout: Duration::from_millis(500), ..Limits::default() });
     let mut client = running.client();
     let name = || "sleeper-0".to_owned();
     assert_eq!(client.request(&Request::Stop { name: name() }).expect("stop").children[0].state, "stopped");
-    for idle in [Duration::from_millis(600), Duration::from_millis(1500)] {
-        std::thread::sleep(idle);
-        let started = client.request(&Request::Start { name: name() }).expect("asked on a new connection");
-        assert_eq!(started.children[0].state, "running", "{started:?}");
-        std::thread::sleep(idle);
-        let stopped = client.request(&Request::Stop { name: name() }).expect("asked on a new connection");
-        assert_eq!(stopped.children[0].state, "stopped", "{stopped:?}");
+    let idle = Duration::from_millis(1500);
+    std::thread::sleep(idle);
+    let started = client.request(&Request::Start { name: name() }).expect("asked on a new connection");
+    assert_eq!(started.children[0].state, "running", "{started:?}");
+    std::thread::sleep(idle);
+    let stopped = client.request(&Request::Stop { name: name() }).expect("asked on a new connection");
+    assert_eq!(stopped.children[0].state, "stopped", "{stopped:?}");
+}
+
+/// A server that answers and closes before the request reaches it (the
+/// write fails): a `timeout` answer sends the request once more on a new
+/// connection; any other, here `busy`, is the answer, with no new
+/// connection.
+#[test]
+fn a_server_that_answered_and_closed_before_the_request_gives_that_answer() {
+    let dir = fresh_dir("closed");
+    let socket = dir.join("s.sock");
+    let mut listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let status = Request::Status { names: Vec::new() };
+    for (said, retried) in [("timeout", true), ("busy", false)] {
+        let mut client = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
+        let (stream, _) = listener.accept().expect("accept");
+        let line = format!("{{\"ok\":false,\"error\":{{\"kind\":\"{said}\",\"message\":\"closing\"}}}}\n");
+        (&stream).write_all(line.as_bytes()).expect("answer");
+        drop(stream);
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut stream = BufReader::new(stream);
+            let mut request = String::new();
+            stream.read_line(&mut request).expect("a request");
+            stream.get_mut().write_all(b"{\"ok\":true,\"children\":[]}\n").expect("answer");
+            (listener, request)
+        });
+        let response = client.request(&status).expect("an answer");
+        if retried {
+            assert!(response.ok, "{response:?}");
+        } else {
+            assert_eq!(kind(&response), Some(ErrorKind::Busy), "{response:?}");
+            // Nobody else connects: unblock the waiting server ourselves.
+            let mut unblock = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
+            assert!(unblock.request(&status).expect("the unblocking request").ok);
+        }
+        let (back, request) = server.join().expect("the server");
+        assert_eq!(request, format!("{}\n", serde_json::to_string(&status).expect("json")));
+        listener = back;
     }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The server's idle-timeout answer means it read none of the request
