@@ -787,6 +787,12 @@ pub struct ControlClient {
     broken: bool,
 }
 
+/// A new connection to the supervisor listening on `path`.
+fn dial(path: &Path) -> Result<BufReader<UnixStream>, ClientError> {
+    let stream = UnixStream::connect(path).map_err(|e| ClientError::NotRunning(path.to_owned(), e))?;
+    Ok(BufReader::new(stream))
+}
+
 /// How long a client waits for an answer that does not wait for a child
 /// ([`Request::waits_for_a_child`]), unless told otherwise.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -794,10 +800,9 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 impl ControlClient {
     /// Connects to the supervisor listening on `path`.
     pub fn connect(path: &Path) -> Result<Self, ClientError> {
-        let stream = UnixStream::connect(path).map_err(|e| ClientError::NotRunning(path.to_owned(), e))?;
         Ok(ControlClient {
             path: path.to_owned(),
-            stream: BufReader::new(stream),
+            stream: dial(path)?,
             answer_timeout: ANSWER_TIMEOUT,
             child_timeout: None,
             read_timeout: None,
@@ -855,9 +860,7 @@ impl ControlClient {
         }
         // Closed by the server: broken until a new connection replaces it.
         self.broken = true;
-        let stream =
-            UnixStream::connect(&self.path).map_err(|e| ClientError::NotRunning(self.path.clone(), e))?;
-        self.stream = BufReader::new(stream);
+        self.stream = dial(&self.path)?;
         (self.read_timeout, self.broken) = (None, false);
         self.exchange(request)
     }

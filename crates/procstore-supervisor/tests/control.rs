@@ -3,7 +3,7 @@
 //! at once, each against a supervisor of real `sleep` children.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,6 +84,25 @@ fn fresh_dir(what: &str) -> PathBuf {
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("make a dir");
     dir
+}
+
+/// A socket no supervisor serves, in a directory of its own, for a test
+/// to play the server.
+fn fake_server(what: &str) -> (PathBuf, UnixListener) {
+    let socket = fresh_dir(what).join("s.sock");
+    let listener = UnixListener::bind(&socket).expect("bind");
+    (socket, listener)
+}
+
+/// Plays the server for one connection: takes one request line and
+/// answers it with `answer`; returns the request.
+fn serve_one(listener: &UnixListener, answer: &[u8]) -> String {
+    let (stream, _) = listener.accept().expect("accept");
+    let mut stream = BufReader::new(stream);
+    let mut request = String::new();
+    stream.read_line(&mut request).expect("a request");
+    stream.get_mut().write_all(answer).expect("answer");
+    request
 }
 
 /// One answer line from `stream`, parsed.
@@ -325,19 +344,10 @@ fn a_stop_waits_out_the_grace_past_the_answer_timeout_but_not_a_child_timeout() 
         other => panic!("not a timeout: {other:?}"),
     }
 
-    let client = running.client().answer_timeout(Duration::from_millis(100));
+    // A child timeout of PATIENCE: a supervisor that never answers fails the test, not hangs it.
+    let mut client = running.client().answer_timeout(Duration::from_millis(100)).child_timeout(PATIENCE);
     let asked = Instant::now();
-    // This stop has no timeout: a supervisor that never answers fails the test, not hangs it.
-    let (answer, answered) = std::sync::mpsc::channel();
-    let stopping = std::thread::spawn(move || {
-        let mut client = client;
-        let stopped = client.request(&stop(1));
-        let _ = answer.send(());
-        (client, stopped)
-    });
-    answered.recv_timeout(PATIENCE).expect("the stop is answered");
-    let (client, stopped) = stopping.join().expect("the asking thread");
-    let stopped = stopped.expect("a stop waits for its child");
+    let stopped = client.request(&stop(1)).expect("a stop waits for its child");
     assert_eq!(stopped.children[0].state, "stopped", "{stopped:?}");
     assert!(asked.elapsed() >= Duration::from_secs(1), "answered before the grace ran out: {stopped:?}");
     let mut client = client.answer_timeout(PATIENCE);
@@ -351,9 +361,7 @@ fn a_stop_waits_out_the_grace_past_the_answer_timeout_but_not_a_child_timeout() 
 /// the next request.
 #[test]
 fn a_request_without_an_answer_times_out_and_breaks_the_connection() {
-    let dir = fresh_dir("mute");
-    let socket = dir.join("s.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let (socket, listener) = fake_server("mute");
     let mut client =
         ControlClient::connect(&socket).expect("connect").answer_timeout(Duration::from_millis(50));
     let (_mute, _) = listener.accept().expect("accept");
@@ -365,7 +373,7 @@ fn a_request_without_an_answer_times_out_and_breaks_the_connection() {
         other => panic!("not a timeout: {other:?}"),
     }
     assert!(matches!(client.request(&Request::Status { names: Vec::new() }), Err(ClientError::Broken)));
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(socket.parent().expect("a dir"));
 }
 
 /// A client left idle past the server's idle timeout finds its connection
@@ -392,9 +400,7 @@ fn a_client_idle_past_the_idle_timeout_connects_again_and_asks_once() {
 /// connection.
 #[test]
 fn a_server_that_answered_and_closed_before_the_request_gives_that_answer() {
-    let dir = fresh_dir("closed");
-    let socket = dir.join("s.sock");
-    let mut listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let (socket, mut listener) = fake_server("closed");
     let status = Request::Status { names: Vec::new() };
     for (said, retried) in [("timeout", true), ("busy", false)] {
         let mut client = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
@@ -403,11 +409,7 @@ fn a_server_that_answered_and_closed_before_the_request_gives_that_answer() {
         (&stream).write_all(line.as_bytes()).expect("answer");
         drop(stream);
         let server = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().expect("accept");
-            let mut stream = BufReader::new(stream);
-            let mut request = String::new();
-            stream.read_line(&mut request).expect("a request");
-            stream.get_mut().write_all(b"{\"ok\":true,\"children\":[]}\n").expect("answer");
+            let request = serve_one(&listener, b"{\"ok\":true,\"children\":[]}\n");
             (listener, request)
         });
         let response = client.request(&status).expect("an answer");
@@ -423,7 +425,7 @@ fn a_server_that_answered_and_closed_before_the_request_gives_that_answer() {
         assert_eq!(request, format!("{}\n", serde_json::to_string(&status).expect("json")));
         listener = back;
     }
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(socket.parent().expect("a dir"));
 }
 
 /// The server's idle-timeout answer means it read none of the request
@@ -432,22 +434,11 @@ fn a_server_that_answered_and_closed_before_the_request_gives_that_answer() {
 /// is the answer.
 #[test]
 fn a_timeout_answer_sends_the_request_once_more_on_a_new_connection() {
-    let dir = fresh_dir("idle");
-    let socket = dir.join("s.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let (socket, listener) = fake_server("idle");
     let server = std::thread::spawn(move || {
         let timed_out = b"{\"ok\":false,\"error\":{\"kind\":\"timeout\",\"message\":\"no whole request\"}}\n";
         let answers: [&[u8]; 4] = [timed_out, b"{\"ok\":true,\"children\":[]}\n", timed_out, timed_out];
-        let mut requests = Vec::new();
-        for answer in answers {
-            let (stream, _) = listener.accept().expect("accept");
-            let mut stream = BufReader::new(stream);
-            let mut line = String::new();
-            stream.read_line(&mut line).expect("a request");
-            stream.get_mut().write_all(answer).expect("answer");
-            requests.push(line);
-        }
-        requests
+        answers.map(|answer| serve_one(&listener, answer))
     });
     let status = Request::Status { names: vec!["web".to_owned()] };
     let mut client = ControlClient::connect(&socket).expect("connect").answer_timeout(PATIENCE);
@@ -457,6 +448,6 @@ fn a_timeout_answer_sends_the_request_once_more_on_a_new_connection() {
     assert_eq!(kind(&timed_out), Some(ErrorKind::Timeout), "{timed_out:?}");
     let requests = server.join().expect("the server");
     let sent = format!("{}\n", serde_json::to_string(&status).expect("json"));
-    assert_eq!(requests, vec![sent; 4]);
-    let _ = std::fs::remove_dir_all(dir);
+    assert!(requests.iter().all(|request| *request == sent), "{requests:?}");
+    let _ = std::fs::remove_dir_all(socket.parent().expect("a dir"));
 }
