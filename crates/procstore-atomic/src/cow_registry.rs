@@ -1,8 +1,10 @@
-//! A copy-on-write registry: an immutable `HashMap` behind arc-swap, read
-//! through a per-reader `Cache`, replaced whole by every write.
+//! A copy-on-write registry: an immutable `HashMap` behind arc-swap,
+//! replaced whole by every write, and read either through a per-reader
+//! `Cache` or by one arc-swap `load` per read.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Cache, Guard};
@@ -15,19 +17,76 @@ type Map = HashMap<ProcessId, Arc<ProcessState>, FastHash>;
 
 /// Every process's state in an immutable map that each write copies.
 ///
-/// Reads cost what an [`ArcSwapCacheStore`](crate::ArcSwapCacheStore) read
-/// costs plus a hash lookup; a write copies the map (one reference-count
-/// increment per entry), so this fits registries that change rarely.
+/// A write copies the map (one reference-count increment per entry), so
+/// this fits registries that change rarely; the writer never waits for a
+/// reader, and a reader never waits at all. `P` is how a reader reaches the
+/// current map:
+///
+/// - [`PerReaderCache`] (the default): a read that finds the map unchanged
+///   costs what an [`ArcSwapCacheStore`](crate::ArcSwapCacheStore) read
+///   costs, plus a hash lookup. A read that finds it replaced takes a
+///   reference to the new map and drops the one it held, which may be the
+///   last, so under frequent writes readers pay those reference counts
+///   and free the maps.
+/// - [`LoadPerRead`]: every read is an arc-swap `load`, as an
+///   [`ArcSwapStore`](crate::ArcSwapStore) read, with no reference taken
+///   while nothing changes, so the writer frees what it replaced.
 #[derive(Debug)]
-pub struct CowRegistry {
+pub struct CowRegistry<P = PerReaderCache> {
     map: Arc<ArcSwap<Map>>,
+    path: PhantomData<fn() -> P>,
 }
 
-/// A reader of a [`CowRegistry`]: pins the last map it saw until its next
-/// read or its drop.
+/// A reader of a [`CowRegistry`]; how it reads is `P`'s.
 #[derive(Debug)]
-pub struct CowRegistryReader {
-    cache: Cache<Arc<ArcSwap<Map>>, Arc<Map>>,
+pub struct CowRegistryReader<P = PerReaderCache> {
+    path: P,
+}
+
+/// How a reader of a [`CowRegistry`] reaches the current map: one of
+/// [`PerReaderCache`] and [`LoadPerRead`].
+pub trait MapReadPath: Send + 'static + private::Sealed {
+    #[doc(hidden)]
+    fn new(map: Arc<ArcSwap<Map>>) -> Self;
+    #[doc(hidden)]
+    fn with<R>(&mut self, f: impl FnOnce(&Map) -> R) -> R;
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::PerReaderCache {}
+    impl Sealed for super::LoadPerRead {}
+}
+
+/// Reads through an arc-swap `Cache`: pins the last map it saw until its
+/// next read or its drop.
+#[derive(Debug)]
+pub struct PerReaderCache(Cache<Arc<ArcSwap<Map>>, Arc<Map>>);
+
+/// Reads by an arc-swap `load` each time: pins nothing between reads.
+#[derive(Debug)]
+pub struct LoadPerRead(Arc<ArcSwap<Map>>);
+
+impl MapReadPath for PerReaderCache {
+    fn new(map: Arc<ArcSwap<Map>>) -> Self {
+        PerReaderCache(Cache::new(map))
+    }
+
+    #[inline]
+    fn with<R>(&mut self, f: impl FnOnce(&Map) -> R) -> R {
+        f(self.0.load())
+    }
+}
+
+impl MapReadPath for LoadPerRead {
+    fn new(map: Arc<ArcSwap<Map>>) -> Self {
+        LoadPerRead(map)
+    }
+
+    #[inline]
+    fn with<R>(&mut self, f: impl FnOnce(&Map) -> R) -> R {
+        f(&self.0.load())
+    }
 }
 
 /// Replaces the value in `cell` with `edit(copy of the current one)` by a
@@ -50,21 +109,21 @@ pub(crate) fn rcu<M: Clone, T, E>(
     }
 }
 
-impl CowRegistry {
+impl<P> CowRegistry<P> {
     fn rcu<T, E>(&self, edit: impl FnMut(&mut Map) -> Result<T, E>) -> Result<T, E> {
         rcu(&self.map, edit)
     }
 }
 
-impl Registry for CowRegistry {
-    type Reader = CowRegistryReader;
+impl<P: MapReadPath> Registry for CowRegistry<P> {
+    type Reader = CowRegistryReader<P>;
 
     fn new() -> Self {
-        CowRegistry { map: Arc::new(ArcSwap::from_pointee(Map::default())) }
+        CowRegistry { map: Arc::new(ArcSwap::from_pointee(Map::default())), path: PhantomData }
     }
 
     fn reader(&self) -> Self::Reader {
-        CowRegistryReader { cache: Cache::new(Arc::clone(&self.map)) }
+        CowRegistryReader { path: P::new(Arc::clone(&self.map)) }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
@@ -97,26 +156,27 @@ impl Registry for CowRegistry {
     }
 }
 
-impl RegistryReader for CowRegistryReader {
+impl<P: MapReadPath> RegistryReader for CowRegistryReader<P> {
     type Error = Infallible;
 
     #[inline]
     fn get<R>(&mut self, id: ProcessId, f: impl FnOnce(&ProcessState) -> R) -> Result<Option<R>, Infallible> {
-        Ok(self.cache.load().get(&id).map(|state| f(state)))
+        Ok(self.path.with(|map| map.get(&id).map(|state| f(state))))
     }
 
     fn list(&mut self) -> Result<Vec<ProcessState>, Infallible> {
-        let mut all: Vec<ProcessState> = self.cache.load().values().map(|s| ProcessState::clone(s)).collect();
+        let mut all: Vec<ProcessState> =
+            self.path.with(|map| map.values().map(|s| ProcessState::clone(s)).collect());
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
 
     fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Infallible> {
-        self.cache.load().values().for_each(|state| f(state));
+        self.path.with(|map| map.values().for_each(|state| f(state)));
         Ok(())
     }
 
     fn len(&mut self) -> Result<usize, Infallible> {
-        Ok(self.cache.load().len())
+        Ok(self.path.with(|map| map.len()))
     }
 }

@@ -46,8 +46,8 @@
 //! ```
 //!
 //! Registries: [`DashMapRegistry`] (a sharded lock per bucket group) and
-//! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap: reads at
-//! `Cache` speed, every write copies the map). Registries of handles, each
+//! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap, every write
+//! copies the map; read through a `Cache` or by a `load` per read). Registries of handles, each
 //! process in its own store: papaya, scc's `HashIndex` and DashMap hold
 //! the stores in a [`HandleRegistry`](procstore_core::HandleRegistry);
 //! [`CowHandles`] holds them in a copy-on-write map, and each of its
@@ -81,7 +81,7 @@ mod sync;
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
 pub use arcshift_store::{ArcShiftReader, ArcShiftStore};
 pub use cow_handles::{CowHandles, CowHandlesReader};
-pub use cow_registry::{CowRegistry, CowRegistryReader};
+pub use cow_registry::{CowRegistry, CowRegistryReader, LoadPerRead, MapReadPath, PerReaderCache};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
 pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{

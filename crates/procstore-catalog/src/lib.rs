@@ -28,7 +28,8 @@ pub use procstore_core::{Registry, StateStore};
 pub mod strategies {
     pub use procstore_atomic::{
         ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
-        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, SccIndexHandles, SeizeStore,
+        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, LoadPerRead, PapayaHandles,
+        SccIndexHandles, SeizeStore,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
@@ -163,7 +164,9 @@ macro_rules! with_registries {
             crossbeam_actor_map: "crossbeam-actor-map", "actor/crossbeam HashMap", Channel, $crate::strategies::CrossbeamActorRegistry;
             flume_actor_map: "flume-actor-map", "actor/flume HashMap", Channel, $crate::strategies::FlumeActorRegistry;
             dashmap: "dashmap", "DashMap", ConcurrentMap, $crate::strategies::DashMapRegistry;
-            cow_map: "cow-map", "copy-on-write HashMap (arc-swap)", Atomic, $crate::strategies::CowRegistry;
+            cow_map: "cow-map", "copy-on-write HashMap (arc-swap Cache)", Atomic, $crate::strategies::CowRegistry;
+            cow_map_load: "cow-map-load", "copy-on-write HashMap (arc-swap load)", Atomic,
+                $crate::strategies::CowRegistry<$crate::strategies::LoadPerRead>;
             handles_parking_lot: "handles-parking-lot", "parking_lot Mutex stores in a parking_lot RwLock map (handles)", Lock,
                 $crate::strategies::ParkingLotRwLockHandles<$crate::strategies::ParkingLotMutexStore>;
             handles_dashmap: "handles-dashmap", "arc-swap Cache stores in DashMap (handles)", ConcurrentMap,
