@@ -180,3 +180,34 @@ impl<P: MapReadPath> RegistryReader for CowRegistryReader<P> {
         Ok(self.path.with(|map| map.len()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How many copies of a removed process's state are still alive: once
+    /// the removal's own is dropped, and again after the reader that read
+    /// the process reads once more. Counted by its name's references.
+    fn maps_holding_a_removed_state<P: MapReadPath>() -> (usize, usize) {
+        let name: Arc<str> = Arc::from("counted");
+        let registry = CowRegistry::<P>::new();
+        let mut reader = registry.reader();
+        registry.insert(ProcessState::new(ProcessId(1), Arc::clone(&name))).expect("insert");
+        let Ok(seen) = reader.get(ProcessId(1), |state| state.id());
+        assert_eq!(seen, Some(ProcessId(1)));
+        drop(registry.remove(ProcessId(1)).expect("remove"));
+        let before_next_read = Arc::strong_count(&name) - 1;
+        let Ok(len) = reader.len();
+        assert_eq!(len, 0);
+        (before_next_read, Arc::strong_count(&name) - 1)
+    }
+
+    /// A `Cache` reader keeps the last map it saw, and the state in it,
+    /// until it reads again; a reader that loads per read keeps nothing, so
+    /// the writer frees what it replaces.
+    #[test]
+    fn only_a_cache_reader_pins_the_map_it_last_read() {
+        assert_eq!(maps_holding_a_removed_state::<PerReaderCache>(), (1, 0));
+        assert_eq!(maps_holding_a_removed_state::<LoadPerRead>(), (0, 0));
+    }
+}
