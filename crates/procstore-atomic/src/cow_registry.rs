@@ -22,54 +22,59 @@ type Map = HashMap<ProcessId, Arc<ProcessState>, FastHash>;
 /// reader, and a reader never waits at all. `P` is how a reader reaches the
 /// current map:
 ///
-/// - [`PerReaderCache`] (the default): a read that finds the map unchanged
-///   costs what an [`ArcSwapCacheStore`](crate::ArcSwapCacheStore) read
-///   costs, plus a hash lookup. A read that finds it replaced takes a
+/// - [`ReadThroughCache`] (the default): a read that finds the map
+///   unchanged costs what an [`ArcSwapCacheStore`](crate::ArcSwapCacheStore)
+///   read costs, plus a hash lookup. A read that finds it replaced takes a
 ///   reference to the new map and drops the one it held, which may be the
 ///   last, so under frequent writes readers pay those reference counts
 ///   and free the maps.
-/// - [`LoadPerRead`]: every read is an arc-swap `load`, as an
-///   [`ArcSwapStore`](crate::ArcSwapStore) read, with no reference taken
-///   while nothing changes, so the writer frees what it replaced.
+/// - [`ReadByLoad`]: every read is an arc-swap `load`, as an
+///   [`ArcSwapStore`](crate::ArcSwapStore) read, and nothing is held
+///   between reads. The writer frees the map it replaced, unless a read
+///   was under way then: that read's end frees it.
 #[derive(Debug)]
-pub struct CowRegistry<P = PerReaderCache> {
+pub struct CowRegistry<P = ReadThroughCache> {
     map: Arc<ArcSwap<Map>>,
     path: PhantomData<fn() -> P>,
 }
 
 /// A reader of a [`CowRegistry`]; how it reads is `P`'s.
 #[derive(Debug)]
-pub struct CowRegistryReader<P = PerReaderCache> {
+pub struct CowRegistryReader<P = ReadThroughCache> {
     path: P,
 }
 
-/// How a reader of a [`CowRegistry`] reaches the current map: one of
-/// [`PerReaderCache`] and [`LoadPerRead`].
-pub trait MapReadPath: Send + 'static + private::Sealed {
-    #[doc(hidden)]
-    fn new(map: Arc<ArcSwap<Map>>) -> Self;
-    #[doc(hidden)]
-    fn with<R>(&mut self, f: impl FnOnce(&Map) -> R) -> R;
+/// How a reader of a [`CowRegistry`] reaches the current map:
+/// [`ReadThroughCache`] or [`ReadByLoad`]. Sealed: the registry relies on
+/// these two alone.
+pub trait CowReadPath: Send + 'static + sealed::ReadPath {}
+
+mod sealed {
+    use super::{Arc, ArcSwap, Map};
+
+    /// What a [`CowReadPath`](super::CowReadPath) does, out of the public API.
+    pub trait ReadPath {
+        fn new(map: Arc<ArcSwap<Map>>) -> Self;
+        fn with<R>(&mut self, f: impl FnOnce(&Map) -> R) -> R;
+    }
 }
 
-mod private {
-    pub trait Sealed {}
-    impl Sealed for super::PerReaderCache {}
-    impl Sealed for super::LoadPerRead {}
-}
-
-/// Reads through an arc-swap `Cache`: pins the last map it saw until its
-/// next read or its drop.
+/// A [`CowRegistry`] read through an arc-swap `Cache`: the reader pins the
+/// last map it saw until its next read or its drop.
 #[derive(Debug)]
-pub struct PerReaderCache(Cache<Arc<ArcSwap<Map>>, Arc<Map>>);
+pub struct ReadThroughCache(Cache<Arc<ArcSwap<Map>>, Arc<Map>>);
 
-/// Reads by an arc-swap `load` each time: pins nothing between reads.
+/// A [`CowRegistry`] read by one arc-swap `load`: the reader pins nothing
+/// between reads.
 #[derive(Debug)]
-pub struct LoadPerRead(Arc<ArcSwap<Map>>);
+pub struct ReadByLoad(Arc<ArcSwap<Map>>);
 
-impl MapReadPath for PerReaderCache {
+impl CowReadPath for ReadThroughCache {}
+impl CowReadPath for ReadByLoad {}
+
+impl sealed::ReadPath for ReadThroughCache {
     fn new(map: Arc<ArcSwap<Map>>) -> Self {
-        PerReaderCache(Cache::new(map))
+        ReadThroughCache(Cache::new(map))
     }
 
     #[inline]
@@ -78,9 +83,9 @@ impl MapReadPath for PerReaderCache {
     }
 }
 
-impl MapReadPath for LoadPerRead {
+impl sealed::ReadPath for ReadByLoad {
     fn new(map: Arc<ArcSwap<Map>>) -> Self {
-        LoadPerRead(map)
+        ReadByLoad(map)
     }
 
     #[inline]
@@ -115,7 +120,7 @@ impl<P> CowRegistry<P> {
     }
 }
 
-impl<P: MapReadPath> Registry for CowRegistry<P> {
+impl<P: CowReadPath> Registry for CowRegistry<P> {
     type Reader = CowRegistryReader<P>;
 
     fn new() -> Self {
@@ -123,7 +128,7 @@ impl<P: MapReadPath> Registry for CowRegistry<P> {
     }
 
     fn reader(&self) -> Self::Reader {
-        CowRegistryReader { path: P::new(Arc::clone(&self.map)) }
+        CowRegistryReader { path: <P as sealed::ReadPath>::new(Arc::clone(&self.map)) }
     }
 
     fn insert(&self, state: ProcessState) -> Result<(), InsertError> {
@@ -156,7 +161,7 @@ impl<P: MapReadPath> Registry for CowRegistry<P> {
     }
 }
 
-impl<P: MapReadPath> RegistryReader for CowRegistryReader<P> {
+impl<P: CowReadPath> RegistryReader for CowRegistryReader<P> {
     type Error = Infallible;
 
     #[inline]
@@ -188,7 +193,7 @@ mod tests {
     /// How many copies of a removed process's state are still alive: once
     /// the removal's own is dropped, and again after the reader that read
     /// the process reads once more. Counted by its name's references.
-    fn maps_holding_a_removed_state<P: MapReadPath>() -> (usize, usize) {
+    fn states_alive_after_removal<P: CowReadPath>() -> (usize, usize) {
         let name: Arc<str> = Arc::from("counted");
         let registry = CowRegistry::<P>::new();
         let mut reader = registry.reader();
@@ -203,11 +208,11 @@ mod tests {
     }
 
     /// A `Cache` reader keeps the last map it saw, and the state in it,
-    /// until it reads again; a reader that loads per read keeps nothing, so
-    /// the writer frees what it replaces.
+    /// until it reads again; a reader that loads per read keeps nothing
+    /// between reads, so here the writer frees what it replaced.
     #[test]
     fn only_a_cache_reader_pins_the_map_it_last_read() {
-        assert_eq!(maps_holding_a_removed_state::<PerReaderCache>(), (1, 0));
-        assert_eq!(maps_holding_a_removed_state::<LoadPerRead>(), (0, 0));
+        assert_eq!(states_alive_after_removal::<ReadThroughCache>(), (1, 0));
+        assert_eq!(states_alive_after_removal::<ReadByLoad>(), (0, 0));
     }
 }

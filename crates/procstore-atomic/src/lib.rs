@@ -81,7 +81,7 @@ mod sync;
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
 pub use arcshift_store::{ArcShiftReader, ArcShiftStore};
 pub use cow_handles::{CowHandles, CowHandlesReader};
-pub use cow_registry::{CowRegistry, CowRegistryReader, LoadPerRead, MapReadPath, PerReaderCache};
+pub use cow_registry::{CowReadPath, CowRegistry, CowRegistryReader, ReadByLoad, ReadThroughCache};
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
 pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{

@@ -28,8 +28,8 @@ pub use procstore_core::{Registry, StateStore};
 pub mod strategies {
     pub use procstore_atomic::{
         ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
-        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, LoadPerRead, PapayaHandles,
-        SccIndexHandles, SeizeStore,
+        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, ReadByLoad, SccIndexHandles,
+        SeizeStore,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
@@ -166,7 +166,7 @@ macro_rules! with_registries {
             dashmap: "dashmap", "DashMap", ConcurrentMap, $crate::strategies::DashMapRegistry;
             cow_map: "cow-map", "copy-on-write HashMap (arc-swap Cache)", Atomic, $crate::strategies::CowRegistry;
             cow_map_load: "cow-map-load", "copy-on-write HashMap (arc-swap load)", Atomic,
-                $crate::strategies::CowRegistry<$crate::strategies::LoadPerRead>;
+                $crate::strategies::CowRegistry<$crate::strategies::ReadByLoad>;
             handles_parking_lot: "handles-parking-lot", "parking_lot Mutex stores in a parking_lot RwLock map (handles)", Lock,
                 $crate::strategies::ParkingLotRwLockHandles<$crate::strategies::ParkingLotMutexStore>;
             handles_dashmap: "handles-dashmap", "arc-swap Cache stores in DashMap (handles)", ConcurrentMap,

@@ -542,7 +542,7 @@ fn registry_writers_under_readers_are_shown_with_the_starved_named() {
     assert_eq!(rows[0], r"| std Mutex\<HashMap\> | 400 ns | 150k/s | 8% |");
     assert_eq!(rows[1], "| actor/crossbeam HashMap | 3,000 ns | 1.00M/s | 50% |");
     assert_eq!(rows[2], "| DashMap | 120 ns | 1.50M/s | 75% |");
-    assert_eq!(rows[3], "| copy-on-write HashMap (arc-swap) | 25.0 ns | 250k/s | 12% |");
+    assert_eq!(rows[3], "| copy-on-write HashMap (arc-swap Cache) | 25.0 ns | 250k/s | 12% |");
     assert_eq!(rows[4], format!("| {HANDLES_COW} | 30.0 ns | 2.00M/s | 100% |"));
     // Only the writer under 10% of the best is starved.
     assert!(section.contains(r"Under 10% of the best writer's rate: std Mutex\<HashMap\>."));
