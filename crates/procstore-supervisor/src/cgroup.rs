@@ -266,7 +266,7 @@ fn kill_and_remove(dir: &Path, spare: u32) -> Result<(), CgroupError> {
         }
         std::thread::sleep(POLL);
     }
-    remove_tree(dir)
+    remove_tree(dir, deadline)
 }
 
 /// Polls until no live process but `spare` is in `dir` (one that exits
@@ -309,14 +309,21 @@ fn subdirectories(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Removes `dir` and the cgroups below it, deepest first. A cgroup that is
-/// already gone (another start cleaned it) is no error.
-fn remove_tree(dir: &Path) -> Result<(), CgroupError> {
+/// already gone (another start cleaned it) is no error. One that is busy
+/// is tried again until `deadline`: a killed process can leave
+/// `cgroup.procs` before the kernel lets its cgroup go.
+fn remove_tree(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
     for child in subdirectories(dir) {
-        remove_tree(&child)?;
+        remove_tree(&child, deadline)?;
     }
-    match fs::remove_dir(dir) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(at(dir)(error)),
-        _ => Ok(()),
+    loop {
+        match fs::remove_dir(dir) {
+            Err(error) if error.kind() == io::ErrorKind::ResourceBusy && Instant::now() < deadline => {
+                std::thread::sleep(POLL);
+            }
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(at(dir)(error)),
+            _ => return Ok(()),
+        }
     }
 }
 
