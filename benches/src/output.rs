@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use procstore_report::{ReclamationRecord, Record, Results, RunConfig, SCHEMA_VERSION, WorkloadRecord};
+use procstore_report::{ReclamationRecord, Record, Results, RunConfig, SCHEMA_VERSION};
 
 use crate::profile::Profile;
+use crate::supervision::Workload;
 use crate::{machine, provenance};
 
 /// The workspace root (the parent of this package).
@@ -18,7 +19,7 @@ pub fn workspace_root() -> PathBuf {
 #[derive(Debug, Default)]
 pub struct Experiments {
     /// The supervisor workload.
-    pub workload: Vec<WorkloadRecord>,
+    pub workload: Workload,
     /// The garbage gauge and the stalled reader.
     pub reclamation: Vec<ReclamationRecord>,
 }
@@ -26,7 +27,7 @@ pub struct Experiments {
 /// Writes the run's results and, for a complete run, renders the reports.
 /// `registered` is how many timed benchmarks the harness registered.
 pub fn finish(profile: &Profile, records: Vec<Record>, experiments: Experiments, registered: usize) {
-    let Experiments { workload, reclamation } = experiments;
+    let Experiments { workload: Workload { records: workload, head_to_head }, reclamation } = experiments;
     let timed = records.iter().filter(|r| r.ns_per_op.is_some()).count();
     let results = Results {
         schema_version: SCHEMA_VERSION,
@@ -43,6 +44,7 @@ pub fn finish(profile: &Profile, records: Vec<Record>, experiments: Experiments,
         },
         records,
         workload,
+        head_to_head,
         reclamation,
         commit: provenance::commit(),
         versions: provenance::strategy_crate_versions(),

@@ -19,7 +19,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use procstore_catalog::{Entry, REGISTRIES, RegistryPicker, facade_default, floors, with_registry};
+use procstore_catalog::{
+    Entry, REGISTRIES, RegistryPicker, facade_default, floors, registry_named, with_registry,
+};
 use procstore_conformance::workload::restart_cycle;
 use procstore_core::{ProcessId, Registry};
 use procstore_report::{Percentiles, Query, QueryLatency, ReaderLoad, Setting, WorkloadMode, WorkloadRecord};
@@ -72,6 +74,12 @@ pub struct Settings {
     /// a slow stretch of a shared machine lasts seconds and doubles every
     /// query's tail, and one such round would decide a merged p99.9.
     pub rounds: usize,
+    /// Rounds of the default's head-to-head with each paced setting's best
+    /// rows, run after that setting's main pass. Two to four rows, so a
+    /// row's rounds are seconds apart, not the main pass's quarter minute;
+    /// the full profile's nine cost about half a minute per setting and
+    /// leave a median that four slow rounds cannot move.
+    pub head_to_head_rounds: usize,
     /// How long a real child lives before it exits and is restarted.
     pub child_lifetime: Duration,
     /// The simulated generator's events per second.
@@ -92,6 +100,7 @@ impl Settings {
             warm_up: Duration::from_millis(if quick { 100 } else { 300 }),
             measure: Duration::from_millis(if quick { 300 } else { 600 }),
             rounds: if quick { 1 } else { 5 },
+            head_to_head_rounds: if quick { 1 } else { 9 },
             child_lifetime: Duration::from_millis(50),
             simulated_rate: profile.paced_rate,
         }
@@ -120,21 +129,62 @@ pub fn remote_setting(readers: u32) -> Setting {
     }
 }
 
+/// What the workload measured.
+#[derive(Debug, Default)]
+pub struct Workload {
+    /// Every row, in every setting.
+    pub records: Vec<WorkloadRecord>,
+    /// The facade's default against each paced setting's best rows, on
+    /// fresh rounds (see [`head_to_head`]).
+    pub head_to_head: Vec<WorkloadRecord>,
+}
+
 /// Runs the workload for every registry in every mode, load and reader
-/// count, plus the timer floor.
-pub fn run_all(settings: &Settings) -> Vec<WorkloadRecord> {
+/// count, plus the timer floor, and after each paced setting the default's
+/// head-to-head.
+pub fn run_all(settings: &Settings) -> Workload {
     let rows = every_row();
-    let mut records = Vec::new();
+    let mut workload = Workload::default();
+    let mut run = |setting: Setting| {
+        let records = run_setting(settings, setting, &rows);
+        if matches!(setting.load, ReaderLoad::Paced { .. }) {
+            workload.head_to_head.extend(head_to_head(settings, setting, &records));
+        }
+        workload.records.extend(records);
+    };
     for mode in [WorkloadMode::Processes, WorkloadMode::Simulated, WorkloadMode::Churn] {
         for &load in &settings.loads {
             for &readers in &settings.readers {
-                records.extend(run_setting(settings, Setting { mode, readers: readers as u32, load }, &rows));
+                run(Setting { mode, readers: readers as u32, load });
             }
         }
     }
     // Over the socket: the Go record's reader count.
-    records.extend(run_setting(settings, remote_setting(settings.readers[0] as u32), &rows));
-    records
+    run(remote_setting(settings.readers[0] as u32));
+    workload
+}
+
+/// The facade's default again in `setting`, against the rows its main pass
+/// (`records`) found best on each of the bar's criteria, over
+/// `head_to_head_rounds` rounds interleaved among those rows alone: the
+/// best of many noisy rows is biased low, and fresh rounds are not.
+pub fn head_to_head(
+    settings: &Settings,
+    setting: Setting,
+    records: &[WorkloadRecord],
+) -> Vec<WorkloadRecord> {
+    let best = procstore_report::head_to_head_rows(records);
+    let rows: Vec<&'static Entry> = std::iter::once(facade_default())
+        .chain(best.iter().map(|id| registry_named(id).expect("chosen from the listed rows")))
+        .collect();
+    let names: Vec<&str> = rows[1..].iter().map(|row| row.label).collect();
+    eprintln!(
+        "procstore-benches: workload {}, head to head: the default against {}",
+        setting.label(),
+        names.join(", ")
+    );
+    let settings = Settings { rounds: settings.head_to_head_rounds, ..settings.clone() };
+    run_setting(&settings, setting, &rows)
 }
 
 /// `rows` (registries of the catalogue, or [`floors::TIMER`]) in one
@@ -707,6 +757,7 @@ mod tests {
             warm_up: Duration::from_millis(10),
             measure: Duration::from_millis(50),
             rounds: 2,
+            head_to_head_rounds: 3,
             child_lifetime: Duration::from_millis(20),
             simulated_rate: 20_000.0,
         }
@@ -746,10 +797,11 @@ mod tests {
             warm_up: Duration::from_millis(20),
             measure: Duration::from_millis(100),
             rounds: 2,
+            head_to_head_rounds: 1,
             child_lifetime: Duration::from_millis(20),
             simulated_rate: 20_000.0,
         };
-        let records = run_all(&settings);
+        let Workload { records, head_to_head } = run_all(&settings);
         // Three modes by two loads, and the remote setting.
         let settings = 3 * 2 + 1;
         assert_eq!(
@@ -761,6 +813,28 @@ mod tests {
             let runs = records.iter().filter(|r| r.id == entry.id).count();
             assert_eq!(runs, settings, "{} runs in every mode and load", entry.id);
         }
+        // After each paced setting (three modes and the remote one), the
+        // default first, then the best other row on each criterion.
+        let mut paced: Vec<Setting> = records
+            .iter()
+            .map(WorkloadRecord::setting)
+            .filter(|s| matches!(s.load, ReaderLoad::Paced { .. }))
+            .collect();
+        paced.dedup();
+        assert_eq!(paced.len(), 4);
+        for setting in paced {
+            let main: Vec<WorkloadRecord> =
+                records.iter().filter(|r| r.setting() == setting).cloned().collect();
+            let again: Vec<&str> =
+                head_to_head.iter().filter(|r| r.setting() == setting).map(|r| r.id.as_str()).collect();
+            let best = procstore_report::head_to_head_rows(&main);
+            assert!((1..=3).contains(&best.len()), "{setting:?}: {best:?}");
+            assert_eq!(again[0], facade_default().id, "{setting:?}");
+            assert_eq!(again[1..], best, "{setting:?}");
+        }
+        assert!(
+            head_to_head.iter().all(|r| r.rounds.len() == 1 && r.default == (r.id == facade_default().id))
+        );
         for r in &records {
             let context = format!("{} {:?}", r.strategy, r.mode);
             assert!(r.queries > 0 && r.latency.count == r.queries, "{context}: {r:?}");

@@ -58,6 +58,7 @@ pub use html::render_html;
 pub use load::{LoadError, load, load_callgrind_counts, load_instructions};
 pub use markdown::render_markdown;
 pub use noise::{Baselines, NoiseError, noise_report};
+pub use recommend::head_to_head_rows;
 pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
     Garbage, Machine, Percentiles, Query, QueryLatency, ReaderLoad, ReclamationRecord, Record, Results,

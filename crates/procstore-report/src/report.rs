@@ -68,7 +68,7 @@ pub(crate) fn document(
     doc.table(2, registry_floor_table(&figures));
     doc.table(2, starvation_table(&figures));
     workload::section(&figures, &mut doc);
-    recommend::section(&results.workload, &mut doc);
+    recommend::section(&results.workload, &results.head_to_head, &mut doc);
     doc.table(2, floor_table(&figures, &rows));
     doc.table(2, floor_gap_table(&figures, &rows));
     if let Some(instructions) = instructions {

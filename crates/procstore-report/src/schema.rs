@@ -26,6 +26,11 @@ pub struct Results {
     /// runs from before the workload existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workload: Vec<WorkloadRecord>,
+    /// The facade's default again, head to head with the rows best on each
+    /// criterion of the bar in each paced setting, on fresh rounds run after
+    /// that setting's main pass (absent in runs from before it was run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub head_to_head: Vec<WorkloadRecord>,
     /// The git commit the run measured, e.g. `abc1234` or `abc1234-dirty`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,

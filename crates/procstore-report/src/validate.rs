@@ -24,6 +24,9 @@ pub(crate) fn validate(results: &Results) -> Result<(), String> {
     for record in &results.workload {
         workload(record).map_err(|problem| format!("{}: {problem}", workload_name(record)))?;
     }
+    for record in &results.head_to_head {
+        workload(record).map_err(|problem| format!("head-to-head {}: {problem}", workload_name(record)))?;
+    }
     for record in &results.reclamation {
         reclamation(record).map_err(|problem| {
             format!("reclamation record {}: {problem}", named(&record.id, &record.strategy))

@@ -233,15 +233,17 @@ fn document(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Results> {
         machine,
         config,
         proptest::collection::vec(record(figure.clone()), 0..RECORDS),
+        proptest::collection::vec(workload_record(figure.clone()), 0..WORKLOAD),
         proptest::collection::vec(workload_record(figure), 0..WORKLOAD),
         proptest::option::of(text()),
     )
-        .prop_map(|(schema_version, machine, config, records, workload, commit)| Results {
+        .prop_map(|(schema_version, machine, config, records, workload, head_to_head, commit)| Results {
             schema_version,
             machine,
             config,
             records,
             workload,
+            head_to_head,
             reclamation: Vec::new(),
             commit,
             versions: Default::default(),
