@@ -181,28 +181,43 @@ fn fewest_rounds(workload: &[WorkloadRecord], settings: &[Setting]) -> usize {
         .unwrap_or(0)
 }
 
-/// The rows a head-to-head pits the facade's default against, from `rows`
-/// (every row's record in one setting): for each of the bar's criteria
-/// (most events/s, lowest p50, lowest p99.9, latency read as the bar reads
-/// it when every row kept the same rounds), the best row other than the
-/// default and the floors. Ids, each once, in that order. Events/s counts
-/// only where the writer is not paced to a target: one that is reaches it
+/// The bar's criteria, by name, each as a figure to minimise (latency read
+/// as `Figures` says), or `None` where it does not count: events/s only
+/// where the writer is not paced to a target, since one that is reaches it
 /// under every row, and the most is whichever drew a lucky round.
-pub fn head_to_head_rows(rows: &[WorkloadRecord]) -> Vec<String> {
+type Criterion = (&'static str, fn(&WorkloadRecord, Figures) -> Option<f64>);
+const CRITERIA: [Criterion; 3] = [
+    ("events/s", |r, _| r.target_events_per_sec.is_none().then(|| -r.events_per_sec())),
+    ("p50", |r, figures| Some(figures.latency(r).p50_ns)),
+    ("p99.9", |r, figures| Some(figures.latency(r).p999_ns)),
+];
+
+/// For each of the bar's [`CRITERIA`] that counts in `rows` (every row's
+/// record in one setting), its name and the best row other than the
+/// default and the floors, latency read as the bar reads it when every row
+/// kept the same rounds.
+fn best_others(rows: &[WorkloadRecord]) -> Vec<(&'static str, &WorkloadRecord)> {
     let figures = Figures::for_bar(rows, &settings(rows));
     let others: Vec<&WorkloadRecord> =
         rows.iter().filter(|r| !r.default && r.kind != Family::Floor).collect();
-    // Each criterion as a figure to minimise, or `None` where it does not count.
-    let criteria: [fn(&WorkloadRecord, Figures) -> Option<f64>; 3] = [
-        |r, _| r.target_events_per_sec.is_none().then(|| -r.events_per_sec()),
-        |r, figures| Some(figures.latency(r).p50_ns),
-        |r, figures| Some(figures.latency(r).p999_ns),
-    ];
+    CRITERIA
+        .iter()
+        .filter_map(|&(name, figure)| {
+            let counted = others.iter().filter_map(|&r| Some((r, figure(r, figures)?)));
+            Some((name, counted.min_by(|(_, a), (_, b)| a.total_cmp(b))?.0))
+        })
+        .collect()
+}
+
+/// The rows a head-to-head pits the facade's default against, from `rows`
+/// (every row's record in one setting): the best row other than the
+/// default and the floors on each of the bar's criteria (most events/s,
+/// where the writer is not paced to a target; lowest p50; lowest p99.9,
+/// read as the bar reads them). Ids, each once, in that order.
+pub fn head_to_head_rows(rows: &[WorkloadRecord]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for figure in criteria {
-        let counted = others.iter().filter_map(|r| Some((r, figure(r, figures)?)));
-        let best = counted.min_by(|(_, a), (_, b)| a.total_cmp(b)).map(|(r, _)| r);
-        if let Some(best) = best.filter(|best| !ids.contains(&best.id)) {
+    for (_, best) in best_others(rows) {
+        if !ids.contains(&best.id) {
             ids.push(best.id.clone());
         }
     }
@@ -469,7 +484,7 @@ pub(crate) fn section(workload: &[WorkloadRecord], head_to_head: &[WorkloadRecor
     }
     doc.text(Style::Finding, verdict);
     doc.table(3, standings_table("Every registry against the bar", &candidates, figures));
-    head_to_head_part(head_to_head, &judged, &candidates, doc);
+    head_to_head_part(workload, head_to_head, &judged, &candidates, doc);
     if !outside.is_empty() {
         closed_loop_part(workload, &outside, doc);
     }
@@ -537,6 +552,7 @@ fn noise_sentence(workload: &[WorkloadRecord], settings: &[Setting], figures: Fi
 /// pass (`ranked`, every row there); nothing where it did not. A setting
 /// whose head-to-head lacks a default row is left out.
 fn head_to_head_part(
+    workload: &[WorkloadRecord],
     head_to_head: &[WorkloadRecord],
     judged: &[Setting],
     ranked: &[Candidate<'_>],
@@ -585,9 +601,10 @@ fn head_to_head_part(
         "The default head to head with each setting's best rows",
         header.map(str::to_owned).to_vec(),
     );
+    table.left = 2;
     table.note(format!(
         "Per setting: the rows the main pass found best on events/s (where the writer is not paced to a \
-         target), p50 or p99.9, other than the default; the default's events/s as a share of the most \
+         target), p50 or p99.9, other than the default, each with what it was best on; the default's events/s as a share of the most \
          among the rows head to head, and its p50 and p99.9 over the lowest among them, itself \
          included{}; whether it meets the bar head to head, and in the main pass.",
         match figures {
@@ -600,10 +617,22 @@ fn head_to_head_part(
     };
     let main = ranked.iter().find(|c| c.record.default);
     for standing in &default.standings {
-        let against: Vec<&str> = head_to_head
+        // Each row with the criteria the main pass found it best on.
+        let main_pass: Vec<WorkloadRecord> =
+            workload.iter().filter(|r| r.setting() == standing.setting).cloned().collect();
+        let best = best_others(&main_pass);
+        let against: Vec<String> = head_to_head
             .iter()
             .filter(|r| r.setting() == standing.setting && !r.default && r.kind != Family::Floor)
-            .map(|r| r.strategy.as_str())
+            .map(|r| {
+                let won: Vec<&str> =
+                    best.iter().filter(|(_, best)| best.id == r.id).map(|&(name, _)| name).collect();
+                if won.is_empty() {
+                    r.strategy.clone()
+                } else {
+                    format!("{} ({})", r.strategy, won.join(", "))
+                }
+            })
             .collect();
         let main = main.and_then(|c| c.standings.iter().find(|s| s.setting == standing.setting));
         table.row(vec![
@@ -980,7 +1009,7 @@ mod tests {
         let setting = main[0].setting().label();
         assert!(
             met.contains(&format!(
-                "| {setting} | lock | 100% | 1.00x | 1.20x | met | p99.9 2.00x the best |"
+                "| {setting} | lock (events/s, p50, p99.9) | 100% | 1.00x | 1.20x | met | p99.9 2.00x the best |"
             )),
             "{met}"
         );
@@ -994,7 +1023,7 @@ mod tests {
             "{missed}"
         );
         assert!(missed.contains(&format!(
-            "| {setting} | lock | 100% | 1.00x | 2.00x | p99.9 2.00x the best | p99.9 2.00x the best |"
+            "| {setting} | lock (events/s, p50, p99.9) | 100% | 1.00x | 2.00x | p99.9 2.00x the best | p99.9 2.00x the best |"
         )));
     }
 
