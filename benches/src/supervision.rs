@@ -77,8 +77,8 @@ pub struct Settings {
     /// Rounds of the default's head-to-head with each paced setting's best
     /// rows, run after that setting's main pass. Two to four rows, so a
     /// row's rounds are seconds apart, not the main pass's quarter minute;
-    /// the full profile's nine cost about half a minute per setting and
-    /// leave a median that four slow rounds cannot move.
+    /// the full profile's nine cost about half a minute per setting, and
+    /// four slow rounds of nine cannot make the median a slow one.
     pub head_to_head_rounds: usize,
     /// How long a real child lives before it exits and is restarted.
     pub child_lifetime: Duration,
@@ -134,8 +134,8 @@ pub fn remote_setting(readers: u32) -> Setting {
 pub struct Workload {
     /// Every row, in every setting.
     pub records: Vec<WorkloadRecord>,
-    /// The facade's default against each paced setting's best rows, on
-    /// fresh rounds (see [`head_to_head`]).
+    /// In each paced setting, the facade's default and the rows its main
+    /// pass found best, on fresh rounds (see [`head_to_head`]).
     pub head_to_head: Vec<WorkloadRecord>,
 }
 

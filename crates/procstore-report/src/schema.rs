@@ -22,13 +22,14 @@ pub struct Results {
     pub config: RunConfig,
     /// One record per strategy x group x thread count.
     pub records: Vec<Record>,
-    /// The supervisor workload: one record per strategy x mode (absent in
+    /// The supervisor workload: one record per row x setting (absent in
     /// runs from before the workload existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workload: Vec<WorkloadRecord>,
-    /// The facade's default again, head to head with the rows best on each
-    /// criterion of the bar in each paced setting, on fresh rounds run after
-    /// that setting's main pass (absent in runs from before it was run).
+    /// The head-to-heads: in each paced setting, on fresh rounds run after
+    /// its main pass, the facade's default and the rows that pass found
+    /// best on each criterion of the bar (absent in runs from before it was
+    /// run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub head_to_head: Vec<WorkloadRecord>,
     /// The git commit the run measured, e.g. `abc1234` or `abc1234-dirty`.

@@ -237,16 +237,22 @@ fn document(figure: BoxedStrategy<f64>) -> impl Strategy<Value = Results> {
         proptest::collection::vec(workload_record(figure), 0..WORKLOAD),
         proptest::option::of(text()),
     )
-        .prop_map(|(schema_version, machine, config, records, workload, head_to_head, commit)| Results {
-            schema_version,
-            machine,
-            config,
-            records,
-            workload,
-            head_to_head,
-            reclamation: Vec::new(),
-            commit,
-            versions: Default::default(),
+        .prop_map(|(schema_version, machine, config, records, workload, mut head_to_head, commit)| {
+            // In the workload's own settings, so that the report reads them.
+            for (again, main) in head_to_head.iter_mut().zip(workload.iter().cycle()) {
+                (again.mode, again.readers, again.load) = (main.mode, main.readers, main.load);
+            }
+            Results {
+                schema_version,
+                machine,
+                config,
+                records,
+                workload,
+                head_to_head,
+                reclamation: Vec::new(),
+                commit,
+                versions: Default::default(),
+            }
         })
 }
 
