@@ -708,15 +708,72 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
             floors.join("; ")
         );
     }
+    let shares = writer_shares(workload, settings);
+    if !shares.is_empty() {
+        let kept: Vec<&Candidate<'_>> = candidates
+            .iter()
+            .filter(|c| shares.get(&c.record.id).is_some_and(|&share| share >= EVENTS_SHARE))
+            .collect();
+        text += &format!(
+            " In every closed-loop setting, {} of {} rows kept their writer at {} or more of what the \
+             floor's readers left it",
+            kept.len(),
+            candidates.len(),
+            format::percent(EVENTS_SHARE)
+        );
+        text += &match candidates.iter().find(|c| c.record.default) {
+            Some(default) if kept.iter().any(|c| c.record.default) => {
+                format!("; the default, {}, is one of them.", default.record.strategy)
+            }
+            Some(default) => format!(
+                "; the default, {}, is not: {} at worst.",
+                default.record.strategy,
+                shares
+                    .get(&default.record.id)
+                    .map_or_else(|| "—".to_owned(), |&share| format::percent(share))
+            ),
+            None => ".".to_owned(),
+        };
+    }
     doc.text(Style::Finding, text);
-    doc.table(
-        3,
-        standings_table(
-            "Every registry with readers in a closed loop (outside the bar)",
-            &candidates,
-            figures,
-        ),
+    let mut table = standings_table(
+        "Every registry with readers in a closed loop (outside the bar)",
+        &candidates,
+        figures,
     );
+    if !shares.is_empty() {
+        table.header.push("Writer vs the floor".to_owned());
+        table.note(
+            "Writer vs the floor: its writer's events/s as a share of what readers that only read the \
+             clock left it, lowest over the settings: where the writer is paced to a target, a row \
+             whose writer keeps up is level with the floor.",
+        );
+        for (row, candidate) in table.rows.iter_mut().zip(&candidates) {
+            row.push(
+                shares.get(&candidate.record.id).map_or_else(|| "—".to_owned(), |&s| format::percent(s)),
+            );
+        }
+    }
+    doc.table(3, table);
+}
+
+/// Each row's writer against the floor's, by id: its events/s over the
+/// clock-only floor's in the same setting, lowest over `settings` where the
+/// floor recorded events. Where the writer is paced to a target, the floor
+/// reaches it, so a share below it is a writer that fell behind.
+fn writer_shares(workload: &[WorkloadRecord], settings: &[Setting]) -> HashMap<String, f64> {
+    let mut shares: HashMap<String, f64> = HashMap::new();
+    for &setting in settings {
+        let rows = workload.iter().filter(|r| r.setting() == setting);
+        let Some(floor) = rows.clone().find(|r| r.kind == Family::Floor && r.events > 0) else {
+            continue;
+        };
+        for row in rows.filter(|r| r.kind != Family::Floor) {
+            let share = row.events_per_sec() / floor.events_per_sec();
+            shares.entry(row.id.clone()).and_modify(|lowest| *lowest = lowest.min(share)).or_insert(share);
+        }
+    }
+    shares
 }
 
 /// Where the facade's default stands on the merged figures (every query of
@@ -1248,6 +1305,42 @@ mod tests {
     /// The default's share of the floor's events/s is given only where the
     /// writer runs flat out: a writer paced at a target reaches it under
     /// every row. Without a default row, the floor is given alone.
+    #[test]
+    fn a_writer_held_below_the_floor_is_shown_in_every_closed_loop_setting() {
+        let closed = |id: &str, mode, events, default| record(id, mode, events, 100.0, 1000.0, default);
+        let mut workload = Vec::new();
+        for (mode, floor, default, lock) in
+            [(WorkloadMode::Processes, 1000, 600, 960), (WorkloadMode::Churn, 1000, 990, 950)]
+        {
+            let mut timer = closed("timer", mode, floor, false);
+            timer.kind = Family::Floor;
+            let mut rows = [timer, closed("atomic", mode, default, true), closed("lock", mode, lock, false)];
+            if mode == WorkloadMode::Churn {
+                // Paced to a target there: a writer below the floor fell behind it.
+                rows.iter_mut().for_each(|r| r.target_events_per_sec = Some(1000.0));
+            }
+            workload.extend(rows);
+        }
+        // The bar's paced setting, so that the closed loop is shown outside it.
+        let paced = |r| WorkloadRecord { load: ReaderLoad::Paced { queries_per_sec: 1000 }, ..r };
+        workload.push(paced(closed("atomic", WorkloadMode::Simulated, 1000, true)));
+        workload.push(paced(closed("lock", WorkloadMode::Simulated, 1000, false)));
+        let mut doc = Document::new("t", None);
+        section(&workload, &[], &mut doc);
+        let text = crate::markdown::encode(&doc);
+        assert!(
+            text.contains(
+                "In every closed-loop setting, 1 of 2 rows kept their writer at 90% or more of what the \
+                 floor's readers left it; the default, atomic, is not: 60% at worst."
+            ),
+            "{text}"
+        );
+        // The last table is the closed loop's; each row's lowest share, on either source.
+        let row = |label: &str| text[text.rfind(&format!("| {label} |")).expect(label)..].lines().next();
+        assert!(row("atomic (default)").is_some_and(|row| row.ends_with("| 60% |")), "{text}");
+        assert!(row("lock").is_some_and(|row| row.ends_with("| 95% |")), "{text}");
+    }
+
     #[test]
     fn the_defaults_share_of_the_floor_only_where_the_writer_is_not_paced() {
         let mut floor = record("timer", WorkloadMode::Simulated, 1000, 30.0, 70.0, false);
