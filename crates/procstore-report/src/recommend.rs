@@ -708,15 +708,17 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
             floors.join("; ")
         );
     }
-    let shares = writer_shares(workload, settings);
-    if !shares.is_empty() {
-        let kept: Vec<&Candidate<'_>> = candidates
-            .iter()
-            .filter(|c| shares.get(&c.record.id).is_some_and(|&share| share >= EVENTS_SHARE))
-            .collect();
+    let writers = WriterShares::of(workload, settings);
+    if writers.settings > 0 {
+        let kept: Vec<&Candidate<'_>> = candidates.iter().filter(|c| writers.kept(&c.record.id)).collect();
+        let where_ = if writers.settings == settings.len() {
+            "in every closed-loop setting".to_owned()
+        } else {
+            format!("in each of the {} closed-loop settings with a floor", writers.settings)
+        };
         text += &format!(
-            " In every closed-loop setting, {} of {} rows kept their writer at {} or more of what the \
-             floor's readers left it",
+            " {} of {} rows kept their writer at {} or more of the clock-only floor's events/s {where_} \
+             (the last column: each row's lowest)",
             kept.len(),
             candidates.len(),
             format::percent(EVENTS_SHARE)
@@ -725,13 +727,14 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
             Some(default) if kept.iter().any(|c| c.record.default) => {
                 format!("; the default, {}, is one of them.", default.record.strategy)
             }
-            Some(default) => format!(
-                "; the default, {}, is not: {} at worst.",
-                default.record.strategy,
-                shares
-                    .get(&default.record.id)
-                    .map_or_else(|| "—".to_owned(), |&share| format::percent(share))
-            ),
+            Some(default) => match writers.rows.get(&default.record.id) {
+                Some(&(lowest, _)) => format!(
+                    "; the default, {}, is not: {} at worst.",
+                    default.record.strategy,
+                    format::percent(lowest)
+                ),
+                None => format!("; the default, {}, ran beside no floor.", default.record.strategy),
+            },
             None => ".".to_owned(),
         };
     }
@@ -741,39 +744,65 @@ fn closed_loop_part(workload: &[WorkloadRecord], settings: &[Setting], doc: &mut
         &candidates,
         figures,
     );
-    if !shares.is_empty() {
+    if writers.settings > 0 {
         table.header.push("Writer vs the floor".to_owned());
         table.note(
-            "Writer vs the floor: its writer's events/s as a share of what readers that only read the \
-             clock left it, lowest over the settings: where the writer is paced to a target, a row \
-             whose writer keeps up is level with the floor.",
+            "Writer vs the floor: its writer's events/s as a share of the clock-only floor's in the same \
+             setting, lowest over the settings (where the writer is paced to a target, one that keeps up \
+             is level with the floor); with how many settings it covers, where not all.",
         );
         for (row, candidate) in table.rows.iter_mut().zip(&candidates) {
-            row.push(
-                shares.get(&candidate.record.id).map_or_else(|| "—".to_owned(), |&s| format::percent(s)),
-            );
+            row.push(writers.cell(&candidate.record.id));
         }
     }
     doc.table(3, table);
 }
 
-/// Each row's writer against the floor's, by id: its events/s over the
-/// clock-only floor's in the same setting, lowest over `settings` where the
-/// floor recorded events. Where the writer is paced to a target, the floor
+/// Each row's writer against the floor's: its events/s over the clock-only
+/// floor's in the same setting, lowest over the settings where the floor
+/// recorded events. Where the writer is paced to a target, the floor
 /// reaches it, so a share below it is a writer that fell behind.
-fn writer_shares(workload: &[WorkloadRecord], settings: &[Setting]) -> HashMap<String, f64> {
-    let mut shares: HashMap<String, f64> = HashMap::new();
-    for &setting in settings {
-        let rows = workload.iter().filter(|r| r.setting() == setting);
-        let Some(floor) = rows.clone().find(|r| r.kind == Family::Floor && r.events > 0) else {
-            continue;
-        };
-        for row in rows.filter(|r| r.kind != Family::Floor) {
-            let share = row.events_per_sec() / floor.events_per_sec();
-            shares.entry(row.id.clone()).and_modify(|lowest| *lowest = lowest.min(share)).or_insert(share);
+struct WriterShares {
+    /// Settings with a floor that recorded events.
+    settings: usize,
+    /// By id: the lowest share, and over how many of those settings.
+    rows: HashMap<String, (f64, usize)>,
+}
+
+impl WriterShares {
+    fn of(workload: &[WorkloadRecord], settings: &[Setting]) -> Self {
+        let mut shares = WriterShares { settings: 0, rows: HashMap::new() };
+        for &setting in settings {
+            let rows = workload.iter().filter(|r| r.setting() == setting);
+            let Some(floor) = rows.clone().find(|r| r.kind == Family::Floor && r.events > 0) else {
+                continue;
+            };
+            shares.settings += 1;
+            for row in rows.filter(|r| r.kind != Family::Floor) {
+                let share = row.events_per_sec() / floor.events_per_sec();
+                let (lowest, covered) = shares.rows.entry(row.id.clone()).or_insert((share, 0));
+                *lowest = lowest.min(share);
+                *covered += 1;
+            }
+        }
+        shares
+    }
+
+    /// Whether `id`'s writer kept [`EVENTS_SHARE`] of the floor in every setting with one.
+    fn kept(&self, id: &str) -> bool {
+        self.rows.get(id).is_some_and(|&(lowest, covered)| lowest >= EVENTS_SHARE && covered == self.settings)
+    }
+
+    /// `62%`, or `62% (4 of 6 settings)` where `id` ran beside fewer floors.
+    fn cell(&self, id: &str) -> String {
+        match self.rows.get(id) {
+            Some(&(lowest, covered)) if covered == self.settings => format::percent(lowest),
+            Some(&(lowest, covered)) => {
+                format!("{} ({covered} of {} settings)", format::percent(lowest), self.settings)
+            }
+            None => "—".to_owned(),
         }
     }
-    shares
 }
 
 /// Where the facade's default stands on the merged figures (every query of
@@ -1302,9 +1331,9 @@ mod tests {
         assert!(!ahead.contains("does not resolve"), "{ahead}");
     }
 
-    /// The default's share of the floor's events/s is given only where the
-    /// writer runs flat out: a writer paced at a target reaches it under
-    /// every row. Without a default row, the floor is given alone.
+    /// Each row's lowest writer share over the closed-loop settings, paced
+    /// writers included; a row that missed a setting is not counted as
+    /// kept, and says how many it covers.
     #[test]
     fn a_writer_held_below_the_floor_is_shown_in_every_closed_loop_setting() {
         let closed = |id: &str, mode, events, default| record(id, mode, events, 100.0, 1000.0, default);
@@ -1321,6 +1350,8 @@ mod tests {
             }
             workload.extend(rows);
         }
+        // Measured on real children only, level with the floor there.
+        workload.push(closed("actor", WorkloadMode::Processes, 990, false));
         // The bar's paced setting, so that the closed loop is shown outside it.
         let paced = |r| WorkloadRecord { load: ReaderLoad::Paced { queries_per_sec: 1000 }, ..r };
         workload.push(paced(closed("atomic", WorkloadMode::Simulated, 1000, true)));
@@ -1330,8 +1361,9 @@ mod tests {
         let text = crate::markdown::encode(&doc);
         assert!(
             text.contains(
-                "In every closed-loop setting, 1 of 2 rows kept their writer at 90% or more of what the \
-                 floor's readers left it; the default, atomic, is not: 60% at worst."
+                "1 of 3 rows kept their writer at 90% or more of the clock-only floor's events/s in every \
+                 closed-loop setting (the last column: each row's lowest); the default, atomic, is not: 60% \
+                 at worst."
             ),
             "{text}"
         );
@@ -1339,8 +1371,12 @@ mod tests {
         let row = |label: &str| text[text.rfind(&format!("| {label} |")).expect(label)..].lines().next();
         assert!(row("atomic (default)").is_some_and(|row| row.ends_with("| 60% |")), "{text}");
         assert!(row("lock").is_some_and(|row| row.ends_with("| 95% |")), "{text}");
+        assert!(row("actor").is_some_and(|row| row.ends_with("| 99% (1 of 2 settings) |")), "{text}");
     }
 
+    /// The default's share of the floor's events/s is given only where the
+    /// writer runs flat out: a writer paced at a target reaches it under
+    /// every row. Without a default row, the floor is given alone.
     #[test]
     fn the_defaults_share_of_the_floor_only_where_the_writer_is_not_paced() {
         let mut floor = record("timer", WorkloadMode::Simulated, 1000, 30.0, 70.0, false);
