@@ -605,9 +605,10 @@ fn head_to_head_part(
     table.left = 2;
     table.note(format!(
         "Per setting: the rows the main pass found best on events/s (where the writer is not paced to a \
-         target), p50 or p99.9, other than the default, each with what it was best on; the default's events/s as a share of the most \
-         among the rows head to head, and its p50 and p99.9 over the lowest among them, itself \
-         included{}; whether it meets the bar head to head, and in the main pass.",
+         target), p50 or p99.9, other than the default, each with what it was best on; the default's \
+         events/s as a share of the most among the rows head to head, and its p50 and p99.9 over the \
+         lowest among them, itself included{}; whether it meets the bar head to head, and in the main \
+         pass.",
         match figures {
             Figures::Median => ", each row's median round",
             Figures::Merged | Figures::Round(_) => "",
