@@ -417,8 +417,11 @@ fn the_next_start_stops_what_a_killed_supervisor_left() {
         return;
     };
     let cgroup = cgroup.split(';').next().expect("a path").to_owned();
+    // The supervisor carries the mark too, and so does the shell before it
+    // forks: wait for the child's and the grandchild's `sleep`s, or a kill
+    // that lands first leaves nothing to survive it.
     let start = Instant::now();
-    while marked_processes(&mark).len() < 2 {
+    while marked_processes(&mark).into_iter().filter(|&pid| sleep_is_running(pid)).count() < 2 {
         assert!(start.elapsed() < Duration::from_secs(30), "the child and grandchild did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
