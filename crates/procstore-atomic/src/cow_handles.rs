@@ -23,7 +23,7 @@ use std::sync::Arc;
 use arc_swap::{ArcSwap, Cache};
 use procstore_core::{
     FastHash, InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError,
-    RemoveError, StateReader, StateStore, Tenant,
+    RemoveError, StateReader, StateStore, StatusCounts, Tenant,
 };
 
 use crate::cow_registry::rcu;
@@ -263,6 +263,25 @@ where
     fn for_each(&mut self, mut f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
         self.refresh();
         self.stores.values_mut().try_for_each(|indexed| indexed.reader.read(&mut f))
+    }
+
+    /// Reads each process's summary, and the store of a match only.
+    fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
+        self.refresh();
+        for indexed in self.stores.values_mut().filter(|indexed| indexed.tenant.pid() == Some(pid)) {
+            // An update in flight may have moved on: the store decides.
+            let found = indexed.reader.read(|state| (state.pid() == Some(pid)).then(|| state.clone()))?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Counts each process's summary: no store is read.
+    fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
+        self.refresh();
+        Ok(self.stores.values().map(|indexed| indexed.tenant.status()).collect())
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {

@@ -102,9 +102,11 @@ macro_rules! __registry_checks {
     ($callback:ident! { $($args:tt)* }) => {
         $crate::$callback! { $($args)*;
             sequential_semantics,
+            pid_lookups_and_counts_follow_the_states,
             insert_race_has_one_winner,
             concurrent_updates_lose_nothing,
             readers_never_go_backwards,
+            counts_and_pid_lookups_stay_whole_under_updates,
             every_state_is_dropped,
             panic_in_update_leaves_registry_usable,
             held_results_do_not_block_writers,

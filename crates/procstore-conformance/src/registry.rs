@@ -6,11 +6,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use crate::workload::{assert_consistent, restart_cycle};
+use crate::workload::{AT, assert_consistent, restart_cycle};
 use crate::{history, scaled, with_watchdog};
 use procstore_core::{
     InsertError, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status,
-    TransitionError,
+    StatusCounts, TransitionError,
 };
 
 crate::__registry_checks!(__check_table! { Registry });
@@ -81,6 +81,102 @@ fn visited<R: RegistryReader>(reader: &mut R) -> Vec<ProcessState> {
     reader.for_each(|state| all.push(state.clone())).expect("for_each");
     all.sort_unstable_by_key(ProcessState::id);
     all
+}
+
+/// `by_pid` finds the process running as a pid, and `counts` counts each
+/// status, as a pass over `list` would: through updates, a rejected
+/// update, a remove and an id added back.
+fn pid_lookups_and_counts_follow_the_states<R: Registry>() {
+    let registry = R::new();
+    let mut reader = registry.reader();
+    assert_eq!(reader.counts(), Ok(StatusCounts::default()));
+    assert_eq!(reader.by_pid(100), Ok(None));
+    for id in 0..4 {
+        registry.insert(process(id)).expect("insert");
+    }
+    for id in 0..3 {
+        registry.update(ProcessId(id), |s| s.running(100 + id as u32, AT)).expect("run");
+    }
+    registry.update(ProcessId(2), |s| s.exited(Some(1), AT)).expect("exit");
+    let (running, crashed) = (Status::Running, Status::Crashed);
+    registry.update(ProcessId(0), |s| s.transition(Status::Starting)).expect_err("Running to Starting");
+    assert_matches_list(&mut reader);
+    let counts = reader.counts().expect("counts");
+    let seen = (counts.get(running), counts.get(crashed), counts.get(Status::Starting), counts.total());
+    assert_eq!(seen, (2, 1, 1, 4));
+    assert_eq!(reader.by_pid(102), Ok(None), "a pid its process no longer runs as");
+    assert_eq!(reader.by_pid(7), Ok(None));
+
+    registry.remove(ProcessId(1)).expect("remove");
+    assert_eq!(reader.by_pid(101), Ok(None), "the pid of a removed process");
+    registry.insert(process(1)).expect("insert again");
+    assert_matches_list(&mut reader);
+    assert_eq!(reader.counts().map(|c| (c.get(Status::Starting), c.total())), Ok((2, 4)));
+}
+
+/// `counts` is what `list` counts, and `by_pid` finds each listed pid.
+fn assert_matches_list<R: RegistryReader>(reader: &mut R) {
+    let listed = reader.list().expect("list");
+    assert_eq!(reader.counts(), Ok(StatusCounts::of(&listed)), "counts against {listed:?}");
+    for state in listed.iter().filter(|s| s.pid().is_some()) {
+        let pid = state.pid().expect("filtered");
+        assert_eq!(reader.by_pid(pid), Ok(Some(state.clone())), "by pid {pid}");
+    }
+}
+
+/// While writers restart their processes, `counts` counts every process
+/// once, and `by_pid` returns only the process running as that pid, at
+/// the version that pid was given; once they stop, it finds every pid.
+fn counts_and_pid_lookups_stay_whole_under_updates<R: Registry>() {
+    const KEYS: u64 = 3;
+    let laps = scaled(500) as u64;
+    // Each publish of `Running` gets a pid of its own: the key and the version.
+    let pid_of = |key: u64, version: u64| (key * 1_000_000 + version) as u32;
+    let registry = Arc::new(R::new());
+    for key in 0..KEYS {
+        registry.insert(process(key)).expect("insert");
+    }
+    with_watchdog("counts and pid lookups racing writers", move || {
+        let done = std::sync::atomic::AtomicBool::new(false);
+        thread::scope(|scope| {
+            let (registry, done) = (&registry, &done);
+            let writers: Vec<_> = (0..KEYS)
+                .map(|key| {
+                    scope.spawn(move || {
+                        for _ in 0..laps * 3 {
+                            registry
+                                .update(ProcessId(key), |s| match s.status() {
+                                    Status::Starting => s.running(pid_of(key, s.version() + 1), AT),
+                                    Status::Running => s.exited(Some(1), AT),
+                                    _ => s.transition(Status::Starting),
+                                })
+                                .expect("update");
+                        }
+                    })
+                })
+                .collect();
+            let mut reader = registry.reader();
+            scope.spawn(move || {
+                let mut asked = 0u64;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(reader.counts().map(|c| c.total()), Ok(KEYS as usize), "a process miscounted");
+                    let (key, version) = (asked % KEYS, 1 + 3 * (asked / KEYS % laps));
+                    if let Some(found) = reader.by_pid(pid_of(key, version)).expect("by_pid") {
+                        let seen = (found.id(), found.version(), found.pid());
+                        assert_eq!(seen, (ProcessId(key), version, Some(pid_of(key, version))));
+                    }
+                    asked += 1;
+                }
+            });
+            writers.into_iter().for_each(|w| w.join().expect("writer"));
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut reader = registry.reader();
+        for key in 0..KEYS {
+            registry.update(ProcessId(key), |s| s.running(pid_of(key, s.version() + 1), AT)).expect("run");
+        }
+        assert_matches_list(&mut reader);
+    });
 }
 
 /// Of threads racing to insert one id, exactly one wins and its state is

@@ -13,7 +13,8 @@ use std::sync::{Arc, PoisonError};
 
 use crate::error::{InsertError, RegistryUpdateError, RemoveError};
 use crate::state::{ProcessId, ProcessState};
-use crate::sync::{AtomicU64, Mutex, RwLock};
+use crate::status::{Status, StatusCounts};
+use crate::sync::{AtomicU64, Mutex};
 use crate::traits::{Registry, RegistryReader, StateReader, StateStore};
 
 /// A concurrent map from process ids to handles: the map half of a
@@ -58,17 +59,23 @@ pub trait HandleMapReader<V>: Send + 'static {
 
 /// One process's store in a registry of handles, closed to updates once
 /// removed: no update publishes after its process's removal returned.
+///
+/// Beside the store it keeps the process's summary (status and pid), so a
+/// count or a search by pid reads one word per process, not every store.
 pub struct Tenant<S> {
     store: S,
-    /// Set by [`Tenant::close`] under the write lock; updates hold the read
-    /// lock.
-    removed: RwLock<bool>,
+    /// Set by [`Tenant::close`]. Updates hold it too, so they publish one
+    /// at a time and the summary follows them in order.
+    removed: Mutex<bool>,
+    /// The status and pid of the last update to publish: [`Summary`] packed.
+    summary: AtomicU64,
 }
 
 impl<S: StateStore> Tenant<S> {
     /// A tenant whose store starts at `state`.
     pub fn new(state: ProcessState) -> Self {
-        Tenant { store: S::new(state), removed: RwLock::new(false) }
+        let summary = AtomicU64::new(Summary::of(&state).packed());
+        Tenant { store: S::new(state), removed: Mutex::new(false), summary }
     }
 
     /// The process's store, for making readers of it.
@@ -81,23 +88,73 @@ impl<S: StateStore> Tenant<S> {
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
     {
-        let removed = self.removed.read().unwrap_or_else(PoisonError::into_inner);
+        let removed = self.removed.lock().unwrap_or_else(PoisonError::into_inner);
         if *removed {
             return Err(RegistryUpdateError::NotFound(id));
         }
-        self.store.update(f).map_err(Into::into)
+        let published = self.store.update(f)?;
+        // Relaxed: the summary is a value, not a way to the state (readers
+        // that need the state read the store, which orders itself), and the
+        // lock orders the writers, so the last update's summary is the last
+        // written.
+        self.summary.store(Summary::of(&published).packed(), Ordering::Relaxed);
+        Ok(published)
+    }
+
+    /// The status of the last update to return (or of the initial state).
+    pub fn status(&self) -> Status {
+        self.summary().status
+    }
+
+    /// The pid of the last update to return (or of the initial state). An
+    /// update in flight may have published another already: read the store
+    /// for the last word.
+    pub fn pid(&self) -> Option<u32> {
+        self.summary().pid
+    }
+
+    fn summary(&self) -> Summary {
+        Summary::unpacked(self.summary.load(Ordering::Relaxed))
     }
 
     /// Closes the store to updates, once any in flight has published, and
     /// returns its last state: call it after taking the tenant out of its
     /// map.
     pub fn close(&self) -> ProcessState {
-        let mut removed = self.removed.write().unwrap_or_else(PoisonError::into_inner);
+        let mut removed = self.removed.lock().unwrap_or_else(PoisonError::into_inner);
         *removed = true;
         let Ok(last) = self.store.reader().snapshot() else {
             unreachable!("a store answers while its owner holds it")
         };
         last
+    }
+}
+
+/// A process's status and pid, packed in one word so that they are read
+/// together: the pid in the low 32 bits, whether there is one in bit 32,
+/// the status's index in [`Status::ALL`] above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Summary {
+    status: Status,
+    pid: Option<u32>,
+}
+
+impl Summary {
+    const HAS_PID: u64 = 1 << 32;
+    const STATUS_SHIFT: u32 = 33;
+
+    fn of(state: &ProcessState) -> Summary {
+        Summary { status: state.status(), pid: state.pid() }
+    }
+
+    fn packed(self) -> u64 {
+        let pid = self.pid.map_or(0, |pid| Summary::HAS_PID | u64::from(pid));
+        pid | (self.status as u64) << Summary::STATUS_SHIFT
+    }
+
+    fn unpacked(word: u64) -> Summary {
+        let pid = (word & Summary::HAS_PID != 0).then_some(word as u32);
+        Summary { status: Status::ALL[(word >> Summary::STATUS_SHIFT) as usize], pid }
     }
 }
 
@@ -130,7 +187,9 @@ impl<S> fmt::Debug for Handle<S> {
 /// calling thread's own reader of that store (an arc-swap `Cache`, a hazard
 /// pointer), made on the thread's first read of the process and kept, so a
 /// steady-state read allocates and registers nothing. `list` and
-/// `for_each` read every store. Updates write only the process's store.
+/// `for_each` read every store; `counts` and `by_pid` read each process's
+/// summary (status and pid) instead, and `by_pid` the matching store.
+/// Updates write only the process's store and summary.
 pub struct HandleRegistry<S, M> {
     map: Arc<M>,
     slots: Mutex<Slots>,
@@ -312,6 +371,27 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
             }
         }
         stopped.map_or(Ok(()), Err)
+    }
+
+    /// Reads each process's summary, and the store of a match only.
+    fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
+        let (stores, listed) = (&mut self.stores, self.lists);
+        let mut found = Ok(None);
+        self.map.for_each(|handle| {
+            if matches!(found, Ok(None)) && handle.tenant.pid() == Some(pid) {
+                // An update in flight may have moved on: the store decides.
+                let reader = Self::store_reader(stores, handle, listed, false);
+                found = reader.read(|state| (state.pid() == Some(pid)).then(|| state.clone()));
+            }
+        });
+        found
+    }
+
+    /// Counts each process's summary: no store is read.
+    fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
+        let mut counts = StatusCounts::default();
+        self.map.for_each(|handle| counts.add(handle.tenant.status()));
+        Ok(counts)
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {

@@ -17,7 +17,7 @@ mod traits;
 pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 pub use handles::{Handle, HandleMap, HandleMapReader, HandleRegistry, HandleRegistryReader, Tenant};
 pub use state::{ProcessId, ProcessState};
-pub use status::{Status, TransitionError};
+pub use status::{Status, StatusCounts, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};
 
 /// The hasher every registry's map uses for its [`ProcessId`] keys:

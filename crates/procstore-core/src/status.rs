@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::state::ProcessState;
+
 /// Where a managed process is in its lifecycle.
 ///
 /// The allowed moves (anything else is a [`TransitionError`]):
@@ -107,6 +109,51 @@ impl fmt::Display for TransitionError {
 }
 
 impl std::error::Error for TransitionError {}
+
+/// How many processes are in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts([usize; Status::ALL.len()]);
+
+impl StatusCounts {
+    /// Counts the statuses of `states`.
+    pub fn of<'s>(states: impl IntoIterator<Item = &'s ProcessState>) -> Self {
+        states.into_iter().map(ProcessState::status).collect()
+    }
+
+    pub(crate) fn add(&mut self, status: Status) {
+        self.0[status as usize] += 1;
+    }
+
+    /// Processes in `status`.
+    pub fn get(&self, status: Status) -> usize {
+        self.0[status as usize]
+    }
+
+    /// Processes in any status.
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+}
+
+impl fmt::Display for StatusCounts {
+    /// `18 running, 2 backoff`: the non-zero counts in lifecycle order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for status in Status::ALL.into_iter().filter(|&s| self.get(s) > 0) {
+            write!(f, "{}{} {status}", if first { "" } else { ", " }, self.get(status))?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+impl FromIterator<Status> for StatusCounts {
+    fn from_iter<I: IntoIterator<Item = Status>>(statuses: I) -> Self {
+        let mut counts = StatusCounts::default();
+        statuses.into_iter().for_each(|status| counts.add(status));
+        counts
+    }
+}
 
 #[cfg(test)]
 mod tests {

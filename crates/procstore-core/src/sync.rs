@@ -3,10 +3,10 @@
 //! of its insert, update and remove, and std's otherwise.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicU64;
+pub(crate) use loom::sync::Mutex;
 #[cfg(loom)]
-pub(crate) use loom::sync::{Mutex, RwLock};
+pub(crate) use loom::sync::atomic::AtomicU64;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Mutex;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::AtomicU64;
-#[cfg(not(loom))]
-pub(crate) use std::sync::{Mutex, RwLock};

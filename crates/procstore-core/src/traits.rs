@@ -20,7 +20,7 @@
 
 use crate::error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 use crate::state::{ProcessId, ProcessState};
-use crate::status::Status;
+use crate::status::{Status, StatusCounts};
 
 /// One process's state, shared between threads.
 pub trait StateStore: Send + Sync + Sized + 'static {
@@ -133,8 +133,8 @@ pub trait RegistryReader: Send + 'static {
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error>;
 
     /// Runs `f` on every registered state, in no set order: what
-    /// [`list`](Self::list) would return, without copying a state. For
-    /// counts and searches. This provided method copies through `list`;
+    /// [`list`](Self::list) would return, without copying a state, for
+    /// searches and summaries. This provided method copies through `list`;
     /// every registry here overrides it except the actors, whose states
     /// live on their own thread. A steady-state pass allocates nothing,
     /// except DashMap's iterator (one `Arc` per shard) and a registry of
@@ -146,6 +146,30 @@ pub trait RegistryReader: Send + 'static {
     fn for_each(&mut self, f: impl FnMut(&ProcessState)) -> Result<(), Self::Error> {
         self.list()?.iter().for_each(f);
         Ok(())
+    }
+
+    /// The process running as OS process `pid`, if any: a copy of its
+    /// state. This provided method is one [`for_each`](Self::for_each)
+    /// pass that copies only the match; the registries of handles answer
+    /// from each process's summary and read only the matching store.
+    fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
+        let mut found = None;
+        self.for_each(|state| {
+            if found.is_none() && state.pid() == Some(pid) {
+                found = Some(state.clone());
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// How many processes are in each status, each counted once. This
+    /// provided method is one [`for_each`](Self::for_each) pass; the
+    /// registries of handles count each process's summary and read no
+    /// store.
+    fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
+        let mut counts = StatusCounts::default();
+        self.for_each(|state| counts.add(state.status()))?;
+        Ok(counts)
     }
 
     /// How many processes are registered.

@@ -114,3 +114,33 @@ fn handle_registry_update_and_remove_race() {
 fn handle_registry_insert_race_has_one_winner() {
     insert_race_has_one_winner::<Handles>();
 }
+
+/// Two updates of one process race a reader's counts and search by pid:
+/// the reader counts the process once and finds only a pid the process
+/// runs as, and once both return, its summary is the last update's, so
+/// counts and search by pid agree with the store.
+#[test]
+fn handle_registry_summary_follows_the_last_update() {
+    loom::model(|| {
+        let registry = Arc::new(Handles::new());
+        registry.insert(initial()).expect("fresh id");
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let registry = Arc::clone(&registry);
+                thread::spawn(move || registry.update(ProcessId(1), restart_cycle).expect("valid").version())
+            })
+            .collect();
+        let mut reader = registry.reader();
+        assert_eq!(reader.counts().map(|c| c.total()), Ok(1));
+        // restart_cycle's first update runs the process as pid 1.
+        if let Some(found) = reader.by_pid(1).expect("by_pid") {
+            assert_eq!((found.version(), found.pid()), (1, Some(1)));
+        }
+        writers.into_iter().for_each(|w| assert!(w.join().expect("writer") <= 2));
+        let last = reader.get(ProcessId(1), ProcessState::clone).expect("get").expect("registered");
+        assert_eq!((last.version(), last.pid()), (2, None), "Starting, Running, Crashed");
+        let counts = reader.counts().expect("counts");
+        assert_eq!((counts.get(last.status()), counts.total()), (1, 1));
+        assert_eq!(reader.by_pid(1), Ok(None));
+    });
+}

@@ -39,7 +39,8 @@ pub use cgroup::{Cgroup, CgroupError, Cleaned};
 pub use contain::become_subreaper;
 pub use format::duration as format_duration;
 pub use policy::{Decision, Ending, Policy, Restart, Streak};
+pub use procstore_core::StatusCounts;
 pub use supervisor::{
     ChildOutput, ChildSpec, Config, Control, ControlError, Event, EventKind, Spawn, StartError, Supervisor,
 };
-pub use table::{PublishHook, StatusCounts, Table, TableError, TableReader};
+pub use table::{PublishHook, Table, TableError, TableReader};

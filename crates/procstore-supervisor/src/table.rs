@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use procstore_core::{
-    FastHash, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError, Status,
-    Stopped, TransitionError,
+    FastHash, ProcessId, ProcessState, Registry, RegistryReader, RegistryUpdateError, RemoveError,
+    StatusCounts, Stopped, TransitionError,
 };
 
 /// Why a child could not be added to a table.
@@ -182,47 +182,6 @@ impl<R> fmt::Debug for Table<R> {
     }
 }
 
-/// How many children are in each status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StatusCounts([usize; Status::ALL.len()]);
-
-impl StatusCounts {
-    /// Counts the statuses of `states`.
-    pub fn of<'s>(states: impl IntoIterator<Item = &'s ProcessState>) -> Self {
-        let mut counts = StatusCounts::default();
-        for state in states {
-            counts.add(state.status());
-        }
-        counts
-    }
-
-    fn add(&mut self, status: Status) {
-        self.0[status as usize] += 1;
-    }
-
-    /// Children in `status`.
-    pub fn get(&self, status: Status) -> usize {
-        self.0[status as usize]
-    }
-
-    /// Children in any status.
-    pub fn total(&self) -> usize {
-        self.0.iter().sum()
-    }
-}
-
-impl fmt::Display for StatusCounts {
-    /// `18 running, 2 backoff`: the non-zero counts in lifecycle order.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for status in Status::ALL.into_iter().filter(|&s| self.get(s) > 0) {
-            write!(f, "{}{} {status}", if first { "" } else { ", " }, self.get(status))?;
-            first = false;
-        }
-        Ok(())
-    }
-}
-
 /// One thread's handle for status queries: a reader on the registry, and
 /// the name index as of the last child added or removed, taken again only
 /// after the next (one shared load per query otherwise; then one lock and
@@ -292,20 +251,10 @@ impl<R: Registry> TableReader<R> {
         }
     }
 
-    /// The child running as OS process `pid`, if any: a look at every
-    /// child, since pids change on each restart. One pass over the
-    /// registry ([`RegistryReader::for_each`]), copying only the match
-    /// (the actors' pass copies every state).
+    /// The child running as OS process `pid`, if any, since pids change on
+    /// each restart: see [`RegistryReader::by_pid`].
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
-        let mut found = None;
-        self.registry
-            .for_each(|state| {
-                if found.is_none() && state.pid() == Some(pid) {
-                    found = Some(state.clone());
-                }
-            })
-            .map_err(Into::into)?;
-        Ok(found)
+        self.registry.by_pid(pid).map_err(Into::into)
     }
 
     /// Every child's state, by id.
@@ -313,12 +262,9 @@ impl<R: Registry> TableReader<R> {
         self.registry.list().map_err(Into::into)
     }
 
-    /// How many children are in each status: one pass over the registry,
-    /// copying no state (but on the actors, as for `by_pid`).
+    /// How many children are in each status: see [`RegistryReader::counts`].
     pub fn counts(&mut self) -> Result<StatusCounts, Stopped> {
-        let mut counts = StatusCounts::default();
-        self.registry.for_each(|state| counts.add(state.status())).map_err(Into::into)?;
-        Ok(counts)
+        self.registry.counts().map_err(Into::into)
     }
 }
 
@@ -334,6 +280,7 @@ mod tests {
     use std::time::SystemTime;
 
     use procstore_atomic::{ArcSwapCacheStore, PapayaHandles};
+    use procstore_core::Status;
 
     type TestTable = Table<PapayaHandles<ArcSwapCacheStore>>;
 
