@@ -188,7 +188,9 @@ pub fn head_to_head(
 }
 
 /// `rows` (registries of the catalogue, or [`floors::TIMER`]) in one
-/// setting, over the rounds, each round visiting every row in turn.
+/// setting, over the rounds, each round visiting every row in turn from
+/// one row further on than the last, so that a row's place in the round
+/// changes from round to round.
 ///
 /// # Panics
 ///
@@ -206,7 +208,8 @@ pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry
         .collect();
     let mut measured: Vec<Option<Measured>> = vec![None; rows.len()];
     for round in 0..settings.rounds {
-        for ((row, &(registry, what)), total) in rows.iter().zip(&plan).zip(&mut measured) {
+        for at in turns(rows.len(), round) {
+            let (row, (registry, what), total) = (rows[at], plan[at], &mut measured[at]);
             let mut this =
                 with_registry(registry, Measure { settings, setting, what }).expect("checked above");
             let latency = this.latency();
@@ -233,6 +236,12 @@ pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry
         .zip(measured)
         .filter_map(|(row, measured)| Some(measured?.into_record(row, setting, settings)))
         .collect()
+}
+
+/// The order in which round `round` visits `rows` rows: every row once,
+/// from row `round` (wrapping).
+fn turns(rows: usize, round: usize) -> impl Iterator<Item = usize> {
+    (0..rows).map(move |turn| (turn + round) % rows)
 }
 
 /// One row's measurement: a supervisor on the registry visited, its readers
@@ -739,6 +748,12 @@ mod tests {
         assert_eq!(age(EventClock::RING as u64 + 1), Some(Duration::from_millis(5)));
         assert_eq!(age(1), None, "overwritten by version {}", 1 + EventClock::RING);
         assert_eq!(clock.event_age(ProcessId(1), 1, later), None, "untracked");
+    }
+
+    #[test]
+    fn each_round_visits_every_row_once_from_the_next_row() {
+        let rounds: Vec<Vec<usize>> = (0..4).map(|round| turns(3, round).collect()).collect();
+        assert_eq!(rounds, vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1], vec![0, 1, 2]]);
     }
 
     #[test]

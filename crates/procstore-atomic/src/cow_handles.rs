@@ -76,7 +76,9 @@ impl<S, H> Snapshot<S, H> {
 /// and registers nothing. After an add or remove, each reader's next read
 /// updates the entries of the ids changed since its last read: O(1) per
 /// write, until a reader falls more than 32 writes behind; then it rebuilds
-/// its index, O(processes), as each write itself copied the map.
+/// its index, O(processes), as each write itself copied the map. Counts
+/// and searches by pid read each process's summary (see [`Tenant`]), and
+/// a search the matching store only.
 pub struct CowHandles<S, H = FastHash> {
     map: Shared<S, H>,
 }
