@@ -33,7 +33,7 @@ use procstore_supervisor::{
 use crate::pool::spawn;
 use crate::profile::Profile;
 use crate::tails::{histogram, percentiles, record};
-use crate::workload::{Pacer, paced};
+use crate::workload::{Pacer, Rng, paced};
 
 /// The query mix, one entry per operation in a cycle of 20: 80% status by
 /// name, 10% lookup by pid, 5% list, 5% counts.
@@ -188,9 +188,10 @@ pub fn head_to_head(
 }
 
 /// `rows` (registries of the catalogue, or [`floors::TIMER`]) in one
-/// setting, over the rounds, each round visiting every row in turn from
-/// one row further on than the last, so that a row's place in the round
-/// changes from round to round.
+/// setting, over the rounds, each round visiting every row once, in an
+/// order of its own (a shuffle seeded by the round number), so that
+/// neither a row's place in the round nor the row before it stays the
+/// same from round to round.
 ///
 /// # Panics
 ///
@@ -239,9 +240,15 @@ pub fn run_setting(settings: &Settings, setting: Setting, rows: &[&'static Entry
 }
 
 /// The order in which round `round` visits `rows` rows: every row once,
-/// from row `round` (wrapping).
-fn turns(rows: usize, round: usize) -> impl Iterator<Item = usize> {
-    (0..rows).map(move |turn| (turn + round) % rows)
+/// shuffled (Fisher-Yates) by a sequence seeded with the round, the same
+/// in every run.
+fn turns(rows: usize, round: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows).collect();
+    let mut rng = Rng::new(round as u64);
+    for last in (1..rows).rev() {
+        order.swap(last, rng.below(last as u64 + 1) as usize);
+    }
+    order
 }
 
 /// One row's measurement: a supervisor on the registry visited, its readers
@@ -751,9 +758,24 @@ mod tests {
     }
 
     #[test]
-    fn each_round_visits_every_row_once_from_the_next_row() {
-        let rounds: Vec<Vec<usize>> = (0..4).map(|round| turns(3, round).collect()).collect();
-        assert_eq!(rounds, vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1], vec![0, 1, 2]]);
+    fn each_round_visits_every_row_once_in_an_order_of_its_own() {
+        let rounds: Vec<Vec<usize>> = (0..9).map(|round| turns(4, round)).collect();
+        for order in &rounds {
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, vec![0, 1, 2, 3], "{order:?}");
+        }
+        let firsts: std::collections::HashSet<usize> = rounds.iter().map(|order| order[0]).collect();
+        assert!(firsts.len() > 2, "the first row hardly changes: {rounds:?}");
+        // The row before row 3 in each round (`None` where it ran first).
+        let before_3 = |order: &Vec<usize>| {
+            let at = order.iter().position(|&row| row == 3).expect("every row");
+            at.checked_sub(1).map(|before| order[before])
+        };
+        let predecessors: std::collections::HashSet<_> = rounds.iter().map(before_3).collect();
+        assert!(predecessors.len() > 2, "row 3 keeps its neighbour: {rounds:?}");
+        assert_eq!(turns(4, 5), rounds[5], "the same in every run");
+        assert!(turns(0, 3).is_empty() && turns(1, 3) == vec![0]);
     }
 
     #[test]

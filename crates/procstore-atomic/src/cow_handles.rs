@@ -186,7 +186,7 @@ fn index<S: StateStore, H: BuildHasher + Default>(
 
 impl<S: StateStore> Indexed<S> {
     fn new(tenant: &Arc<Tenant<S>>) -> Self {
-        Indexed { tenant: Arc::clone(tenant), reader: tenant.store().reader() }
+        Indexed { tenant: Arc::clone(tenant), reader: tenant.reader() }
     }
 }
 
@@ -270,20 +270,19 @@ where
     /// Reads each process's summary, and the store of a match only.
     fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
         self.refresh();
-        for indexed in self.stores.values_mut().filter(|indexed| indexed.tenant.pid() == Some(pid)) {
-            // An update in flight may have moved on: the store decides.
-            let found = indexed.reader.read(|state| (state.pid() == Some(pid)).then(|| state.clone()))?;
-            if found.is_some() {
-                return Ok(found);
+        for Indexed { tenant, reader } in self.stores.values_mut() {
+            if let Some(found) = tenant.running_as(pid, || reader)? {
+                return Ok(Some(found));
             }
         }
         Ok(None)
     }
 
-    /// Counts each process's summary: no store is read.
+    /// Counts each process's summary, reading a store only where an update
+    /// is in flight.
     fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
         self.refresh();
-        Ok(self.stores.values().map(|indexed| indexed.tenant.status()).collect())
+        self.stores.values_mut().map(|Indexed { tenant, reader }| tenant.status(|| reader)).collect()
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {

@@ -3,6 +3,7 @@
 use std::any::type_name;
 use std::convert::Infallible;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -124,54 +125,64 @@ fn assert_matches_list<R: RegistryReader>(reader: &mut R) {
     }
 }
 
-/// While writers restart their processes, `counts` counts every process
-/// once, and `by_pid` returns only the process running as that pid, at
-/// the version that pid was given; once they stop, it finds every pid.
+/// While two writers each restart every process, `counts` counts every
+/// process once, and `by_pid` returns only the process running as that
+/// pid, at the version that pid was given; once they stop, both agree with
+/// `list` and `by_pid` finds every pid.
 fn counts_and_pid_lookups_stay_whole_under_updates<R: Registry>() {
-    const KEYS: u64 = 3;
-    let laps = scaled(500) as u64;
+    const KEYS: u64 = 2;
+    const WRITERS_PER_KEY: usize = 2;
+    let laps = scaled(500);
     // Each publish of `Running` gets a pid of its own: the key and the version.
     let pid_of = |key: u64, version: u64| (key * 1_000_000 + version) as u32;
+    let step = move |key: u64| {
+        move |s: &ProcessState| match s.status() {
+            Status::Starting => s.running(pid_of(key, s.version() + 1), AT),
+            Status::Running => s.exited(Some(1), AT),
+            _ => s.transition(Status::Starting),
+        }
+    };
     let registry = Arc::new(R::new());
     for key in 0..KEYS {
         registry.insert(process(key)).expect("insert");
     }
     with_watchdog("counts and pid lookups racing writers", move || {
-        let done = std::sync::atomic::AtomicBool::new(false);
+        let done = AtomicBool::new(false);
         thread::scope(|scope| {
             let (registry, done) = (&registry, &done);
-            let writers: Vec<_> = (0..KEYS)
-                .map(|key| {
-                    scope.spawn(move || {
-                        for _ in 0..laps * 3 {
-                            registry
-                                .update(ProcessId(key), |s| match s.status() {
-                                    Status::Starting => s.running(pid_of(key, s.version() + 1), AT),
-                                    Status::Running => s.exited(Some(1), AT),
-                                    _ => s.transition(Status::Starting),
-                                })
-                                .expect("update");
-                        }
-                    })
-                })
-                .collect();
             let mut reader = registry.reader();
             scope.spawn(move || {
                 let mut asked = 0u64;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                while !done.load(Ordering::Relaxed) {
                     assert_eq!(reader.counts().map(|c| c.total()), Ok(KEYS as usize), "a process miscounted");
-                    let (key, version) = (asked % KEYS, 1 + 3 * (asked / KEYS % laps));
+                    let (key, version) = (asked % KEYS, 1 + 3 * (asked / KEYS % laps as u64));
                     if let Some(found) = reader.by_pid(pid_of(key, version)).expect("by_pid") {
                         let seen = (found.id(), found.version(), found.pid());
                         assert_eq!(seen, (ProcessId(key), version, Some(pid_of(key, version))));
                     }
                     asked += 1;
+                    thread::yield_now();
                 }
             });
-            writers.into_iter().for_each(|w| w.join().expect("writer"));
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            let writers: Vec<_> = (0..KEYS)
+                .flat_map(|key| std::iter::repeat_n(key, WRITERS_PER_KEY))
+                .map(|key| {
+                    scope.spawn(move || {
+                        for _ in 0..laps * 3 {
+                            registry.update(ProcessId(key), step(key)).expect("update");
+                        }
+                    })
+                })
+                .collect();
+            // Stop the reader before a writer's panic is passed on, so that it surfaces.
+            let ended: Vec<_> = writers.into_iter().map(|writer| writer.join()).collect();
+            done.store(true, Ordering::Relaxed);
+            ended
+                .into_iter()
+                .for_each(|ended| ended.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         });
         let mut reader = registry.reader();
+        assert_matches_list(&mut reader);
         for key in 0..KEYS {
             registry.update(ProcessId(key), |s| s.running(pid_of(key, s.version() + 1), AT)).expect("run");
         }
@@ -315,7 +326,7 @@ fn every_state_is_dropped<R: Registry>() {
 }
 
 /// A panic inside an update closure leaves the registry unpoisoned and
-/// the entry unchanged.
+/// the entry unchanged, and counts and by-pid still follow it.
 fn panic_in_update_leaves_registry_usable<R: Registry>() {
     let registry = R::new();
     registry.insert(process(1)).expect("insert");
@@ -328,7 +339,9 @@ fn panic_in_update_leaves_registry_usable<R: Registry>() {
     with_watchdog("registry calls after a panicking update", move || {
         let mut reader = registry.reader();
         assert_eq!(reader.get(ProcessId(1), ProcessState::version), Ok(Some(0)));
+        assert_matches_list(&mut reader);
         assert_eq!(registry.update(ProcessId(1), restart_cycle).map(|s| s.version()), Ok(1));
+        assert_matches_list(&mut reader);
         registry.insert(process(2)).expect("insert after the panic");
         assert_eq!(reader.len(), Ok(2));
     });

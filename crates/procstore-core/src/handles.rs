@@ -62,14 +62,20 @@ pub trait HandleMapReader<V>: Send + 'static {
 ///
 /// Beside the store it keeps the process's summary (status and pid), so a
 /// count or a search by pid reads one word per process, not every store.
+/// An update marks the summary in flight before it publishes, and a reader
+/// that finds the mark reads the store instead: so a thread that has read
+/// a state never gets an older answer from the summary afterwards.
 pub struct Tenant<S> {
     store: S,
     /// Set by [`Tenant::close`]. Updates hold it too, so they publish one
     /// at a time and the summary follows them in order.
     removed: Mutex<bool>,
-    /// The status and pid of the last update to publish: [`Summary`] packed.
+    /// [`Summary`], packed: the last published state's, or in flight.
     summary: AtomicU64,
 }
+
+/// What a read of a tenant's store can fail with.
+type ReadError<S> = <<S as StateStore>::Reader as StateReader>::Error;
 
 impl<S: StateStore> Tenant<S> {
     /// A tenant whose store starts at `state`.
@@ -78,12 +84,13 @@ impl<S: StateStore> Tenant<S> {
         Tenant { store: S::new(state), removed: Mutex::new(false), summary }
     }
 
-    /// The process's store, for making readers of it.
-    pub fn store(&self) -> &S {
-        &self.store
+    /// A reader of the process's store.
+    pub fn reader(&self) -> S::Reader {
+        self.store.reader()
     }
 
-    /// Applies `f` to the store, unless the process `id` was removed.
+    /// Applies `f` to the store, unless the process `id` was removed. `f`
+    /// must not update this process (the tenant's lock is held).
     pub fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
@@ -92,29 +99,53 @@ impl<S: StateStore> Tenant<S> {
         if *removed {
             return Err(RegistryUpdateError::NotFound(id));
         }
-        let published = self.store.update(f)?;
-        // Relaxed: the summary is a value, not a way to the state (readers
-        // that need the state read the store, which orders itself), and the
-        // lock orders the writers, so the last update's summary is the last
-        // written.
-        self.summary.store(Summary::of(&published).packed(), Ordering::Relaxed);
-        Ok(published)
+        // Marked before the publish, which orders the mark before the new
+        // state for every reader that sees that state: such a reader then
+        // finds the mark (or the new summary), never the old summary.
+        // Relaxed: the lock orders the writers. A panic in `f` leaves the
+        // mark, so readers read the store until the next update.
+        let settled = self.summary.load(Ordering::Relaxed);
+        self.summary.store(settled | Summary::IN_FLIGHT, Ordering::Relaxed);
+        let published = self.store.update(f);
+        let summary = published.as_ref().map_or(settled, |state| Summary::of(state).packed());
+        // Release: a reader that loads this summary then reads this state,
+        // or a later one, from the store.
+        self.summary.store(summary, Ordering::Release);
+        Ok(published?)
     }
 
-    /// The status of the last update to return (or of the initial state).
-    pub fn status(&self) -> Status {
-        self.summary().status
+    /// The process's status: from its summary, or, while an update is in
+    /// flight, from the store through the reader `reader` gives.
+    pub fn status<'r>(&self, reader: impl FnOnce() -> &'r mut S::Reader) -> Result<Status, ReadError<S>>
+    where
+        S::Reader: 'r,
+    {
+        match self.summary() {
+            Some(summary) => Ok(summary.status),
+            None => reader().status(),
+        }
     }
 
-    /// The pid of the last update to return (or of the initial state). An
-    /// update in flight may have published another already: read the store
-    /// for the last word.
-    pub fn pid(&self) -> Option<u32> {
-        self.summary().pid
+    /// A copy of the process's state if it runs as `pid`. The store
+    /// decides, read through the reader `reader` gives, and only where the
+    /// summary has that pid or an update is in flight.
+    pub fn running_as<'r>(
+        &self,
+        pid: u32,
+        reader: impl FnOnce() -> &'r mut S::Reader,
+    ) -> Result<Option<ProcessState>, ReadError<S>>
+    where
+        S::Reader: 'r,
+    {
+        if self.summary().is_some_and(|summary| summary.pid != Some(pid)) {
+            return Ok(None);
+        }
+        reader().read(|state| (state.pid() == Some(pid)).then(|| state.clone()))
     }
 
-    fn summary(&self) -> Summary {
-        Summary::unpacked(self.summary.load(Ordering::Relaxed))
+    /// The last published state's summary; `None` while an update is in flight.
+    fn summary(&self) -> Option<Summary> {
+        Summary::unpacked(self.summary.load(Ordering::Acquire))
     }
 
     /// Closes the store to updates, once any in flight has published, and
@@ -132,7 +163,8 @@ impl<S: StateStore> Tenant<S> {
 
 /// A process's status and pid, packed in one word so that they are read
 /// together: the pid in the low 32 bits, whether there is one in bit 32,
-/// the status's index in [`Status::ALL`] above.
+/// the status's index in [`Status::ALL`] above, and the top bit set while
+/// an update is in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Summary {
     status: Status,
@@ -142,6 +174,7 @@ struct Summary {
 impl Summary {
     const HAS_PID: u64 = 1 << 32;
     const STATUS_SHIFT: u32 = 33;
+    const IN_FLIGHT: u64 = 1 << 63;
 
     fn of(state: &ProcessState) -> Summary {
         Summary { status: state.status(), pid: state.pid() }
@@ -152,9 +185,13 @@ impl Summary {
         pid | (self.status as u64) << Summary::STATUS_SHIFT
     }
 
-    fn unpacked(word: u64) -> Summary {
+    /// The summary `word` holds; `None` if it is marked in flight.
+    fn unpacked(word: u64) -> Option<Summary> {
+        if word & Summary::IN_FLIGHT != 0 {
+            return None;
+        }
         let pid = (word & Summary::HAS_PID != 0).then_some(word as u32);
-        Summary { status: Status::ALL[(word >> Summary::STATUS_SHIFT) as usize], pid }
+        Some(Summary { status: Status::ALL[(word >> Summary::STATUS_SHIFT) as usize], pid })
     }
 }
 
@@ -324,7 +361,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistryReader<S, M> {
                 *cached = Some(CachedReader {
                     generation: handle.generation,
                     listed,
-                    reader: handle.tenant.store.reader(),
+                    reader: handle.tenant.reader(),
                 })
             }
         }
@@ -378,23 +415,45 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         let (stores, listed) = (&mut self.stores, self.lists);
         let mut found = Ok(None);
         self.map.for_each(|handle| {
-            if matches!(found, Ok(None)) && handle.tenant.pid() == Some(pid) {
-                // An update in flight may have moved on: the store decides.
-                let reader = Self::store_reader(stores, handle, listed, false);
-                found = reader.read(|state| (state.pid() == Some(pid)).then(|| state.clone()));
+            if matches!(found, Ok(None)) {
+                found = handle.tenant.running_as(pid, || Self::store_reader(stores, handle, listed, false));
             }
         });
         found
     }
 
-    /// Counts each process's summary: no store is read.
+    /// Counts each process's summary, reading a store only where an update
+    /// is in flight.
     fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
+        let (stores, listed) = (&mut self.stores, self.lists);
         let mut counts = StatusCounts::default();
-        self.map.for_each(|handle| counts.add(handle.tenant.status()));
-        Ok(counts)
+        let mut stopped = None;
+        self.map.for_each(|handle| {
+            match handle.tenant.status(|| Self::store_reader(stores, handle, listed, false)) {
+                Ok(status) => counts.add(status),
+                Err(e) => stopped = Some(e),
+            }
+        });
+        stopped.map_or(Ok(counts), Err)
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {
         Ok(self.map.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_round_trips_every_status_and_pid_and_the_mark_hides_it() {
+        for status in Status::ALL {
+            for pid in [None, Some(0), Some(1), Some(u32::MAX)] {
+                let summary = Summary { status, pid };
+                assert_eq!(Summary::unpacked(summary.packed()), Some(summary));
+                assert_eq!(Summary::unpacked(summary.packed() | Summary::IN_FLIGHT), None);
+            }
+        }
     }
 }

@@ -100,7 +100,9 @@ pub trait Registry: Send + Sync + Sized + 'static {
     fn insert(&self, state: ProcessState) -> Result<(), InsertError>;
 
     /// Atomically replaces the state of `id` with `current.successor(f)`
-    /// and returns what was published.
+    /// and returns what was published. `f` may run more than once, and
+    /// must not call into the same registry: several hold a lock (on the
+    /// map, a shard or the process) while it runs.
     ///
     /// # Errors
     ///
@@ -150,8 +152,9 @@ pub trait RegistryReader: Send + 'static {
 
     /// The process running as OS process `pid`, if any: a copy of its
     /// state. This provided method is one [`for_each`](Self::for_each)
-    /// pass that copies only the match; the registries of handles answer
-    /// from each process's summary and read only the matching store.
+    /// pass that copies only the match (but on the actors, whose pass
+    /// copies every state); the registries of handles answer from each
+    /// process's summary and read only the matching store.
     fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
         let mut found = None;
         self.for_each(|state| {
@@ -164,8 +167,8 @@ pub trait RegistryReader: Send + 'static {
 
     /// How many processes are in each status, each counted once. This
     /// provided method is one [`for_each`](Self::for_each) pass; the
-    /// registries of handles count each process's summary and read no
-    /// store.
+    /// registries of handles count each process's summary, reading a
+    /// store only where an update is in flight.
     fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
         let mut counts = StatusCounts::default();
         self.for_each(|state| counts.add(state.status()))?;

@@ -86,18 +86,25 @@ type Handles = procstore_core::HandleRegistry<
     >,
 >;
 
+/// A registry of handles holding process 1, and a thread updating it once
+/// (`restart_cycle`): the version it published, if it found the process.
+fn one_process_and_an_update() -> (Arc<Handles>, thread::JoinHandle<Option<u64>>) {
+    let registry = Arc::new(Handles::new());
+    registry.insert(initial()).expect("fresh id");
+    let updater = {
+        let registry = Arc::clone(&registry);
+        thread::spawn(move || registry.update(ProcessId(1), restart_cycle).ok().map(|s| s.version()))
+    };
+    (registry, updater)
+}
+
 /// An update racing a removal of the same process: either the update lands
 /// first and the removal returns its result, or the removal wins and the
 /// update finds nothing. Never an update published after its removal.
 #[test]
 fn handle_registry_update_and_remove_race() {
     loom::model(|| {
-        let registry = Arc::new(Handles::new());
-        registry.insert(initial()).expect("fresh id");
-        let updater = {
-            let registry = Arc::clone(&registry);
-            thread::spawn(move || registry.update(ProcessId(1), restart_cycle).ok().map(|s| s.version()))
-        };
+        let (registry, updater) = one_process_and_an_update();
         let removed = registry.remove(ProcessId(1)).expect("registered").version();
         let updated = updater.join().expect("updater");
         match updated {
@@ -142,5 +149,24 @@ fn handle_registry_summary_follows_the_last_update() {
         let counts = reader.counts().expect("counts");
         assert_eq!((counts.get(last.status()), counts.total()), (1, 1));
         assert_eq!(reader.by_pid(1), Ok(None));
+    });
+}
+
+/// A reader that has seen an update's state gets no older answer from
+/// counts or a search by pid afterwards, though the summary is written
+/// after the publish: the update marks it in flight first, and a reader
+/// that finds the mark reads the store. (Without the mark this fails.)
+#[test]
+fn handle_registry_summary_never_answers_behind_a_read() {
+    loom::model(|| {
+        let (registry, writer) = one_process_and_an_update();
+        let mut reader = registry.reader();
+        let seen = reader.get(ProcessId(1), ProcessState::version).expect("get").expect("registered");
+        if seen == 1 {
+            // restart_cycle's first update runs the process as pid 1.
+            assert_eq!(reader.by_pid(1).map(|found| found.map(|s| s.version())), Ok(Some(1)));
+            assert_eq!(reader.counts().map(|c| c.get(procstore_core::Status::Running)), Ok(1));
+        }
+        assert_eq!(writer.join().expect("writer"), Some(1));
     });
 }

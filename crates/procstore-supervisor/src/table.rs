@@ -251,8 +251,8 @@ impl<R: Registry> TableReader<R> {
         }
     }
 
-    /// The child running as OS process `pid`, if any, since pids change on
-    /// each restart: see [`RegistryReader::by_pid`].
+    /// The child running as OS process `pid`, if any: see
+    /// [`RegistryReader::by_pid`].
     pub fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Stopped> {
         self.registry.by_pid(pid).map_err(Into::into)
     }
