@@ -78,7 +78,7 @@ impl<S, H> Snapshot<S, H> {
 /// write, until a reader falls more than 32 writes behind; then it rebuilds
 /// its index, O(processes), as each write itself copied the map. Counts
 /// and searches by pid read each process's summary (see [`Tenant`]), and
-/// a search the matching store only.
+/// a store only where the pid matches or an update is in flight.
 pub struct CowHandles<S, H = FastHash> {
     map: Shared<S, H>,
 }
@@ -267,7 +267,8 @@ where
         self.stores.values_mut().try_for_each(|indexed| indexed.reader.read(&mut f))
     }
 
-    /// Reads each process's summary, and the store of a match only.
+    /// Reads each process's summary, and a store only where the pid
+    /// matches or an update is in flight.
     fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
         self.refresh();
         for Indexed { tenant, reader } in self.stores.values_mut() {
@@ -282,7 +283,7 @@ where
     /// is in flight.
     fn counts(&mut self) -> Result<StatusCounts, Self::Error> {
         self.refresh();
-        self.stores.values_mut().map(|Indexed { tenant, reader }| tenant.status(|| reader)).collect()
+        self.stores.values_mut().map(|Indexed { tenant, reader }| tenant.status(|| reader.status())).collect()
     }
 
     fn len(&mut self) -> Result<usize, Self::Error> {

@@ -13,7 +13,7 @@ use loom::sync::Arc;
 use loom::thread;
 use procstore_atomic::HazardStore;
 use procstore_conformance::workload::{assert_consistent, restart_cycle};
-use procstore_core::{ProcessId, ProcessState, StateReader, StateStore};
+use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
@@ -117,5 +117,37 @@ fn reclamation_spares_protected_states() {
         assert!(seen <= 6);
         writer.join().expect("writer");
         assert_eq!(version_of(&mut reader), 6);
+    });
+}
+
+/// Hazard-pointer stores in a map under loom's `RwLock`: here the store's
+/// own atomic publish, not a lock, orders a summary's in-flight mark before
+/// the new state (procstore-mutex's models cover lock stores).
+type HazardHandles = procstore_core::HandleRegistry<
+    HazardStore,
+    procstore_mutex::LockMap<
+        loom::sync::RwLock<procstore_mutex::IdMap<std::sync::Arc<procstore_core::Handle<HazardStore>>>>,
+    >,
+>;
+
+/// A reader that has seen an update's state through a hazard-pointer store
+/// gets no older answer from counts or a search by pid afterwards.
+#[test]
+fn handle_registry_on_hazard_stores_never_answers_behind_a_read() {
+    model(|| {
+        let registry = Arc::new(HazardHandles::new());
+        registry.insert(initial()).expect("fresh id");
+        let writer = {
+            let registry = Arc::clone(&registry);
+            thread::spawn(move || registry.update(ProcessId(1), restart_cycle).map(|s| s.version()))
+        };
+        let mut reader = registry.reader();
+        let seen = reader.get(ProcessId(1), ProcessState::version).expect("get").expect("registered");
+        if seen == 1 {
+            // restart_cycle's first update runs the process as pid 1.
+            assert_eq!(reader.by_pid(1).map(|found| found.map(|s| s.version())), Ok(Some(1)));
+            assert_eq!(reader.counts().map(|c| c.get(Status::Running)), Ok(1));
+        }
+        assert_eq!(writer.join().expect("writer"), Ok(1));
     });
 }

@@ -126,8 +126,9 @@ fn assert_matches_list<R: RegistryReader>(reader: &mut R) {
 }
 
 /// While two writers each restart every process, `counts` counts every
-/// process once, and `by_pid` returns only the process running as that
-/// pid, at the version that pid was given; once they stop, both agree with
+/// process once, `by_pid` returns only the process running as that pid,
+/// at the version that pid was given, and neither answers behind a state
+/// the same thread has read; once the writers stop, both agree with
 /// `list` and `by_pid` finds every pid.
 fn counts_and_pid_lookups_stay_whole_under_updates<R: Registry>() {
     const KEYS: u64 = 2;
@@ -161,6 +162,30 @@ fn counts_and_pid_lookups_stay_whole_under_updates<R: Registry>() {
                         assert_eq!(seen, (ProcessId(key), version, Some(pid_of(key, version))));
                     }
                     asked += 1;
+                    thread::yield_now();
+                }
+            });
+            // A thread that has read a state gets no older answer afterwards:
+            // where the process has not moved on by a second read, counts and
+            // by_pid in between must show the state the first read saw.
+            let mut follower = registry.reader();
+            scope.spawn(move || {
+                for key in (0..KEYS).cycle() {
+                    if done.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let seen =
+                        follower.get(ProcessId(key), ProcessState::clone).expect("get").expect("registered");
+                    let counted = follower.counts().expect("counts").get(seen.status());
+                    let found = seen.pid().map(|pid| follower.by_pid(pid).expect("by_pid"));
+                    let now = follower.get(ProcessId(key), ProcessState::version).expect("get");
+                    if now == Some(seen.version()) {
+                        assert!(counted >= 1, "counts behind a read of {seen:?}");
+                        assert!(
+                            found.is_none_or(|found| found.as_ref() == Some(&seen)),
+                            "by_pid behind {seen:?}"
+                        );
+                    }
                     thread::yield_now();
                 }
             });
@@ -330,6 +355,8 @@ fn every_state_is_dropped<R: Registry>() {
 fn panic_in_update_leaves_registry_usable<R: Registry>() {
     let registry = R::new();
     registry.insert(process(1)).expect("insert");
+    // Running, so that a search by its pid reads through whatever the panic left.
+    registry.update(ProcessId(1), restart_cycle).expect("run");
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         registry.update(ProcessId(1), |_| -> Result<ProcessState, Infallible> {
             panic!("deliberate panic in an update closure (this test expects it)")
@@ -338,9 +365,9 @@ fn panic_in_update_leaves_registry_usable<R: Registry>() {
     assert!(outcome.is_err(), "the panic reaches the caller");
     with_watchdog("registry calls after a panicking update", move || {
         let mut reader = registry.reader();
-        assert_eq!(reader.get(ProcessId(1), ProcessState::version), Ok(Some(0)));
+        assert_eq!(reader.get(ProcessId(1), ProcessState::version), Ok(Some(1)));
         assert_matches_list(&mut reader);
-        assert_eq!(registry.update(ProcessId(1), restart_cycle).map(|s| s.version()), Ok(1));
+        assert_eq!(registry.update(ProcessId(1), restart_cycle).map(|s| s.version()), Ok(2));
         assert_matches_list(&mut reader);
         registry.insert(process(2)).expect("insert after the panic");
         assert_eq!(reader.len(), Ok(2));

@@ -90,7 +90,7 @@ impl<S: StateStore> Tenant<S> {
     }
 
     /// Applies `f` to the store, unless the process `id` was removed. `f`
-    /// must not update this process (the tenant's lock is held).
+    /// must not call into this tenant (its lock is held).
     pub fn update<E, F>(&self, id: ProcessId, f: F) -> Result<ProcessState, RegistryUpdateError<E>>
     where
         F: FnMut(&ProcessState) -> Result<ProcessState, E>,
@@ -115,14 +115,11 @@ impl<S: StateStore> Tenant<S> {
     }
 
     /// The process's status: from its summary, or, while an update is in
-    /// flight, from the store through the reader `reader` gives.
-    pub fn status<'r>(&self, reader: impl FnOnce() -> &'r mut S::Reader) -> Result<Status, ReadError<S>>
-    where
-        S::Reader: 'r,
-    {
+    /// flight, what `read_store` reads from the store.
+    pub fn status<E>(&self, read_store: impl FnOnce() -> Result<Status, E>) -> Result<Status, E> {
         match self.summary() {
             Some(summary) => Ok(summary.status),
-            None => reader().status(),
+            None => read_store(),
         }
     }
 
@@ -133,10 +130,7 @@ impl<S: StateStore> Tenant<S> {
         &self,
         pid: u32,
         reader: impl FnOnce() -> &'r mut S::Reader,
-    ) -> Result<Option<ProcessState>, ReadError<S>>
-    where
-        S::Reader: 'r,
-    {
+    ) -> Result<Option<ProcessState>, ReadError<S>> {
         if self.summary().is_some_and(|summary| summary.pid != Some(pid)) {
             return Ok(None);
         }
@@ -225,7 +219,8 @@ impl<S> fmt::Debug for Handle<S> {
 /// pointer), made on the thread's first read of the process and kept, so a
 /// steady-state read allocates and registers nothing. `list` and
 /// `for_each` read every store; `counts` and `by_pid` read each process's
-/// summary (status and pid) instead, and `by_pid` the matching store.
+/// summary (status and pid) instead, and a store only where the pid
+/// matches or an update is in flight.
 /// Updates write only the process's store and summary.
 pub struct HandleRegistry<S, M> {
     map: Arc<M>,
@@ -410,7 +405,8 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         stopped.map_or(Ok(()), Err)
     }
 
-    /// Reads each process's summary, and the store of a match only.
+    /// Reads each process's summary, and a store only where the pid
+    /// matches or an update is in flight.
     fn by_pid(&mut self, pid: u32) -> Result<Option<ProcessState>, Self::Error> {
         let (stores, listed) = (&mut self.stores, self.lists);
         let mut found = Ok(None);
@@ -429,7 +425,7 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> RegistryReader for HandleRegis
         let mut counts = StatusCounts::default();
         let mut stopped = None;
         self.map.for_each(|handle| {
-            match handle.tenant.status(|| Self::store_reader(stores, handle, listed, false)) {
+            match handle.tenant.status(|| Self::store_reader(stores, handle, listed, false).status()) {
                 Ok(status) => counts.add(status),
                 Err(e) => stopped = Some(e),
             }

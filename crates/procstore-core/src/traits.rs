@@ -42,7 +42,9 @@ pub trait StateStore: Send + Sync + Sized + 'static {
     fn reader(&self) -> Self::Reader;
 
     /// Atomically replaces the state with `current.successor(f)` and returns
-    /// what was published.
+    /// what was published. The publish is a release: a read that returns
+    /// the new state happens after everything the updating thread did
+    /// before the update (the registries of handles rely on it).
     ///
     /// # Errors
     ///
