@@ -8,7 +8,7 @@
 //! snapshot changes only when a process is added or removed, so a reader
 //! keeps one table from id to its reader of the store, built from the
 //! snapshot it last saw, and on each read only checks that the snapshot is
-//! still current (one pointer compare). A get is then one lookup in the
+//! still current (its version compared). A get is then one lookup in the
 //! reader's own table and one read of the store.
 //!
 //! Each snapshot also records the ids its last few writes added or
@@ -57,13 +57,12 @@ impl<S, H> Snapshot<S, H> {
         self.changed[(self.version % LOGGED_WRITES as u64) as usize] = id;
     }
 
-    /// The ids the writes since `older` changed, if it is recent enough
-    /// for this snapshot to remember them all.
-    fn changed_since(&self, older: &Self) -> Option<impl Iterator<Item = ProcessId> + '_> {
-        let behind = self.version.checked_sub(older.version)?;
-        (behind <= LOGGED_WRITES as u64).then(|| {
-            (older.version + 1..=self.version).map(|v| self.changed[(v % LOGGED_WRITES as u64) as usize])
-        })
+    /// The ids the writes since snapshot version `older` changed, if it is
+    /// recent enough for this snapshot to remember them all.
+    fn changed_since(&self, older: u64) -> Option<impl Iterator<Item = ProcessId> + '_> {
+        let behind = self.version.checked_sub(older)?;
+        (behind <= LOGGED_WRITES as u64)
+            .then(|| (older + 1..=self.version).map(|v| self.changed[(v % LOGGED_WRITES as u64) as usize]))
     }
 }
 
@@ -87,8 +86,10 @@ pub struct CowHandles<S, H = FastHash> {
 /// reader of each store in that snapshot.
 pub struct CowHandlesReader<S: StateStore, H = FastHash> {
     map: Cache<Shared<S, H>, Arc<Snapshot<S, H>>>,
-    /// The snapshot `stores` was built from.
-    indexed: Arc<Snapshot<S, H>>,
+    /// The version of the snapshot `stores` was built from. Only its
+    /// version: holding the snapshot itself would cost two more reference
+    /// counts per write, and leave this reader to free it.
+    indexed: u64,
     stores: HashMap<ProcessId, Indexed<S>, H>,
 }
 
@@ -130,8 +131,9 @@ where
 
     fn reader(&self) -> Self::Reader {
         let mut map = Cache::new(Arc::clone(&self.map));
-        let indexed = Arc::clone(map.load());
-        let stores = index(&indexed.tenants, HashMap::with_hasher(H::default()));
+        let current = map.load();
+        let (indexed, stores) =
+            (current.version, index(&current.tenants, HashMap::with_hasher(H::default())));
         CowHandlesReader { map, indexed, stores }
     }
 
@@ -195,41 +197,39 @@ where
     S: StateStore,
     H: BuildHasher + Default,
 {
-    /// Brings `stores` up to the current snapshot: a pointer compare unless
+    /// Brings `stores` up to the current snapshot: a version compare unless
     /// a process was added or removed since the last read.
     #[inline]
     fn refresh(&mut self) {
         let current = self.map.load();
-        if !Arc::ptr_eq(current, &self.indexed) {
-            let current = Arc::clone(current);
-            self.catch_up(current);
+        if current.version != self.indexed {
+            Self::catch_up(&mut self.stores, self.indexed, current);
+            self.indexed = current.version;
         }
     }
 
-    /// Updates the entries of the ids changed since the indexed snapshot
-    /// (the others have the same tenant in both), or, that many writes
-    /// behind, rebuilds the whole table.
+    /// Updates the entries of `stores` for the ids changed since snapshot
+    /// version `indexed` (the others have the same tenant in both), or,
+    /// that many writes behind, rebuilds the whole table.
     #[cold]
-    fn catch_up(&mut self, current: Arc<Snapshot<S, H>>) {
-        match current.changed_since(&self.indexed) {
-            Some(changed) => {
-                for id in changed {
-                    match current.tenants.get(&id) {
-                        None => {
-                            self.stores.remove(&id);
-                        }
-                        Some(tenant) => match self.stores.get(&id) {
-                            Some(kept) if Arc::ptr_eq(&kept.tenant, tenant) => {}
-                            _ => {
-                                self.stores.insert(id, Indexed::new(tenant));
-                            }
-                        },
-                    }
+    fn catch_up(stores: &mut HashMap<ProcessId, Indexed<S>, H>, indexed: u64, current: &Snapshot<S, H>) {
+        let Some(changed) = current.changed_since(indexed) else {
+            *stores = index(&current.tenants, std::mem::take(stores));
+            return;
+        };
+        for id in changed {
+            match current.tenants.get(&id) {
+                None => {
+                    stores.remove(&id);
                 }
+                Some(tenant) => match stores.get(&id) {
+                    Some(kept) if Arc::ptr_eq(&kept.tenant, tenant) => {}
+                    _ => {
+                        stores.insert(id, Indexed::new(tenant));
+                    }
+                },
             }
-            None => self.stores = index(&current.tenants, std::mem::take(&mut self.stores)),
         }
-        self.indexed = current;
     }
 }
 
@@ -253,11 +253,11 @@ where
 
     fn list(&mut self) -> Result<Vec<ProcessState>, Self::Error> {
         self.refresh();
-        let mut all = self
-            .stores
-            .values_mut()
-            .map(|indexed| indexed.reader.snapshot())
-            .collect::<Result<Vec<_>, _>>()?;
+        // Sized up front: collecting through `Result` would grow it in steps.
+        let mut all = Vec::with_capacity(self.stores.len());
+        for indexed in self.stores.values_mut() {
+            all.push(indexed.reader.snapshot()?);
+        }
         all.sort_unstable_by_key(ProcessState::id);
         Ok(all)
     }
@@ -350,7 +350,7 @@ mod tests {
         for older in &versions {
             let behind = snapshot.version - older.version;
             let changed: Option<Vec<u64>> =
-                snapshot.changed_since(older).map(|ids| ids.map(|id| id.0).collect());
+                snapshot.changed_since(older.version).map(|ids| ids.map(|id| id.0).collect());
             let expected = (behind <= LOGGED_WRITES as u64).then(|| (older.version + 1..=80).collect());
             assert_eq!(changed, expected, "{behind} writes behind");
         }
