@@ -6,10 +6,12 @@
 //! compare-and-swap loop: build the next state from the current one, swap
 //! it in only if the pointer has not moved, retry otherwise. The current
 //! state is kept alive by the updater while it compares, so its address
-//! cannot be reused under it: the loop is free of ABA. Two stores serialize
-//! their writers on a lock that no read takes: left-right, which has a
-//! single writer by design, and arcshift, whose update needs the store's
-//! own `ArcShift` by `&mut`.
+//! cannot be reused under it: the loop is free of ABA. Three stores
+//! serialize their writers on a lock that no read takes: left-right, which
+//! has a single writer by design, arcshift, whose update needs the store's
+//! own `ArcShift` by `&mut`, and the sequence lock, which has no pointer to
+//! swap: its readers copy the state out of two slots of plain words, so it
+//! needs no reclamation at all.
 //!
 //! Go's garbage collector makes its atomic read one load. In Rust the read
 //! must also keep the state alive while the caller looks at it, and that is
@@ -24,6 +26,7 @@
 //! | [`SeizeStore`] | seize: enter the collector (the thread's slot, with a light barrier where the kernel offers `membarrier`), load, leave | retired states wait in per-thread batches until every thread active at their retirement has left |
 //! | [`LeftRightStore`] | left-right: bump the reader's own epoch counter, read the copy readers are on, bump it again | none: two copies, the writer waits for readers to leave the old one before it overwrites it |
 //! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw until it reads again (and one small node per state published since) |
+//! | [`SeqLockStore`] | a sequence lock over two slots: one load and a compare while nothing changed, else a copy of nine words between two reads of the slot's counter; nothing shared is written | none: each reader keeps its own copy; the store keeps every name the process had |
 //!
 //! Schemes left out, and why: `sdd`, scc's own epoch collector, is the
 //! scheme [`EpochStore`] already measures, and the scc handle registry
@@ -76,6 +79,7 @@ mod handle_maps;
 mod hazard_store;
 mod left_right_store;
 mod seize_store;
+mod seqlock_store;
 mod sync;
 
 pub use arc_swap_store::{ArcSwapCacheReader, ArcSwapCacheStore, ArcSwapLoadReader, ArcSwapStore};
@@ -90,6 +94,7 @@ pub use handle_maps::{
 pub use hazard_store::{HazardReader, HazardStore};
 pub use left_right_store::{LeftRightReader, LeftRightStore};
 pub use seize_store::{SeizeReader, SeizeStore};
+pub use seqlock_store::{SeqLockReader, SeqLockStore};
 
 #[cfg(doc)]
 use procstore_core::ProcessState;

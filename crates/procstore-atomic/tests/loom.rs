@@ -1,8 +1,9 @@
 //! loom models of the stores whose CAS loop is ours and whose crate can be
 //! built on loom: the hazard-pointer store (haphazard switches its atomics
 //! to loom's under `cfg(loom)`) and the crossbeam-epoch store (under
-//! `cfg(crossbeam_loom)` with its `loom` feature). Every interleaving of a
-//! few threads (bounded preemptions). Run by `scripts/loom.sh`.
+//! `cfg(crossbeam_loom)` with its `loom` feature); and of the sequence-lock
+//! store, whose atomics are all ours. Every interleaving of a few threads
+//! (bounded preemptions). Run by `scripts/loom.sh`.
 //!
 //! arc-swap, seize (its `protect` takes a std `AtomicPtr`), DashMap and the
 //! channels are not built on loom, so their paths are covered by the stress
@@ -11,7 +12,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use procstore_atomic::HazardStore;
+use procstore_atomic::{HazardStore, SeqLockStore};
 use procstore_conformance::workload::{assert_consistent, restart_cycle};
 use procstore_core::{ProcessId, ProcessState, Registry, RegistryReader, StateReader, StateStore, Status};
 
@@ -92,9 +93,37 @@ macro_rules! cas_models {
 
 cas_models! {
     hazard: procstore_atomic::HazardStore;
+    seqlock: procstore_atomic::SeqLockStore;
     // Without crossbeam's own switch its atomics are std's: nothing modelled.
     #[cfg(crossbeam_loom)]
     epoch: procstore_atomic::EpochStore;
+}
+
+/// A reader made before a writer runs `updates` updates reads `reads`
+/// times: each state whole (`version_of` checks its fields against its
+/// version), none older than the one before, and the last update's once
+/// the writer is joined.
+fn reader_racing_updates<S: StateStore>(updates: u64, reads: usize) {
+    model(move || {
+        let store = Arc::new(S::new(initial()));
+        let mut reader = store.reader();
+        let writer = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                for _ in 0..updates {
+                    store.update(restart_cycle).expect("valid transition");
+                }
+            })
+        };
+        let mut last = 0;
+        for _ in 0..reads {
+            let seen = version_of(&mut reader);
+            assert!((last..=updates).contains(&seen), "read version {seen} after {last}, of {updates}");
+            last = seen;
+        }
+        writer.join().expect("writer");
+        assert_eq!(version_of(&mut reader), updates);
+    });
 }
 
 /// States retired while a reader holds its hazard pointer are not freed
@@ -102,40 +131,31 @@ cas_models! {
 /// while the reader reads (loom reports any use after free).
 #[test]
 fn reclamation_spares_protected_states() {
-    model(|| {
-        let store = Arc::new(HazardStore::new(initial()));
-        let mut reader = store.reader();
-        let writer = {
-            let store = Arc::clone(&store);
-            thread::spawn(move || {
-                for _ in 0..6 {
-                    store.update(restart_cycle).expect("valid transition");
-                }
-            })
-        };
-        let seen = version_of(&mut reader);
-        assert!(seen <= 6);
-        writer.join().expect("writer");
-        assert_eq!(version_of(&mut reader), 6);
-    });
+    reader_racing_updates::<HazardStore>(6, 1);
 }
 
-/// Hazard-pointer stores in a map under loom's `RwLock`: here the store's
-/// own atomic publish, not a lock, orders a summary's in-flight mark before
-/// the new state (procstore-mutex's models cover lock stores).
-type HazardHandles = procstore_core::HandleRegistry<
-    HazardStore,
+/// A seqlock reader racing two updates, the second of which writes the
+/// slot the reader may still be copying (it laps the reader).
+#[test]
+fn seqlock_reader_lapped_by_the_writer_keeps_only_whole_states() {
+    reader_racing_updates::<SeqLockStore>(2, 2);
+}
+
+/// Stores `S` in a map under loom's `RwLock`: here the store's own atomic
+/// publish, not a lock, orders a summary's in-flight mark before the new
+/// state (procstore-mutex's models cover lock stores).
+type LoomHandles<S> = procstore_core::HandleRegistry<
+    S,
     procstore_mutex::LockMap<
-        loom::sync::RwLock<procstore_mutex::IdMap<std::sync::Arc<procstore_core::Handle<HazardStore>>>>,
+        loom::sync::RwLock<procstore_mutex::IdMap<std::sync::Arc<procstore_core::Handle<S>>>>,
     >,
 >;
 
-/// A reader that has seen an update's state through a hazard-pointer store
-/// gets no older answer from counts or a search by pid afterwards.
-#[test]
-fn handle_registry_on_hazard_stores_never_answers_behind_a_read() {
+/// A reader that has seen an update's state through a store `S` gets no
+/// older answer from counts or a search by pid afterwards.
+fn handle_registry_never_answers_behind_a_read<S: StateStore>() {
     model(|| {
-        let registry = Arc::new(HazardHandles::new());
+        let registry = Arc::new(LoomHandles::<S>::new());
         registry.insert(initial()).expect("fresh id");
         let writer = {
             let registry = Arc::clone(&registry);
@@ -150,4 +170,14 @@ fn handle_registry_on_hazard_stores_never_answers_behind_a_read() {
         }
         assert_eq!(writer.join().expect("writer"), Ok(1));
     });
+}
+
+#[test]
+fn handle_registry_on_hazard_stores_never_answers_behind_a_read() {
+    handle_registry_never_answers_behind_a_read::<HazardStore>();
+}
+
+#[test]
+fn handle_registry_on_seqlock_stores_never_answers_behind_a_read() {
+    handle_registry_never_answers_behind_a_read::<SeqLockStore>();
 }

@@ -29,7 +29,7 @@ pub mod strategies {
     pub use procstore_atomic::{
         ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
         DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, ReadByLoad, SccIndexHandles,
-        SeizeStore,
+        SeizeStore, SeqLockStore,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
@@ -147,6 +147,7 @@ macro_rules! with_stores {
             seize: "seize", "seize guard", Atomic, $crate::strategies::SeizeStore;
             left_right: "left-right", "left-right ReadHandle", Atomic, $crate::strategies::LeftRightStore;
             arcshift: "arcshift", "arcshift per reader", Atomic, $crate::strategies::ArcShiftStore;
+            seqlock: "seqlock", "seqlock, two slots", Atomic, $crate::strategies::SeqLockStore;
         }
     };
 }
@@ -181,6 +182,10 @@ macro_rules! with_registries {
                 $crate::strategies::SccIndexHandles<$crate::strategies::ArcSwapCacheStore>;
             handles_cow_map: "handles-cow-map", "arc-swap Cache stores in a copy-on-write map (handles)", Atomic,
                 $crate::strategies::CowHandles<$crate::strategies::ArcSwapCacheStore>;
+            handles_papaya_seqlock: "handles-papaya-seqlock", "seqlock stores in papaya (handles)", ConcurrentMap,
+                $crate::strategies::PapayaHandles<$crate::strategies::SeqLockStore>;
+            handles_cow_map_seqlock: "handles-cow-map-seqlock", "seqlock stores in a copy-on-write map (handles)", Atomic,
+                $crate::strategies::CowHandles<$crate::strategies::SeqLockStore>;
         }
     };
 }

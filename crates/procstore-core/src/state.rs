@@ -191,6 +191,110 @@ impl ProcessState {
     }
 }
 
+/// A state's fields other than its id and name, packed in plain words: the
+/// form in which a store that copies states word by word (a sequence lock)
+/// publishes them. The id and name are the store's to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateWords(pub [u64; StateWords::LEN]);
+
+impl StateWords {
+    /// How many words a state takes.
+    pub const LEN: usize = 8;
+
+    const HAS_PID: u64 = 1 << 8;
+    const HAS_CODE: u64 = 1 << 9;
+    const HAS_SIGNAL: u64 = 1 << 10;
+    const HAS_STARTED: u64 = 1 << 11;
+    const HAS_EXITED: u64 = 1 << 12;
+    const HAS_BACKOFF: u64 = 1 << 13;
+
+    /// `state`'s fields other than its id and name.
+    pub fn of(state: &ProcessState) -> StateWords {
+        let flag = |present: bool, flag: u64| if present { flag } else { 0 };
+        let (started, exited, backoff) = (
+            TimeWords::of(state.started_at),
+            TimeWords::of(state.exited_at),
+            TimeWords::of(state.backoff_until),
+        );
+        let flags = flag(state.pid.is_some(), Self::HAS_PID)
+            | flag(state.exit_code.is_some(), Self::HAS_CODE)
+            | flag(state.exit_signal.is_some(), Self::HAS_SIGNAL)
+            | flag(state.started_at.is_some(), Self::HAS_STARTED)
+            | flag(state.exited_at.is_some(), Self::HAS_EXITED)
+            | flag(state.backoff_until.is_some(), Self::HAS_BACKOFF);
+        let low_high = |low: u32, high: u32| u64::from(low) | u64::from(high) << 32;
+        StateWords([
+            state.version,
+            state.status as u64 | flags | u64::from(state.restarts) << 32,
+            low_high(state.pid.unwrap_or(0), state.exit_code.unwrap_or(0) as u32),
+            low_high(state.exit_signal.unwrap_or(0) as u32, backoff.nanos),
+            started.secs as u64,
+            exited.secs as u64,
+            backoff.secs as u64,
+            low_high(started.nanos, exited.nanos),
+        ])
+    }
+}
+
+impl ProcessState {
+    /// Sets every field but the id and name to what `words` hold.
+    ///
+    /// # Panics
+    ///
+    /// If `words` did not come from [`StateWords::of`] (a status out of range).
+    pub fn assign_words(&mut self, words: &StateWords) {
+        let [version, flags, pid_code, signal_backoff, started, exited, backoff, nanos] = words.0;
+        let has = |flag: u64| flags & flag != 0;
+        let (low, high) = (|word: u64| word as u32, |word: u64| (word >> 32) as u32);
+        let time = |present: u64, secs: u64, nanos: u32| {
+            has(present).then(|| TimeWords { secs: secs as i64, nanos }.time())
+        };
+        self.version = version;
+        self.status = Status::ALL[(flags & 0xff) as usize];
+        self.restarts = high(flags);
+        self.pid = has(StateWords::HAS_PID).then_some(low(pid_code));
+        self.exit_code = has(StateWords::HAS_CODE).then_some(high(pid_code) as i32);
+        self.exit_signal = has(StateWords::HAS_SIGNAL).then_some(low(signal_backoff) as i32);
+        self.started_at = time(StateWords::HAS_STARTED, started, low(nanos));
+        self.exited_at = time(StateWords::HAS_EXITED, exited, high(nanos));
+        self.backoff_until = time(StateWords::HAS_BACKOFF, backoff, high(signal_backoff));
+    }
+}
+
+/// A time as whole seconds from the Unix epoch (negative before it) and
+/// the nanoseconds after those seconds.
+#[derive(Clone, Copy)]
+struct TimeWords {
+    secs: i64,
+    nanos: u32,
+}
+
+impl TimeWords {
+    /// `time`'s words; zero for `None` (the state's flags tell them apart).
+    fn of(time: Option<SystemTime>) -> TimeWords {
+        // The platforms std supports keep a time in i64 seconds or less.
+        let secs = |d: std::time::Duration| d.as_secs() as i64;
+        match time.map(|t| t.duration_since(SystemTime::UNIX_EPOCH)) {
+            None => TimeWords { secs: 0, nanos: 0 },
+            Some(Ok(after)) => TimeWords { secs: secs(after), nanos: after.subsec_nanos() },
+            Some(Err(before)) => {
+                let before = before.duration();
+                match before.subsec_nanos() {
+                    0 => TimeWords { secs: -secs(before), nanos: 0 },
+                    nanos => TimeWords { secs: -secs(before) - 1, nanos: 1_000_000_000 - nanos },
+                }
+            }
+        }
+    }
+
+    fn time(self) -> SystemTime {
+        let whole = std::time::Duration::from_secs(self.secs.unsigned_abs());
+        let epoch_plus_secs =
+            if self.secs >= 0 { SystemTime::UNIX_EPOCH + whole } else { SystemTime::UNIX_EPOCH - whole };
+        epoch_plus_secs + std::time::Duration::from_nanos(u64::from(self.nanos))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +375,36 @@ mod tests {
             .successor(&mut |_: &ProcessState| Ok::<_, Infallible>(ProcessState::new(ProcessId(8), "other")))
             .unwrap_err();
         assert_eq!(err, UpdateError::IdChanged { expected: ProcessId(7), found: ProcessId(8) });
+    }
+
+    #[test]
+    fn state_words_round_trip_every_field() {
+        let before_epoch = SystemTime::UNIX_EPOCH - Duration::new(5, 250);
+        let states = [
+            fresh(),
+            fresh().running(u32::MAX, time(1) + Duration::from_nanos(999_999_999)).unwrap(),
+            fresh().running(1, before_epoch).unwrap().exited(Some(-3), SystemTime::UNIX_EPOCH).unwrap(),
+            fresh()
+                .running(1, time(1))
+                .unwrap()
+                .signalled(i32::MIN, time(2))
+                .unwrap()
+                .backoff(before_epoch)
+                .unwrap(),
+            fresh()
+                .successor(&mut |c: &ProcessState| {
+                    Ok::<_, Infallible>(ProcessState {
+                        restarts: u32::MAX,
+                        version: u64::MAX - 1,
+                        ..c.clone()
+                    })
+                })
+                .unwrap(),
+        ];
+        for state in states {
+            let mut copy = ProcessState::new(state.id(), state.name_arc().clone());
+            copy.assign_words(&StateWords::of(&state));
+            assert_eq!(copy, state);
+        }
     }
 }

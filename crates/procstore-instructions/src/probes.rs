@@ -113,8 +113,13 @@ const WAITS: &str = "waits-on-another-thread";
 /// or 437 instructions in five runs of the same binary).
 const SEEDED: &str = "layout-depends-on-the-hash-seed";
 /// The registries whose counts are [`SEEDED`].
-const SEEDED_REGISTRIES: &[&str] =
-    &["handles-papaya", "handles-papaya-siphash", "handles-papaya-haphazard", "handles-scc-index"];
+const SEEDED_REGISTRIES: &[&str] = &[
+    "handles-papaya",
+    "handles-papaya-siphash",
+    "handles-papaya-haphazard",
+    "handles-papaya-seqlock",
+    "handles-scc-index",
+];
 
 fn not_counted(family: Family, strategy: &str) -> Option<&'static str> {
     if family == Family::Channel {
