@@ -51,11 +51,12 @@
 //! Registries: [`DashMapRegistry`] (a sharded lock per bucket group) and
 //! [`CowRegistry`] (a copy-on-write `HashMap` behind arc-swap, every write
 //! copies the map; read through a `Cache` or by a `load` per read). Registries of handles, each
-//! process in its own store: papaya, scc's `HashIndex` and DashMap hold
-//! the stores in a [`HandleRegistry`](procstore_core::HandleRegistry);
-//! [`CowHandles`] holds them in a copy-on-write map, and each of its
-//! readers indexes its own readers of the stores, so a read makes one
-//! lookup.
+//! process in its own store: papaya, scc's `HashIndex`, DashMap and a
+//! copy-on-write map ([`CowMap`]) hold the stores in a
+//! [`HandleRegistry`](procstore_core::HandleRegistry); [`CowHandles`]
+//! holds them in a copy-on-write map too, and each of its readers indexes
+//! its own readers of the stores, so a read makes one lookup, but every
+//! add or remove costs every reader an update of its index.
 
 /// `Debug` that names the type and nothing more, for stores and readers
 /// whose fields (foreign handles, raw pointers) say nothing a reader needs.
@@ -89,7 +90,8 @@ pub use cow_registry::{CowReadPath, CowRegistry, CowRegistryReader, ReadByLoad, 
 pub use dashmap_registry::{DashMapRegistry, DashMapRegistryReader};
 pub use epoch_store::{EpochReader, EpochStore};
 pub use handle_maps::{
-    DashMapHandleRegistry, DashMapHandles, PapayaHandles, PapayaMap, SccIndexHandles, SccIndexMap,
+    CowMap, CowMapHandles, CowMapReader, DashMapHandleRegistry, DashMapHandles, PapayaHandles, PapayaMap,
+    SccIndexHandles, SccIndexMap,
 };
 pub use hazard_store::{HazardReader, HazardStore};
 pub use left_right_store::{LeftRightReader, LeftRightStore};

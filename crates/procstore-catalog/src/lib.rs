@@ -27,9 +27,9 @@ pub use procstore_core::{Registry, StateStore};
 /// The types every entry names, so the list macros can reach them from any crate.
 pub mod strategies {
     pub use procstore_atomic::{
-        ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowRegistry, DashMapHandleRegistry,
-        DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles, ReadByLoad, SccIndexHandles,
-        SeizeStore, SeqLockStore,
+        ArcShiftStore, ArcSwapCacheStore, ArcSwapStore, CowHandles, CowMapHandles, CowRegistry,
+        DashMapHandleRegistry, DashMapRegistry, EpochStore, HazardStore, LeftRightStore, PapayaHandles,
+        ReadByLoad, SccIndexHandles, SeizeStore, SeqLockStore,
     };
     pub use procstore_channel::{
         CrossbeamActorRegistry, CrossbeamFreshReplyStore, CrossbeamReusedReplyStore, FlumeActorRegistry,
@@ -185,7 +185,7 @@ macro_rules! with_registries {
             handles_papaya_seqlock: "handles-papaya-seqlock", "seqlock stores in papaya (handles)", ConcurrentMap,
                 $crate::strategies::PapayaHandles<$crate::strategies::SeqLockStore>;
             handles_cow_map_seqlock: "handles-cow-map-seqlock", "seqlock stores in a copy-on-write map (handles)", Atomic,
-                $crate::strategies::CowHandles<$crate::strategies::SeqLockStore>;
+                $crate::strategies::CowMapHandles<$crate::strategies::SeqLockStore>;
         }
     };
 }
