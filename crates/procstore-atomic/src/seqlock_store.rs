@@ -20,12 +20,14 @@
 //! an older one (the loom model `seqlock_reader_lapped_by_the_writer_keeps_
 //! only_whole_states` found exactly that in a first version).
 //!
-//! The id and name do not fit in words. The id never changes; the names a
-//! process has had are kept, in order, until the store drops (an update
-//! that renames the process adds one; none of ours does), and a slot holds
-//! the current name's index. Each reader keeps its own copy of the state, with its own handle
-//! on the name, and overwrites the rest of it on each read: a read clones
-//! nothing shared.
+//! The id and name do not fit in words. The id never changes; each name
+//! the process has had is kept once until the store drops (an update that
+//! gives it a name it never had adds one; none of ours renames), and a slot
+//! holds the current name's index. Each reader keeps its own copy of the
+//! state, with its own handle on the name, and overwrites the rest of it
+//! on each read: a read clones nothing shared. Only after a rename does a
+//! reader's next read take the lock on the list of names, which the writer
+//! holds just to append, and clone the new name once.
 
 use std::convert::Infallible;
 use std::sync::PoisonError;
@@ -135,14 +137,24 @@ impl Shared {
     }
 
     /// The index of `state`'s name, given the latest state and its index:
-    /// the same unless `state` renames the process.
+    /// the same unless `state` renames the process, and a name it had
+    /// before keeps its index, so the list grows only with new names.
     fn name_of(&self, state: &ProcessState, latest: &(ProcessState, u64)) -> u64 {
         if state.name() == latest.0.name() {
             return latest.1;
         }
+        if state.name() == &*self.first_name {
+            return 0;
+        }
         let mut renames = self.renames.lock().unwrap_or_else(PoisonError::into_inner);
-        renames.push(std::sync::Arc::clone(state.name_arc()));
-        renames.len() as u64
+        let index = match renames.iter().position(|name| **name == *state.name()) {
+            Some(known) => known,
+            None => {
+                renames.push(std::sync::Arc::clone(state.name_arc()));
+                renames.len() - 1
+            }
+        };
+        index as u64 + 1
     }
 
     /// The name at `index`.
@@ -159,14 +171,15 @@ impl Shared {
     /// A copy of the state that `words` hold.
     fn state(&self, words: &[u64; WORDS]) -> ProcessState {
         let mut state = ProcessState::new(self.id, self.name(words[StateWords::LEN]));
-        state.assign_words(&state_words(words));
+        assign(&mut state, words);
         state
     }
 }
 
-/// The state's words among a slot's `words`.
-fn state_words(words: &[u64; WORDS]) -> StateWords {
-    StateWords(std::array::from_fn(|i| words[i]))
+/// Sets `state` to the state among a slot's `words`.
+fn assign(state: &mut ProcessState, words: &[u64; WORDS]) {
+    let words = StateWords(std::array::from_fn(|i| words[i]));
+    state.assign_words(&words).expect("a slot holds what StateWords::of packed");
 }
 
 /// `state`'s words, with its name's index.
@@ -192,8 +205,9 @@ impl StateStore for SeqLockStore {
         SeqLockStore { shared: Arc::new(shared) }
     }
 
-    /// Takes no lock: readers are made while the writer writes (a
-    /// registry's readers make one per process added).
+    /// Takes no lock unless the process was renamed: readers are made
+    /// while the writer writes (a registry's readers make one per process
+    /// added).
     fn reader(&self) -> Self::Reader {
         let words = self.shared.load();
         let state = self.shared.state(&words);
@@ -234,7 +248,7 @@ impl SeqLockReader {
     fn refresh(&mut self, words: &[u64; WORDS]) {
         let name = words[StateWords::LEN];
         if name == self.name {
-            self.state.assign_words(&state_words(words));
+            assign(&mut self.state, words);
         } else {
             self.state = self.shared.state(words);
             self.name = name;

@@ -16,7 +16,7 @@ mod traits;
 
 pub use error::{InsertError, RegistryUpdateError, RemoveError, Stopped, UpdateError};
 pub use handles::{Handle, HandleMap, HandleMapReader, HandleRegistry, HandleRegistryReader, Tenant};
-pub use state::{ProcessId, ProcessState, StateWords};
+pub use state::{InvalidWords, ProcessId, ProcessState, StateWords};
 pub use status::{Status, StatusCounts, TransitionError};
 pub use traits::{Registry, RegistryReader, StateReader, StateStore};
 

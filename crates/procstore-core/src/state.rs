@@ -194,8 +194,23 @@ impl ProcessState {
 /// A state's fields other than its id and name, packed in plain words: the
 /// form in which a store that copies states word by word (a sequence lock)
 /// publishes them. The id and name are the store's to keep.
+///
+/// Any words can be given; [`ProcessState::assign_words`] refuses those
+/// that [`StateWords::of`] does not make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateWords(pub [u64; StateWords::LEN]);
+
+/// Words that no state packs into: see [`ProcessState::assign_words`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidWords;
+
+impl fmt::Display for InvalidWords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("words that no process state packs into")
+    }
+}
+
+impl std::error::Error for InvalidWords {}
 
 impl StateWords {
     /// How many words a state takes.
@@ -237,27 +252,36 @@ impl StateWords {
 }
 
 impl ProcessState {
-    /// Sets every field but the id and name to what `words` hold.
+    /// Sets every field but the id and name to what `words` hold: for a
+    /// store that refreshes a reader's own copy in place (the seqlock
+    /// store). A published state is shared, so never changed: this takes
+    /// `&mut`.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `words` did not come from [`StateWords::of`] (a status out of range).
-    pub fn assign_words(&mut self, words: &StateWords) {
+    /// [`InvalidWords`] if no state packs into `words` (a status out of
+    /// range, a time out of `SystemTime`'s range); the state is unchanged.
+    pub fn assign_words(&mut self, words: &StateWords) -> Result<(), InvalidWords> {
         let [version, flags, pid_code, signal_backoff, started, exited, backoff, nanos] = words.0;
         let has = |flag: u64| flags & flag != 0;
         let (low, high) = (|word: u64| word as u32, |word: u64| (word >> 32) as u32);
-        let time = |present: u64, secs: u64, nanos: u32| {
-            has(present).then(|| TimeWords { secs: secs as i64, nanos }.time())
+        let time = |present: u64, secs: u64, nanos: u32| match has(present) {
+            true => TimeWords { secs: secs as i64, nanos }.time().map(Some),
+            false => Ok(None),
         };
-        self.version = version;
-        self.status = Status::ALL[(flags & 0xff) as usize];
-        self.restarts = high(flags);
+        let status = *Status::ALL.get((flags & 0xff) as usize).ok_or(InvalidWords)?;
+        let started_at = time(StateWords::HAS_STARTED, started, low(nanos))?;
+        let exited_at = time(StateWords::HAS_EXITED, exited, high(nanos))?;
+        let backoff_until = time(StateWords::HAS_BACKOFF, backoff, high(signal_backoff))?;
+        // Only once every word is known good: the state is whole or unchanged.
+        self.status = status;
         self.pid = has(StateWords::HAS_PID).then_some(low(pid_code));
+        self.restarts = high(flags);
         self.exit_code = has(StateWords::HAS_CODE).then_some(high(pid_code) as i32);
         self.exit_signal = has(StateWords::HAS_SIGNAL).then_some(low(signal_backoff) as i32);
-        self.started_at = time(StateWords::HAS_STARTED, started, low(nanos));
-        self.exited_at = time(StateWords::HAS_EXITED, exited, high(nanos));
-        self.backoff_until = time(StateWords::HAS_BACKOFF, backoff, high(signal_backoff));
+        (self.started_at, self.exited_at, self.backoff_until) = (started_at, exited_at, backoff_until);
+        self.version = version;
+        Ok(())
     }
 }
 
@@ -279,19 +303,27 @@ impl TimeWords {
             Some(Ok(after)) => TimeWords { secs: secs(after), nanos: after.subsec_nanos() },
             Some(Err(before)) => {
                 let before = before.duration();
+                // Wrapping: 2^63 seconds before the epoch is i64::MIN.
                 match before.subsec_nanos() {
-                    0 => TimeWords { secs: -secs(before), nanos: 0 },
-                    nanos => TimeWords { secs: -secs(before) - 1, nanos: 1_000_000_000 - nanos },
+                    0 => TimeWords { secs: secs(before).wrapping_neg(), nanos: 0 },
+                    nanos => TimeWords {
+                        secs: secs(before).wrapping_neg().wrapping_sub(1),
+                        nanos: 1_000_000_000 - nanos,
+                    },
                 }
             }
         }
     }
 
-    fn time(self) -> SystemTime {
+    /// The time these words hold, if `SystemTime` can hold it.
+    fn time(self) -> Result<SystemTime, InvalidWords> {
         let whole = std::time::Duration::from_secs(self.secs.unsigned_abs());
-        let epoch_plus_secs =
-            if self.secs >= 0 { SystemTime::UNIX_EPOCH + whole } else { SystemTime::UNIX_EPOCH - whole };
-        epoch_plus_secs + std::time::Duration::from_nanos(u64::from(self.nanos))
+        let epoch_plus_secs = match self.secs >= 0 {
+            true => SystemTime::UNIX_EPOCH.checked_add(whole),
+            false => SystemTime::UNIX_EPOCH.checked_sub(whole),
+        };
+        let nanos = std::time::Duration::from_nanos(u64::from(self.nanos));
+        epoch_plus_secs.and_then(|t| t.checked_add(nanos)).ok_or(InvalidWords)
     }
 }
 
@@ -380,10 +412,12 @@ mod tests {
     #[test]
     fn state_words_round_trip_every_field() {
         let before_epoch = SystemTime::UNIX_EPOCH - Duration::new(5, 250);
+        let whole_seconds_before = SystemTime::UNIX_EPOCH - Duration::from_secs(5);
         let states = [
             fresh(),
             fresh().running(u32::MAX, time(1) + Duration::from_nanos(999_999_999)).unwrap(),
             fresh().running(1, before_epoch).unwrap().exited(Some(-3), SystemTime::UNIX_EPOCH).unwrap(),
+            fresh().running(1, whole_seconds_before).unwrap(),
             fresh()
                 .running(1, time(1))
                 .unwrap()
@@ -403,8 +437,24 @@ mod tests {
         ];
         for state in states {
             let mut copy = ProcessState::new(state.id(), state.name_arc().clone());
-            copy.assign_words(&StateWords::of(&state));
+            copy.assign_words(&StateWords::of(&state)).unwrap();
             assert_eq!(copy, state);
+        }
+    }
+
+    #[test]
+    fn words_no_state_packs_into_are_refused_and_change_nothing() {
+        let up = fresh().running(1, time(1)).unwrap();
+        let mut bad_status = StateWords::of(&up);
+        bad_status.0[1] |= 0xff;
+        let mut bad_time = StateWords::of(&up);
+        // Started i64::MAX seconds and two more (in its nanoseconds) after the epoch.
+        bad_time.0[4] = i64::MAX as u64;
+        bad_time.0[7] = (bad_time.0[7] & !u64::from(u32::MAX)) | 2_000_000_000;
+        for words in [bad_status, bad_time] {
+            let mut copy = up.clone();
+            assert_eq!(copy.assign_words(&words), Err(InvalidWords));
+            assert_eq!(copy, up);
         }
     }
 }
