@@ -17,8 +17,8 @@
 //! One counter, not an index and a counter per slot: a reader that took
 //! the slot from a stale index could find a publish there that the index
 //! did not name yet, return it, and on its next read follow the index to
-//! an older one (the loom model `seqlock_reader_lapped_by_the_writer_keeps_
-//! only_whole_states` found exactly that in a first version).
+//! an older one (a loom model, a reader lapped by the writer, found
+//! exactly that in a first version).
 //!
 //! The id and name do not fit in words. The id never changes; each name
 //! the process has had is kept once until the store drops (an update that
