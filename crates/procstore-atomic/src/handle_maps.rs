@@ -38,6 +38,8 @@ where
 {
     type Reader = PapayaMap<V, H>;
 
+    const LAYOUT_VARIES_WITH_SEED: bool = true;
+
     fn new() -> Self {
         PapayaMap { map: Arc::new(papaya::HashMap::with_hasher(H::default())) }
     }
@@ -96,6 +98,8 @@ where
     H: BuildHasher + Default + Send + Sync + 'static,
 {
     type Reader = SccIndexMap<V, H>;
+
+    const LAYOUT_VARIES_WITH_SEED: bool = true;
 
     fn new() -> Self {
         SccIndexMap { map: Arc::new(scc::HashIndex::with_hasher(H::default())) }

@@ -23,6 +23,9 @@ pub trait HandleMap<V: Clone + Send + Sync + 'static>: Send + Sync + Sized + 'st
     /// The per-thread read handle.
     type Reader: HandleMapReader<V>;
 
+    /// [`Registry::LAYOUT_VARIES_WITH_SEED`] of a [`HandleRegistry`] on this map.
+    const LAYOUT_VARIES_WITH_SEED: bool = false;
+
     /// An empty map.
     fn new() -> Self;
 
@@ -286,6 +289,8 @@ impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> HandleRegistry<S, M> {
 
 impl<S: StateStore, M: HandleMap<Arc<Handle<S>>>> Registry for HandleRegistry<S, M> {
     type Reader = HandleRegistryReader<S, M>;
+
+    const LAYOUT_VARIES_WITH_SEED: bool = M::LAYOUT_VARIES_WITH_SEED;
 
     fn new() -> Self {
         HandleRegistry {

@@ -87,6 +87,14 @@ pub trait Registry: Send + Sync + Sized + 'static {
     /// The per-thread read handle.
     type Reader: RegistryReader;
 
+    /// Whether how far a lookup probes, and when the table grows, depends on
+    /// the hash seed the map draws, enough that one operation executes a
+    /// different number of instructions from run to run (a papaya miss took
+    /// 107 or 437 in five runs of one binary). Only the instruction-count
+    /// gate reads it: it disassembles such a registry's paths but does not
+    /// count them.
+    const LAYOUT_VARIES_WITH_SEED: bool = false;
+
     /// An empty registry.
     fn new() -> Self;
 

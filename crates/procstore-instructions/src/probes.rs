@@ -112,19 +112,12 @@ const WAITS: &str = "waits-on-another-thread";
 /// grows, depends on the hash seed each run draws (a papaya miss took 107
 /// or 437 instructions in five runs of the same binary).
 const SEEDED: &str = "layout-depends-on-the-hash-seed";
-/// The registries whose counts are [`SEEDED`].
-const SEEDED_REGISTRIES: &[&str] = &[
-    "handles-papaya",
-    "handles-papaya-siphash",
-    "handles-papaya-haphazard",
-    "handles-papaya-seqlock",
-    "handles-scc-index",
-];
-
-fn not_counted(family: Family, strategy: &str) -> Option<&'static str> {
+/// Why `family`'s probes are not counted, if they are not; `seeded`:
+/// [`Registry::LAYOUT_VARIES_WITH_SEED`].
+fn not_counted(family: Family, seeded: bool) -> Option<&'static str> {
     if family == Family::Channel {
         Some(WAITS)
-    } else if SEEDED_REGISTRIES.contains(&strategy) {
+    } else if seeded {
         Some(SEEDED)
     } else {
         None
@@ -174,7 +167,7 @@ fn read_probe<S: StateStore, E: 'static>(
         kind: Kind::Read,
         strategy,
         symbol,
-        not_counted: not_counted(family, strategy),
+        not_counted: not_counted(family, false),
         make: Box::new(move || {
             let store = S::new(process(1));
             let mut reader = store.reader();
@@ -197,7 +190,7 @@ fn update_probe<S: StateStore, T: 'static>(
         kind: Kind::Update,
         strategy,
         symbol,
-        not_counted: not_counted(family, strategy),
+        not_counted: not_counted(family, false),
         make: Box::new(move || {
             let store = S::new(process(1));
             // A reader, as every store has in use (left-right's writer
@@ -232,7 +225,7 @@ fn get_probe<R: Registry, E: 'static>(
         kind,
         strategy,
         symbol,
-        not_counted: not_counted(family, strategy),
+        not_counted: not_counted(family, R::LAYOUT_VARIES_WITH_SEED),
         make: Box::new(move || {
             let registry = populated::<R>();
             let mut reader = registry.reader();
@@ -257,7 +250,7 @@ fn insert_remove_probe<R: Registry>(
         kind: Kind::InsertRemove,
         strategy,
         symbol,
-        not_counted: not_counted(family, strategy),
+        not_counted: not_counted(family, R::LAYOUT_VARIES_WITH_SEED),
         make: Box::new(move || {
             let registry = populated::<R>();
             let template = process(REGISTERED);
@@ -395,8 +388,20 @@ mod tests {
         let registries = procstore_catalog::REGISTRIES.len() + 1;
         assert_eq!(probes.len(), 2 * stores + 3 * registries);
         assert!(probes.iter().all(|p| p.symbol.starts_with(SYMBOL_PREFIX)));
-        for id in SEEDED_REGISTRIES {
-            assert!(procstore_catalog::REGISTRIES.iter().any(|e| e.id == *id), "{id} is a registry");
+        let reason = |strategy: &str| {
+            let mut reasons = probes.iter().filter(|p| p.strategy == strategy).map(|p| p.not_counted);
+            let first = reasons.next().expect("the strategy has probes");
+            assert!(reasons.all(|r| r == first), "{strategy}: one reason for every path");
+            first
+        };
+        // The map type declares it, through HandleRegistry, whatever the store.
+        for seeded in ["handles-papaya", "handles-papaya-seqlock", "handles-scc-index"] {
+            assert_eq!(reason(seeded), Some(SEEDED), "{seeded}");
+        }
+        for counted in
+            ["std-rwlock-map", "dashmap", "handles-dashmap", "handles-cow-map-seqlock", "arc-swap-cache"]
+        {
+            assert_eq!(reason(counted), None, "{counted}");
         }
         let mut paths: Vec<&str> = probes.iter().map(|p| p.path.as_str()).collect();
         paths.sort_unstable();
