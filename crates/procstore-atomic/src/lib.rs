@@ -26,7 +26,7 @@
 //! | [`SeizeStore`] | seize: enter the collector (the thread's slot, with a light barrier where the kernel offers `membarrier`), load, leave | retired states wait in per-thread batches until every thread active at their retirement has left |
 //! | [`LeftRightStore`] | left-right: bump the reader's own epoch counter, read the copy readers are on, bump it again | none: two copies, the writer waits for readers to leave the old one before it overwrites it |
 //! | [`ArcShiftStore`] | arcshift: each reader's own `ArcShift`, one load and a compare while nothing changed | each reader pins the last state it saw until it reads again (and one small node per state published since) |
-//! | [`SeqLockStore`] | a sequence lock over two slots: two loads (the counter, then the version in its slot) and a compare while nothing changed, else a copy of nine words between two loads of the counter; nothing shared is written | none: each reader keeps its own copy; the store keeps each name the process had |
+//! | [`SeqLockStore`] | a sequence lock over two slots: one load of the counter and a compare while nothing changed, else a copy of nine words between two loads of the counter; nothing shared is written | none: each reader keeps its own copy; the store keeps each name the process had |
 //!
 //! Schemes left out, and why: `sdd`, scc's own epoch collector, is the
 //! scheme [`EpochStore`] already measures, and the scc handle registry

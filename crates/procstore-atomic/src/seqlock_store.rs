@@ -47,11 +47,17 @@ struct Slot {
     words: [AtomicU64; WORDS],
 }
 
+/// The sequence counter, on cache lines of its own: a reader whose copy is
+/// current reads nothing else, and the writer's lock and the names, which
+/// every update writes, would otherwise evict it.
+#[repr(align(128))]
+struct Sequence(AtomicU64);
+
 /// What the store and its readers share.
 struct Shared {
     /// Twice the number of publishes since the store was made, plus one
     /// while the next is being written.
-    sequence: AtomicU64,
+    sequence: Sequence,
     /// Publish `n` is in slot `n % 2`.
     slots: [Slot; 2],
     id: ProcessId,
@@ -71,11 +77,13 @@ pub struct SeqLockStore {
     shared: Arc<Shared>,
 }
 
-/// A reader of a [`SeqLockStore`]: its own copy of the state, refreshed on
-/// each read.
+/// A reader of a [`SeqLockStore`]: its own copy of the state, refreshed
+/// when the counter shows a later publish.
 pub struct SeqLockReader {
     shared: Arc<Shared>,
     state: ProcessState,
+    /// Which publish `state` is.
+    publish: u64,
     /// The index of `state`'s name.
     name: u64,
 }
@@ -89,30 +97,28 @@ impl Slot {
 }
 
 impl Shared {
-    /// Whether the latest state is still version `seen`. Versions grow
-    /// with each publish, so one word, read whole, tells: the version in
-    /// the slot of the publish the counter names is that publish's, or, if
-    /// the writer has lapped this reader, a later one.
+    /// Whether publish `seen` is still the latest: one load, of the counter.
+    /// Relaxed is enough, as nothing else is read: a thread's loads of one
+    /// atomic never go back in its order of stores, and a store that
+    /// happens before this load is one it cannot miss.
     fn is_still(&self, seen: u64) -> bool {
-        // Acquire: that publish's words were written before.
-        let publish = self.sequence.load(Acquire) / 2;
-        self.slots[(publish % 2) as usize].words[0].load(Relaxed) == seen
+        self.sequence.0.load(Relaxed) / 2 == seen
     }
 
-    /// The words of the latest publish, or of one after it.
-    fn load(&self) -> [u64; WORDS] {
+    /// The latest publish, or one after it: its number and its words.
+    fn load(&self) -> (u64, [u64; WORDS]) {
         loop {
             // Acquire: the words of publish `n` were written before the
             // counter read `2n` (or `2n + 1`, itself a release).
-            let publish = self.sequence.load(Acquire) / 2;
+            let publish = self.sequence.0.load(Acquire) / 2;
             let slot = &self.slots[(publish % 2) as usize];
             let words = std::array::from_fn(|i| slot.words[i].load(Relaxed));
             // A word that publish `n + 2` stored, the next over this slot,
             // carries the release fence behind its `2n + 3` here, so the
             // counter reads at least that.
             fence(Acquire);
-            if self.sequence.load(Relaxed) <= 2 * publish + 2 {
-                return words;
+            if self.sequence.0.load(Relaxed) <= 2 * publish + 2 {
+                return (publish, words);
             }
             // The writer lapped this reader: read again.
             retry_pause();
@@ -122,18 +128,18 @@ impl Shared {
     /// Writes `words` as the next publish, into the slot no reader is sent
     /// to. The caller holds `latest`, so there is one writer.
     fn publish(&self, words: &[u64; WORDS]) {
-        let sequence = self.sequence.load(Relaxed);
+        let sequence = self.sequence.0.load(Relaxed);
         let slot = &self.slots[(sequence / 2 + 1) as usize % 2];
         // Release: a reader that reads this odd count reads the words of
         // the publish before it (see `load`).
-        self.sequence.store(sequence + 1, Release);
+        self.sequence.0.store(sequence + 1, Release);
         // Orders the odd count before every word below, for readers that
         // see one of those words (their acquire fence).
         fence(Release);
         for (word, &value) in slot.words.iter().zip(words) {
             word.store(value, Relaxed);
         }
-        self.sequence.store(sequence + 2, Release);
+        self.sequence.0.store(sequence + 2, Release);
     }
 
     /// The index of `state`'s name, given the latest state and its index:
@@ -195,7 +201,7 @@ impl StateStore for SeqLockStore {
         let words = words(&initial, 0);
         let slots = [Slot::new(&words), Slot::new(&words)];
         let shared = Shared {
-            sequence: AtomicU64::new(0),
+            sequence: Sequence(AtomicU64::new(0)),
             slots,
             id: initial.id(),
             first_name: std::sync::Arc::clone(initial.name_arc()),
@@ -209,9 +215,9 @@ impl StateStore for SeqLockStore {
     /// while the writer writes (a registry's readers make one per process
     /// added).
     fn reader(&self) -> Self::Reader {
-        let words = self.shared.load();
+        let (publish, words) = self.shared.load();
         let state = self.shared.state(&words);
-        SeqLockReader { shared: Arc::clone(&self.shared), state, name: words[StateWords::LEN] }
+        SeqLockReader { shared: Arc::clone(&self.shared), state, publish, name: words[StateWords::LEN] }
     }
 
     fn update<E, F>(&self, mut f: F) -> Result<ProcessState, UpdateError<E>>
@@ -233,24 +239,24 @@ impl StateReader for SeqLockReader {
 
     #[inline]
     fn read<R>(&mut self, f: impl FnOnce(&ProcessState) -> R) -> Result<R, Infallible> {
-        // A reader's copy is a state this store published, and versions
-        // tell the store's states apart: while the latest is still the
-        // copy's, the copy stands.
-        if !self.shared.is_still(self.state.version()) {
-            self.refresh(&self.shared.load());
+        // While no later publish has completed, the copy stands.
+        if !self.shared.is_still(self.publish) {
+            self.refresh();
         }
         Ok(f(&self.state))
     }
 }
 
 impl SeqLockReader {
-    /// Makes this reader's copy the state `words` hold.
-    fn refresh(&mut self, words: &[u64; WORDS]) {
+    /// Makes this reader's copy the latest publish.
+    fn refresh(&mut self) {
+        let (publish, words) = self.shared.load();
+        self.publish = publish;
         let name = words[StateWords::LEN];
         if name == self.name {
-            assign(&mut self.state, words);
+            assign(&mut self.state, &words);
         } else {
-            self.state = self.shared.state(words);
+            self.state = self.shared.state(&words);
             self.name = name;
         }
     }
