@@ -151,9 +151,13 @@ pub fn stall<S: StateStore>(others: usize, rate: f64, duration: Duration) -> Sta
         Box::new(move |stop: &AtomicBool| {
             let (mut updates, mut peak) = (0, 0);
             let made = paced(Some(rate), stop, || {
+                // Counted only if the stall was on before it began and still
+                // on once it went through: an update that began before the
+                // stall can finish inside it (a lock's writer ahead of the
+                // stalled reader, descheduled before it looks).
+                let began_inside = window.open.load(Ordering::Acquire);
                 store.update(restart_cycle).expect("valid transition");
-                // Counted only if the stall was still on once it went through.
-                if window.open.load(Ordering::Acquire) {
+                if began_inside && window.open.load(Ordering::Acquire) {
                     updates += 1;
                     peak = peak.max(gauge.alive() as u64);
                 }
