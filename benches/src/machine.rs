@@ -4,8 +4,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use procstore_report::Machine;
 
-/// Describes this machine and process.
-pub fn describe() -> Machine {
+/// Describes this machine and process; `name` is the folder under
+/// `reports/` it was given, if any.
+pub fn describe(name: Option<String>) -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let (emulated, emulation_evidence) = emulation(std::env::consts::ARCH, &cpuinfo);
     Machine {
@@ -18,6 +19,7 @@ pub fn describe() -> Machine {
         emulation_evidence,
         heavy_barrier: heavy_barrier().to_owned(),
         finished_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        name,
     }
 }
 

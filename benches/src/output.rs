@@ -31,7 +31,7 @@ pub fn finish(profile: &Profile, records: Vec<Record>, experiments: Experiments,
     let timed = records.iter().filter(|r| r.ns_per_op.is_some()).count();
     let results = Results {
         schema_version: SCHEMA_VERSION,
-        machine: machine::describe(),
+        machine: machine::describe(profile.machine.clone()),
         config: RunConfig {
             profile: profile.name.to_owned(),
             concurrent_threads: profile.threads as u32,

@@ -6,6 +6,7 @@
 //! | `PROCSTORE_BENCH_THREADS` | `10` | reader threads in Concurrent and the contention groups (Go: 10): a whole number from 1 to [`MAX_THREADS`] (1024), digits only |
 //! | `PROCSTORE_BENCH_PACED_RATE` | `100000` | updates/s of the paced writer: a finite number >= 1, decimals allowed |
 //! | `PROCSTORE_BENCH_QUERY_RATE` | `100000` | queries/s of each paced reader in the supervisor workload: a whole number from 1 to [`MAX_QUERY_RATE`] (10^9), digits only |
+//! | `PROCSTORE_BENCH_MACHINE` | `<arch>-<os>` | the folder under `reports/` a complete run writes, to keep several machines of one architecture apart (`x86_64-linux-16-cores`): ASCII letters, digits, `_`, `-` and `.`, not starting with `.` |
 //!
 //! A value outside these ends the run with a one-line error naming the
 //! variable and the value.
@@ -14,6 +15,8 @@ use std::env::VarError;
 use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
+
+use procstore_report::is_directory_name;
 
 use crate::reclamation::Durations;
 
@@ -46,6 +49,9 @@ pub struct Profile {
     pub paced_rate: f64,
     /// Queries/s each paced reader of the supervisor workload is offered.
     pub query_rate: u64,
+    /// The folder under `reports/` this machine's runs write, if not
+    /// `<arch>-<os>`.
+    pub machine: Option<String>,
     /// Processes in the registry.
     pub registry_size: u64,
     /// Operations per strategy in the untimed memory pass.
@@ -70,6 +76,7 @@ impl Profile {
         let paced_rate = setting("PROCSTORE_BENCH_PACED_RATE", 100_000.0, at_least_one)?;
         let query_rate =
             setting("PROCSTORE_BENCH_QUERY_RATE", 100_000, |name, raw| whole(name, raw, MAX_QUERY_RATE))?;
+        let machine = setting("PROCSTORE_BENCH_MACHINE", None, |name, raw| directory(name, raw).map(Some))?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Profile {
             name: if quick { "quick" } else { "full" },
@@ -80,6 +87,7 @@ impl Profile {
             sweep: sweep(threads, cores),
             paced_rate,
             query_rate,
+            machine,
             registry_size: 1000,
             memory_ops: if quick { 2_000 } else { 20_000 },
             tail_pass: Duration::from_millis(if quick { 100 } else { 1000 }),
@@ -121,6 +129,18 @@ fn at_least_one(name: &str, raw: &str) -> Result<f64, String> {
     match raw.parse::<f64>() {
         Ok(value) if value >= 1.0 && value.is_finite() => Ok(value),
         _ => Err(format!("{name} must be a finite number >= 1, got `{raw}`")),
+    }
+}
+
+/// A folder name under `reports/` (see [`is_directory_name`]).
+fn directory(name: &str, raw: &str) -> Result<String, String> {
+    if is_directory_name(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!(
+            "{name} names a folder under reports/: ASCII letters, digits, `_`, `-` and `.`, \
+             not starting with `.`; got `{raw}`"
+        ))
     }
 }
 
@@ -194,6 +214,15 @@ mod tests {
                 rate(raw),
                 Err(format!("PROCSTORE_BENCH_PACED_RATE must be a finite number >= 1, got `{raw}`"))
             );
+        }
+    }
+
+    #[test]
+    fn machine_names_are_single_folder_names() {
+        let name = |raw| directory("PROCSTORE_BENCH_MACHINE", raw);
+        assert_eq!(name("x86_64-linux-16-cores"), Ok("x86_64-linux-16-cores".to_owned()));
+        for raw in ["", ".", "..", "../x", "a/b", ".hidden", "a b", "é"] {
+            assert!(name(raw).unwrap_err().ends_with(&format!("got `{raw}`")), "{raw:?}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! `reports/README.md` and `reports/index.html`: every architecture side by side.
+//! `reports/README.md` and `reports/index.html`: every machine side by side.
 
 use std::fmt::Write as _;
 
@@ -19,9 +19,11 @@ pub(crate) fn document(runs: &[(String, Results)], skipped: Vec<String>) -> Docu
     doc.push(Block::Paragraph(
         Style::Plain,
         vec![
-            text("One section per architecture measured ("),
+            text("One section per machine measured ("),
             Inline::Code("cargo bench".to_owned()),
-            text(" writes one; "),
+            text(" writes one, named after its architecture unless "),
+            Inline::Code("PROCSTORE_BENCH_MACHINE".to_owned()),
+            text(" names it; "),
             Inline::Code("cargo run -p procstore-report -- --add results.json".to_owned()),
             text(" adds another's), then the main columns side by side."),
         ],

@@ -63,4 +63,5 @@ pub use render::{Problem, RESULTS_FILE, RenderError, render_all};
 pub use schema::{
     Garbage, Machine, Percentiles, Query, QueryLatency, ReaderLoad, ReclamationRecord, Record, Results,
     RunConfig, SCHEMA_VERSION, Setting, Stall, Tails, WorkloadMode, WorkloadRecord, groups,
+    is_directory_name,
 };

@@ -71,13 +71,28 @@ pub struct Machine {
     pub heavy_barrier: String,
     /// Seconds since the Unix epoch when the run finished.
     pub finished_unix: u64,
+    /// The folder under `reports/` this run was given with
+    /// `PROCSTORE_BENCH_MACHINE`, when several machines of one architecture
+    /// are measured; `None` for `<arch>-<os>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Machine {
-    /// The directory name under `reports/`, e.g. `x86_64-linux`.
+    /// The directory name under `reports/`: the machine's name if it was
+    /// given one, else `<arch>-<os>`, e.g. `x86_64-linux`.
     pub fn slug(&self) -> String {
-        format!("{}-{}", self.arch, self.os)
+        self.name.clone().unwrap_or_else(|| format!("{}-{}", self.arch, self.os))
     }
+}
+
+/// Whether `name` can name a directory under `reports/`: non-empty ASCII
+/// letters, digits, `_`, `-` or `.`, not starting with `.` (so never `..`
+/// nor a path).
+pub fn is_directory_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The run's settings.

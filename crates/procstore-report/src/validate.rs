@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use crate::instructions::{CALLGRIND_KINDS, CallgrindCounts, FunctionCounts, Instructions, PathCounts};
 use crate::schema::{
     Garbage, Machine, Percentiles, ReclamationRecord, Record, Results, RunConfig, WorkloadRecord,
+    is_directory_name,
 };
 
 /// Checks `results`; the error names the record and the field.
@@ -61,11 +62,11 @@ fn shown(value: f64) -> String {
 }
 
 fn machine(machine: &Machine) -> Result<(), String> {
-    for (field, value) in [("arch", &machine.arch), ("os", &machine.os)] {
-        let safe = !value.is_empty()
-            && !value.starts_with('.')
-            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !safe {
+    let fields = [("arch", Some(&machine.arch)), ("os", Some(&machine.os)), ("name", machine.name.as_ref())];
+    for (field, value) in fields {
+        if let Some(value) = value
+            && !is_directory_name(value)
+        {
             return Err(format!(
                 "field {field} is {value:?}: it names a directory under reports/, so it must be \
                  non-empty ASCII letters, digits, `_`, `-` or `.`, not starting with `.`"
