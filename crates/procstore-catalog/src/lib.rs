@@ -288,7 +288,7 @@ pub struct Alias {
 /// What each facade feature selects: `atomic` (the default), `mutex` (the
 /// fallback) and `channel`. The facade's tests check that its types match.
 pub const ALIASES: [Alias; 3] = [
-    Alias { name: "atomic", store: "arc-swap-cache", registry: "std-rwlock-map" },
+    Alias { name: "atomic", store: "seqlock", registry: "handles-cow-map-seqlock" },
     Alias { name: "mutex", store: "parking-lot-rwlock", registry: "parking-lot-rwlock-map" },
     Alias { name: "channel", store: "crossbeam-reused-reply", registry: "crossbeam-actor-map" },
 ];

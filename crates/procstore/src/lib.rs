@@ -66,14 +66,16 @@ pub type DefaultRegistry = procstore_channel::CrossbeamActorRegistry;
 
 /// The store the enabled features select (see the crate docs).
 #[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
-pub type DefaultStore = procstore_atomic::ArcSwapCacheStore;
+pub type DefaultStore = procstore_atomic::SeqLockStore;
 /// The registry the enabled features select (see the crate docs).
 ///
-/// A lock, with the atomic store: the supervisor workload, not the
-/// micro-benchmark, picks the default registry (the report's
+/// Each process's own [`SeqLockStore`](procstore_atomic::SeqLockStore) in
+/// a copy-on-write map: a transition writes only its process's store, and
+/// neither readers nor the writer ever wait for each other. The supervisor
+/// workload, not the micro-benchmark, picks it (each report's
 /// Recommendation section, which flags a run that would pick another).
 #[cfg(all(feature = "atomic", not(any(feature = "mutex", feature = "channel"))))]
-pub type DefaultRegistry = procstore_mutex::StdRwLockRegistry;
+pub type DefaultRegistry = procstore_atomic::CowMapHandles<procstore_atomic::SeqLockStore>;
 
 /// The types of every strategy crate whose feature is on.
 pub mod strategies {
