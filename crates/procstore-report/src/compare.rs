@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use crate::doc::{Block, Document, Inline, Style};
 use crate::format;
+use crate::recommend;
 use crate::report::{MainFigures, main_figures};
 use crate::rows::Column;
 use crate::schema::Results;
@@ -49,12 +50,64 @@ pub(crate) fn document(runs: &[(String, Results)], skipped: Vec<String>) -> Docu
         let link = |file: &str| Inline::Link { text: file.to_owned(), href: format!("{dir}/{file}") };
         doc.push(Block::Paragraph(Style::Plain, vec![link("REPORT.md"), text(" · "), link("index.html")]));
     }
+    recommendations(runs, &mut doc);
     doc.table(2, side_by_side(runs));
     if !skipped.is_empty() {
         doc.heading(2, "Not rendered");
         doc.push(Block::List(skipped.into_iter().map(|line| vec![Inline::Text(line)]).collect()));
     }
     doc
+}
+
+/// Each machine's Recommendation in one line, and the facade's default
+/// they point to together: the machines can disagree, and the default is
+/// one pair for all of them. Nothing where no run has a workload.
+fn recommendations(runs: &[(String, Results)], doc: &mut Document) {
+    let header = [
+        "Machine",
+        "Profile",
+        "Recommended there",
+        "Settings met",
+        "The default it ran",
+        "Settings met",
+        "Default's writer vs the floor, closed loop",
+    ];
+    let mut table = Table::new("The recommendation on each machine", header.map(str::to_owned).to_vec());
+    table.note(
+        "Settings met: of the settings with paced readers (the bar; each REPORT.md's Recommendation \
+         says how it is judged). The default it ran: the row that run marked as the facade's default, \
+         which may have changed since. Writer vs the floor: the default's lifecycle events/s as a \
+         share of what readers that only read the clock leave the writer, lowest over the \
+         closed-loop settings.",
+    );
+    let mut summaries = Vec::new();
+    for (_, results) in runs {
+        let Some(summary) = recommend::summary(&results.workload) else {
+            continue;
+        };
+        let of = |met: usize| format!("{met} of {}", summary.settings);
+        let (default, default_met) = summary
+            .default
+            .as_ref()
+            .map_or(("—".to_owned(), "—".to_owned()), |(label, met)| (label.clone(), of(*met)));
+        table.row(vec![
+            results.machine.slug(),
+            results.config.profile.clone(),
+            summary.recommended.clone(),
+            of(summary.recommended_met),
+            default,
+            default_met,
+            summary.default_writer.clone(),
+        ]);
+        summaries.push((results.machine.slug(), results.machine.cores, summary));
+    }
+    if summaries.is_empty() {
+        return;
+    }
+    doc.table(2, table);
+    if let Some(text) = recommend::across_machines(&summaries, procstore_catalog::facade_default().id) {
+        doc.text(Style::Finding, text);
+    }
 }
 
 fn side_by_side(runs: &[(String, Results)]) -> Table {

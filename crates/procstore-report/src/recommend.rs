@@ -329,25 +329,141 @@ fn names<'c>(rows: impl IntoIterator<Item = &'c Candidate<'c>>) -> String {
     }
 }
 
+/// What a run's recommendation rests on: the settings it judges, its rows
+/// ranked on them, and which row it recommends.
+struct Choice<'r> {
+    /// The settings of the bar: the paced ones, or every one in a run
+    /// without paced readers.
+    judged: Vec<Setting>,
+    /// The closed-loop settings, outside the bar.
+    outside: Vec<Setting>,
+    figures: Figures,
+    /// Nearest the bar first; never empty.
+    candidates: Vec<Candidate<'r>>,
+    rounds: Rounds,
+    /// The facade's default's place in `candidates`.
+    default: Option<usize>,
+    /// For each row nearer than the default, the round it did not stay
+    /// ahead of the default in, if any.
+    splits: Vec<Option<Split>>,
+    /// The nearest row the run resolves ahead of the default, else the
+    /// default.
+    recommended: usize,
+}
+
+impl<'r> Choice<'r> {
+    /// `None` without a workload.
+    fn of(workload: &'r [WorkloadRecord]) -> Option<Self> {
+        let (paced, closed): (Vec<Setting>, Vec<Setting>) =
+            settings(workload).into_iter().partition(|s| matches!(s.load, ReaderLoad::Paced { .. }));
+        let (judged, outside) = if paced.is_empty() { (closed, Vec::new()) } else { (paced, closed) };
+        let figures = Figures::for_bar(workload, &judged);
+        let candidates = candidates(workload, &judged, figures);
+        if candidates.is_empty() {
+            return None;
+        }
+        let rounds = Rounds::of(workload, &judged);
+        let default = candidates.iter().position(|c| c.record.default);
+        let splits: Vec<Option<Split>> = default.map_or_else(Vec::new, |default| {
+            candidates[..default].iter().map(|c| rounds.split(c, &candidates[default])).collect()
+        });
+        let recommended = splits.iter().position(Option::is_none).or(default).unwrap_or(0);
+        Some(Choice { judged, outside, figures, candidates, rounds, default, splits, recommended })
+    }
+}
+
+/// A run's recommendation in brief, for the page that sets machines side
+/// by side.
+pub(crate) struct Summary {
+    /// The recommended row's label.
+    pub recommended: String,
+    /// The settings it meets the bar in.
+    pub recommended_met: usize,
+    /// The settings of the bar.
+    pub settings: usize,
+    /// The row the run marked as the facade's default, and the settings it
+    /// meets the bar in.
+    pub default: Option<(String, usize)>,
+    /// The default's writer against the clock-only floor with readers in a
+    /// closed loop, lowest over those settings; `—` where not measured.
+    pub default_writer: String,
+    /// Every row's id and label, nearest the bar first.
+    pub ranked: Vec<(String, String)>,
+    /// The ids of the rows whose writer kept [`EVENTS_SHARE`] of the
+    /// clock-only floor in every closed-loop setting; `None` where the run
+    /// had no closed-loop setting with a floor.
+    pub writer_kept: Option<Vec<String>>,
+}
+
+/// The recommendation of the run whose workload is `workload`; `None`
+/// without one.
+pub(crate) fn summary(workload: &[WorkloadRecord]) -> Option<Summary> {
+    let choice = Choice::of(workload)?;
+    let best = &choice.candidates[choice.recommended];
+    let default = choice.default.map(|d| &choice.candidates[d]);
+    let shares = WriterShares::of(workload, &choice.outside);
+    let ids = choice.candidates.iter().map(|c| &c.record.id);
+    Some(Summary {
+        recommended: best.record.strategy.clone(),
+        recommended_met: best.met(),
+        settings: choice.judged.len(),
+        default: default.map(|d| (d.record.strategy.clone(), d.met())),
+        default_writer: default.map_or_else(|| "—".to_owned(), |d| shares.cell(&d.record.id)),
+        ranked: choice.candidates.iter().map(|c| (c.record.id.clone(), c.record.strategy.clone())).collect(),
+        writer_kept: (shares.settings > 0).then(|| ids.filter(|id| shares.kept(id)).cloned().collect()),
+    })
+}
+
+/// The facade's default the machines' runs point to together, in words:
+/// of the rows whose writer no machine's closed loop held under
+/// [`EVENTS_SHARE`] of the clock-only floor, the one nearest the bar on the
+/// machine with the most cores, where readers contend least for them.
+/// `runs` are (machine, cores, summary); `default` is the facade's default
+/// row's id. `None` without a run that measured a closed loop.
+pub(crate) fn across_machines(runs: &[(String, u32, Summary)], default: &str) -> Option<String> {
+    let judged: Vec<&Vec<String>> = runs.iter().filter_map(|(_, _, s)| s.writer_kept.as_ref()).collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let (machine, _, deciding) = runs.iter().max_by_key(|(_, cores, _)| *cores)?;
+    let kept: Vec<&(String, String)> =
+        deciding.ranked.iter().filter(|(id, _)| judged.iter().all(|ids| ids.contains(id))).collect();
+    let mut text = format!(
+        "The facade's default across machines: the row to use is, of those whose writer kept {} of the \
+         clock-only floor in every closed-loop setting on every machine, the one nearest the bar on the \
+         machine with the most cores ({machine}).",
+        format::percent(EVENTS_SHARE)
+    );
+    let Some((chosen, label)) = kept.first() else {
+        return Some(text + " No row kept its writer there on every machine.");
+    };
+    let labels: Vec<&str> = kept.iter().map(|(_, label)| label.as_str()).collect();
+    text += &format!(
+        " {} of {} rows did ({}): that is {label}.",
+        kept.len(),
+        deciding.ranked.len(),
+        labels.join(", ")
+    );
+    text += &if chosen == default {
+        " The facade's default is that row.".to_owned()
+    } else {
+        let default =
+            deciding.ranked.iter().find(|(id, _)| id == default).map_or(default, |(_, l)| l.as_str());
+        format!(" ⚠ The facade's default, {default}, is not that row.")
+    };
+    Some(text)
+}
+
 /// Adds the Recommendation section to `doc`, from the `workload` and the
 /// default's `head_to_head` runs; nothing without a workload.
 pub(crate) fn section(workload: &[WorkloadRecord], head_to_head: &[WorkloadRecord], doc: &mut Document) {
-    let (paced, closed): (Vec<Setting>, Vec<Setting>) =
-        settings(workload).into_iter().partition(|s| matches!(s.load, ReaderLoad::Paced { .. }));
-    let (judged, outside) = if paced.is_empty() { (closed, Vec::new()) } else { (paced, closed) };
-    let figures = Figures::for_bar(workload, &judged);
-    let candidates = candidates(workload, &judged, figures);
-    if candidates.is_empty() {
+    let Some(Choice { judged, outside, figures, candidates, rounds, default, splits, recommended }) =
+        Choice::of(workload)
+    else {
         return;
-    }
-    let rounds = Rounds::of(workload, &judged);
-    let default = candidates.iter().position(|c| c.record.default);
+    };
     // Each row nearer than the default, with the round it did not stay ahead in, if any.
-    let ahead: Vec<(&Candidate<'_>, Option<Split>)> = default.map_or_else(Vec::new, |default| {
-        candidates[..default].iter().map(|c| (c, rounds.split(c, &candidates[default]))).collect()
-    });
-    // The nearest row the run resolves ahead of the default, else the default.
-    let recommended = ahead.iter().position(|(_, split)| split.is_none()).or(default).unwrap_or(0);
+    let ahead: Vec<(&Candidate<'_>, Option<Split>)> = candidates.iter().zip(splits).collect();
     let best = &candidates[recommended];
     // The rows nearer than the recommendation, each with the round it did not stay ahead of the default in.
     let passed_over: Vec<(&Candidate<'_>, Split)> =
@@ -891,6 +1007,44 @@ fn standings_table(title: &str, candidates: &[Candidate<'_>], figures: Figures) 
 mod tests {
     use super::*;
     use crate::schema::{Percentiles, WorkloadMode};
+
+    /// A summary ranking `ranked` (ids, labelled in capitals), whose
+    /// writers `kept` the floor.
+    fn summary_of(ranked: &[&str], kept: Option<&[&str]>) -> Summary {
+        Summary {
+            recommended: ranked[0].to_uppercase(),
+            recommended_met: 1,
+            settings: 1,
+            default: None,
+            default_writer: "—".to_owned(),
+            ranked: ranked.iter().map(|id| ((*id).to_owned(), id.to_uppercase())).collect(),
+            writer_kept: kept.map(|ids| ids.iter().map(|id| (*id).to_owned()).collect()),
+        }
+    }
+
+    #[test]
+    fn across_machines_keeps_writers_everywhere_then_ranks_on_the_most_cores() {
+        let runs = vec![
+            ("small".to_owned(), 2, summary_of(&["x", "y", "z"], Some(&["y", "z"]))),
+            ("big".to_owned(), 16, summary_of(&["x", "z", "y"], Some(&["x", "y", "z"]))),
+            ("no-closed-loop".to_owned(), 4, summary_of(&["y", "x", "z"], None)),
+        ];
+        // x starved its writer on the small machine; of y and z, the big one ranks z first.
+        let text = across_machines(&runs, "y").expect("a closed loop was measured");
+        assert!(text.contains("on the machine with the most cores (big)"), "{text}");
+        assert!(text.contains("2 of 3 rows did (Z, Y): that is Z."), "{text}");
+        assert!(text.ends_with("⚠ The facade's default, Y, is not that row."), "{text}");
+        assert!(across_machines(&runs, "z").unwrap().ends_with("The facade's default is that row."));
+
+        let starved = vec![("small".to_owned(), 2, summary_of(&["x"], Some(&[])))];
+        assert!(
+            across_machines(&starved, "x")
+                .unwrap()
+                .ends_with("No row kept its writer there on every machine.")
+        );
+        let open = vec![("small".to_owned(), 2, summary_of(&["x"], None))];
+        assert_eq!(across_machines(&open, "x"), None, "no closed loop, no judgment");
+    }
 
     fn record(
         id: &str,

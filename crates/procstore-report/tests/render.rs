@@ -321,6 +321,19 @@ fn add_copies_valid_results_under_their_slug() {
     let twin = scratch.write_results("twin.json", &results("riscv64", false));
     let error = add_results(&reports, &[riscv, twin]).unwrap_err();
     assert!(matches!(error, AddError::SameMachine { .. }), "{error}");
+
+    // A machine given a name keeps its own folder beside its architecture's.
+    let mut named = results("aarch64", false);
+    named.machine.name = Some("aarch64-linux-64-cores".to_owned());
+    let named = scratch.write_results("named.json", &named);
+    let added = add_results(&reports, std::slice::from_ref(&named)).unwrap();
+    assert_eq!(added, [reports.join("aarch64-linux-64-cores/results.json")]);
+    assert!(reports.join("aarch64-linux/results.json").exists(), "the unnamed run stays");
+    let mut escaping = results("aarch64", false);
+    escaping.machine.name = Some("../outside".to_owned());
+    let escaping = scratch.write_results("escaping.json", &escaping);
+    let error = add_results(&reports, &[escaping]).unwrap_err();
+    assert!(error.to_string().contains("field name is \"../outside\""), "{error}");
 }
 
 #[test]

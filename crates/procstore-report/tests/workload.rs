@@ -336,6 +336,32 @@ fn the_summary_names_the_fastest_workload_row() {
 }
 
 #[test]
+fn the_side_by_side_page_gives_each_machine_its_recommendation() {
+    let scratch = Scratch::new("recommendations");
+    let reports = scratch.path().join("reports");
+    scratch.write_results("reports/x86_64-linux/results.json", &results("x86_64", false));
+    let mut many_cores = results("x86_64", false);
+    many_cores.machine.name = Some("x86_64-linux-16-cores".to_owned());
+    many_cores.workload.iter_mut().for_each(|w| w.default = false);
+    scratch.write_results("reports/x86_64-linux-16-cores/results.json", &many_cores);
+    let mut none = results("riscv64", false);
+    none.workload.clear();
+    scratch.write_results("reports/riscv64-linux/results.json", &none);
+    render_all(&reports).unwrap();
+
+    let readme = fs::read_to_string(reports.join("README.md")).unwrap();
+    let rows = table_rows(between(&readme, "The recommendation on each machine", "\n\n#"));
+    assert_eq!(rows.len(), 2, "one row per run with a workload: {rows:?}");
+    // The row says what that machine's own report recommends.
+    let report = fs::read_to_string(reports.join("x86_64-linux/REPORT.md")).unwrap();
+    let used = between(&report, "Use ", ":");
+    let recommended = used["Use ".len()..].trim_end_matches(':').trim_end_matches(", the facade's default");
+    assert!(rows[0].starts_with("| x86_64-linux | full | ") && rows[0].contains(recommended), "{rows:?}");
+    assert!(rows[1].starts_with("| x86_64-linux-16-cores | full | "), "{rows:?}");
+    assert!(rows[1].contains(" | — | — | — |"), "no row marked as the default: {rows:?}");
+}
+
+#[test]
 fn very_different_churn_is_called_out() {
     let mut results = results("x86_64", false);
     let md = render_markdown(&results);
