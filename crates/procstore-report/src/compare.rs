@@ -60,8 +60,9 @@ pub(crate) fn document(runs: &[(String, Results)], skipped: Vec<String>) -> Docu
 }
 
 /// Each machine's Recommendation in one line, and the facade's default
-/// they point to together: the machines can disagree, and the default is
-/// one pair for all of them. Nothing where no run has a workload.
+/// the machines (not emulators) point to together: they can disagree, and
+/// the default is one pair for all of them. Nothing where no run has a
+/// workload.
 fn recommendations(runs: &[(String, Results)], doc: &mut Document) {
     let header = [
         "Machine",
@@ -80,11 +81,12 @@ fn recommendations(runs: &[(String, Results)], doc: &mut Document) {
          share of what readers that only read the clock leave the writer, lowest over the \
          closed-loop settings.",
     );
-    let mut summaries = Vec::new();
+    let (mut any, mut summaries) = (false, Vec::new());
     for (_, results) in runs {
         let Some(summary) = recommend::summary(&results.workload) else {
             continue;
         };
+        any = true;
         let of = |met: usize| format!("{met} of {}", summary.settings);
         let (default, default_met) = summary
             .default
@@ -99,9 +101,12 @@ fn recommendations(runs: &[(String, Results)], doc: &mut Document) {
             default_met,
             summary.default_writer.clone(),
         ]);
-        summaries.push((results.machine.slug(), results.machine.cores, summary));
+        // An emulator's figures are not a machine's: they choose nothing.
+        if !results.machine.emulated {
+            summaries.push((results.machine.slug(), results.machine.cores, summary));
+        }
     }
-    if summaries.is_empty() {
+    if !any {
         return;
     }
     doc.table(2, table);

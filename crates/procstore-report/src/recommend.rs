@@ -435,7 +435,7 @@ pub(crate) fn across_machines(runs: &[(String, u32, Summary)], default: &str) ->
         format::percent(EVENTS_SHARE)
     );
     let Some((chosen, label)) = kept.first() else {
-        return Some(text + " No row kept its writer there on every machine.");
+        return Some(text + " No row kept its writer so on every machine.");
     };
     let labels: Vec<&str> = kept.iter().map(|(_, label)| label.as_str()).collect();
     text += &format!(
@@ -1038,9 +1038,7 @@ mod tests {
 
         let starved = vec![("small".to_owned(), 2, summary_of(&["x"], Some(&[])))];
         assert!(
-            across_machines(&starved, "x")
-                .unwrap()
-                .ends_with("No row kept its writer there on every machine.")
+            across_machines(&starved, "x").unwrap().ends_with("No row kept its writer so on every machine.")
         );
         let open = vec![("small".to_owned(), 2, summary_of(&["x"], None))];
         assert_eq!(across_machines(&open, "x"), None, "no closed loop, no judgment");
