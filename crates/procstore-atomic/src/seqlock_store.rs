@@ -101,6 +101,7 @@ impl Shared {
     /// Relaxed is enough, as nothing else is read: a thread's loads of one
     /// atomic never go back in its order of stores, and a store that
     /// happens before this load is one it cannot miss.
+    #[inline]
     fn is_still(&self, seen: u64) -> bool {
         self.sequence.0.load(Relaxed) / 2 == seen
     }
