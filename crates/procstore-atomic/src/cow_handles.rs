@@ -85,10 +85,11 @@ pub struct CowHandles<S, H = FastHash> {
 /// A reader of a [`CowHandles`]: the snapshot it last saw, and its own
 /// reader of each store in that snapshot.
 pub struct CowHandlesReader<S: StateStore, H = FastHash> {
+    /// The snapshot this reader last loaded, which the cache holds (so the
+    /// last reader to move on from a snapshot frees it).
     map: Cache<Shared<S, H>, Arc<Snapshot<S, H>>>,
-    /// The version of the snapshot `stores` was built from. Only its
-    /// version: holding the snapshot itself would cost two more reference
-    /// counts per write, and leave this reader to free it.
+    /// The version of the snapshot `stores` was built from: a read compares
+    /// it with the cache's, and updates `stores` only when they differ.
     indexed: u64,
     stores: HashMap<ProcessId, Indexed<S>, H>,
 }
